@@ -1,0 +1,597 @@
+"""The Django admin, where departments register and maintain their platforms and adoptions.
+
+Scoping: a department user (``is_staff`` with memberships) sees and changes only their own
+organisations' platforms and adoptions; catalogue administrators (superusers) see everything. Every
+save and action goes through ``platforms.services``, so the admin enforces the API's rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.contrib.admin.utils import unquote
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from platforms import rules, services
+from platforms.models import (
+    Adoption,
+    Capability,
+    Dependency,
+    Membership,
+    Organisation,
+    Platform,
+    Standard,
+)
+
+
+def is_catalogue_admin(request: HttpRequest) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+def is_member(request: HttpRequest) -> bool:
+    """Signed in to the admin and acting for at least one organisation."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or bool(rules.roles_of(user))
+
+
+class ReferenceAdmin(admin.ModelAdmin):
+    """Reference records (organisations, capabilities, standards): everyone who signs in may
+    read them (to pick from), only catalogue administrators change them."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_catalogue_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_catalogue_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_catalogue_admin(request)
+
+
+class ServiceErrorMixin:
+    """A rule broken at save time (e.g. a race with another editor) becomes a message, not a 500.
+    The admin's own transaction has rolled back by then, so nothing is half-saved."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.CatalogueError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except services.CatalogueError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def run_service(self, request: HttpRequest, queryset: QuerySet, verb: str, call) -> None:
+        """Run ``call(obj)`` for each selected row; report what worked and what was refused."""
+        done = 0
+        for obj in queryset:
+            try:
+                call(obj)
+            except services.CatalogueError as error:
+                self.message_user(request, f"{obj}: {error.message}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb} {done} record(s).", messages.SUCCESS)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fk_name = "organisation"
+
+    def has_view_permission(self, request, obj=None):
+        return is_catalogue_admin(request)
+
+    def has_add_permission(self, request, obj=None):
+        return is_catalogue_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_catalogue_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_catalogue_admin(request)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ReferenceAdmin):
+    list_display = ["name", "abbreviation", "kind", "status", "parent"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "abbreviation", "slug"]
+    autocomplete_fields = ["parent", "superseded_by"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [MembershipInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The owner of a platform and the consumer of an adoption can only be organisations the
+        # user acts for: the autocomplete offers nothing else (the form refuses the rest too).
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("field_name") in {"owner", "organisation"} and request.GET.get(
+            "model_name"
+        ) in {"platform", "adoption"}:
+            queryset = queryset.filter(
+                pk__in=Organisation.objects.editable_by(request.user).values("pk")
+            )
+        return queryset, may_have_duplicates
+
+
+@admin.register(Capability)
+class CapabilityAdmin(ReferenceAdmin):
+    list_display = ["name", "slug", "description"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Standard)
+class StandardAdmin(ReferenceAdmin):
+    list_display = ["name", "slug", "url"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+# --- platforms -------------------------------------------------------------------------------
+
+
+class PlatformForm(forms.ModelForm):
+    # The version the editor loaded; a save over a newer one is refused rather than overwriting.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Platform
+        exclude = ["state", "review_note"]  # noqa: DJ006 - the admin's fieldsets pick the rest
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("version") is not None:
+            current = Platform.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            if current and current[0] != cleaned["version"]:
+                raise forms.ValidationError(
+                    "Someone else changed this platform after you opened it. Your changes were "
+                    "not saved: reload the page to see the new version, then make them again.",
+                    code="stale",
+                )
+        return cleaned
+
+
+class AdoptionInline(admin.TabularInline):
+    """Adopters shown on the platform page. Adoptions belong to the consumer, so the owner
+    reads them here and each consumer maintains its own in the Adoptions section."""
+
+    model = Adoption
+    extra = 0
+    fields = ["organisation", "status", "use_case", "start_date", "end_date", "evidence_source"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request)  # the platform page around it is already scoped
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DependencyInline(admin.TabularInline):
+    model = Dependency
+    fk_name = "platform"
+    extra = 0
+    fields = ["depends_on", "kind", "description"]
+    autocomplete_fields = ["depends_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("depends_on")
+
+    # Whoever may edit the platform may edit what it depends on.
+    def has_view_permission(self, request, obj=None):
+        return is_member(request) and (obj is None or rules.can_edit_platform(request.user, obj))
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+
+@admin.register(Platform)
+class PlatformAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    form = PlatformForm
+    list_display = ["name", "owner", "phase", "state", "reuse_count", "updated_at"]
+    list_filter = ["state", "phase", "is_open_source", "capabilities", "data_classification"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "summary", "slug", "owner__name", "owner__abbreviation"]
+    autocomplete_fields = ["owner", "replaced_by"]
+    filter_horizontal = ["capabilities", "standards"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["state", "review_note", "created_at", "updated_at"]
+    inlines = [DependencyInline, AdoptionInline]
+    actions = ["submit_for_review", "publish", "retire"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "owner", "summary", "description", "version"]}),
+        ("Lifecycle", {"fields": ["phase", "replaced_by", "state", "review_note"]}),
+        ("What it does", {"fields": ["capabilities", "standards", "tags"]}),
+        (
+            "Links",
+            {"fields": ["service_url", "documentation_url", "source_code_url", "sources"]},
+        ),
+        (
+            "Running it",
+            {
+                "fields": [
+                    "is_open_source",
+                    "licence",
+                    "hosting",
+                    "supplier",
+                    "contract_end_date",
+                    "pricing_model",
+                    "contact_email",
+                    "data_classification",
+                    "handles_personal_data",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return Platform.objects.editable_by(request.user).with_reuse_counts()
+
+    @admin.display(description="Reuse", ordering="reuse_count")
+    def reuse_count(self, obj: Platform) -> int:
+        return obj.reuse_count
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = Organisation.objects.editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        own = list(Organisation.objects.editable_by(request.user)[:2])
+        if len(own) == 1 and not request.user.is_superuser:
+            initial.setdefault("owner", own[0].pk)
+        return initial
+
+    # Permissions follow the rules module, not Django's per-model permission table.
+    def has_module_permission(self, request):
+        return is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request) and (obj is None or rules.can_edit_platform(request.user, obj))
+
+    def has_add_permission(self, request):
+        return is_member(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.PLATFORM_FIELDS or name == "owner"
+        }
+        if change:
+            saved = services.platform_update(
+                actor=request.user,
+                platform=obj,
+                data=data,
+                expected_version=form.cleaned_data.get("version"),
+            )
+        else:
+            data.pop("owner", None)
+            saved = services.platform_register(
+                actor=request.user,
+                owner=form.cleaned_data["owner"],
+                name=data.pop("name"),
+                summary=data.pop("summary"),
+                **data,
+            )
+        # The admin goes on with ``obj`` (messages, redirect) and ``form.instance`` (many-to-many).
+        obj.pk, obj.slug, obj.version, obj.state = saved.pk, saved.slug, saved.version, saved.state
+        form.instance = saved
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Dependency:
+            return super().save_formset(request, form, formset, change)
+        platform = form.instance
+        dependencies = formset.save(commit=False)
+        for dependency in formset.deleted_objects:
+            services.dependency_remove(actor=request.user, dependency=dependency)
+        for dependency in dependencies:
+            if dependency.pk:
+                dependency.save()  # kind or description changed; the pair is unchanged
+            else:
+                services.dependency_add(
+                    actor=request.user,
+                    platform=platform,
+                    depends_on=dependency.depends_on,
+                    kind=dependency.kind,
+                    description=dependency.description,
+                )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # Say why before showing Django's list of protected rows: retiring is the way out.
+        platform = self.get_object(request, unquote(object_id))
+        refusal = platform and services.platform_deletion_refusal(platform)
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:platforms_platform_change", args=[platform.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        services.platform_delete(actor=request.user, platform=obj)
+
+    def delete_queryset(self, request, queryset):
+        for platform in queryset:
+            services.platform_delete(actor=request.user, platform=platform)
+
+    @admin.action(description="Submit selected platforms for review")
+    def submit_for_review(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            "Submitted",
+            lambda p: services.platform_submit(actor=request.user, platform=p),
+        )
+
+    @admin.action(description="Publish selected platforms (reviewers)")
+    def publish(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            "Published",
+            lambda p: services.platform_publish(actor=request.user, platform=p),
+        )
+
+    @admin.action(description="Retire selected platforms")
+    def retire(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            "Retired",
+            lambda p: services.platform_retire(actor=request.user, platform=p),
+        )
+
+    def response_action(self, request, queryset):
+        try:
+            return super().response_action(request, queryset)
+        except services.CatalogueError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+# --- adoptions and dependencies --------------------------------------------------------------
+
+
+class AdoptionForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Adoption
+        exclude = ["version"]  # noqa: DJ006 - the form's own hidden field replaces it
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("version") is not None:
+            current = Adoption.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            if current and current[0] != cleaned["version"]:
+                raise forms.ValidationError(
+                    "Someone else changed this adoption after you opened it. Reload the page "
+                    "and make your change again.",
+                    code="stale",
+                )
+        return cleaned
+
+
+@admin.register(Adoption)
+class AdoptionAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    form = AdoptionForm
+    list_display = ["platform", "organisation", "status", "use_case", "evidence_source"]
+    list_filter = ["status", "evidence_source"]
+    list_select_related = ["platform", "organisation"]
+    search_fields = ["platform__name", "organisation__name", "use_case", "evidence_name"]
+    autocomplete_fields = ["platform", "organisation"]
+    readonly_fields = ["created_at", "updated_at"]
+    actions = ["end_adoptions"]
+
+    def get_queryset(self, request):
+        return Adoption.objects.editable_by(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organisation":
+            kwargs["queryset"] = Organisation.objects.editable_by(request.user)
+        if db_field.name == "platform":
+            kwargs["queryset"] = Platform.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request) and (obj is None or rules.can_edit_adoption(request.user, obj))
+
+    def has_add_permission(self, request):
+        return is_member(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.ADOPTION_FIELDS
+        }
+        if change:
+            saved = services.adoption_update(
+                actor=request.user,
+                adoption=obj,
+                data=data,
+                expected_version=form.cleaned_data.get("version"),
+            )
+        else:
+            saved = services.adoption_record(
+                actor=request.user,
+                platform=form.cleaned_data["platform"],
+                organisation=form.cleaned_data["organisation"],
+                **data,
+            )
+        obj.pk, obj.version = saved.pk, saved.version
+        form.instance = saved
+
+    def delete_model(self, request, obj):
+        services.adoption_delete(actor=request.user, adoption=obj)
+
+    def delete_queryset(self, request, queryset):
+        for adoption in queryset:
+            services.adoption_delete(actor=request.user, adoption=adoption)
+
+    @admin.action(description="End selected adoptions (stopped using the platform)")
+    def end_adoptions(self, request, queryset):
+        self.run_service(
+            request,
+            queryset,
+            "Ended",
+            lambda a: services.adoption_end(actor=request.user, adoption=a),
+        )
+
+
+@admin.register(Dependency)
+class DependencyAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    list_display = ["platform", "depends_on", "kind"]
+    list_filter = ["kind"]
+    list_select_related = ["platform", "depends_on"]
+    search_fields = ["platform__name", "depends_on__name"]
+    autocomplete_fields = ["platform", "depends_on"]
+
+    def get_queryset(self, request):
+        return Dependency.objects.filter(
+            platform__in=Platform.objects.editable_by(request.user).values("pk")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "platform":
+            kwargs["queryset"] = Platform.objects.editable_by(request.user)
+        if db_field.name == "depends_on":
+            kwargs["queryset"] = Platform.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request) and (
+            obj is None or rules.can_edit_platform(request.user, obj.platform)
+        )
+
+    def has_add_permission(self, request):
+        return is_member(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        saved = services.dependency_add(
+            actor=request.user,
+            platform=form.cleaned_data["platform"],
+            depends_on=form.cleaned_data["depends_on"],
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.dependency_remove(actor=request.user, dependency=obj)
+
+    def delete_queryset(self, request, queryset):
+        for dependency in queryset:
+            services.dependency_remove(actor=request.user, dependency=dependency)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role"]
+    list_filter = ["role"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__username", "user__email", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+
+    def has_module_permission(self, request):
+        return is_catalogue_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_catalogue_admin(request)
+
+    def has_add_permission(self, request):
+        return is_catalogue_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_catalogue_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_catalogue_admin(request)
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class CatalogueUserAdmin(UserAdmin):
+    """Catalogue administrators give users their organisations and roles here."""
+
+    inlines = [*UserAdmin.inlines, UserMembershipInline]

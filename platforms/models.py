@@ -1,0 +1,370 @@
+"""The catalogue's domain: organisations, the platforms they run and who reuses them.
+
+Every rule the database can hold is a ``Meta.constraint`` so that bulk writes, the admin, the API
+and the importers cannot get round it; the rules that need more than one row live in
+``platforms.services``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from platforms.querysets import (
+    AdoptionQuerySet,
+    DependencyQuerySet,
+    OrganisationQuerySet,
+    PlatformQuerySet,
+)
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organisation(TimeStampedModel):
+    """A government body. Most come from GOV.UK's register of organisations."""
+
+    class Kind(models.TextChoices):
+        MINISTERIAL_DEPARTMENT = "ministerial_department", "Ministerial department"
+        NON_MINISTERIAL_DEPARTMENT = "non_ministerial_department", "Non-ministerial department"
+        EXECUTIVE_AGENCY = "executive_agency", "Executive agency"
+        NDPB = "ndpb", "Non-departmental public body"
+        PUBLIC_CORPORATION = "public_corporation", "Public corporation"
+        DEVOLVED_ADMINISTRATION = "devolved_administration", "Devolved administration"
+        SUB_ORGANISATION = "sub_organisation", "Sub-organisation"
+        COURT_OR_TRIBUNAL = "court_or_tribunal", "Court or tribunal"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        POLICE = "police", "Police and criminal justice"
+        HEALTH = "health", "NHS and health body"
+        ARMED_FORCES = "armed_forces", "Armed forces and cadets"
+        EDUCATION = "education", "School, college or university"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        # GOV.UK's own states for an organisation.
+        LIVE = "live", "Live"
+        JOINING = "joining", "Joining GOV.UK"
+        TRANSITIONING = "transitioning", "Transitioning"
+        EXEMPT = "exempt", "Exempt from GOV.UK"
+        CLOSED = "closed", "Closed"
+
+    name = models.CharField(max_length=255, db_index=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    abbreviation = models.CharField(max_length=50, blank=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.OTHER, db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.LIVE)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The body this one sits under, e.g. an agency's department.",
+    )
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="supersedes",
+        help_text="For a closed body: the organisation that took over its work.",
+    )
+    website = models.URLField(blank=True)
+    govuk_url = models.URLField("GOV.UK page", blank=True)
+    source = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Where this record comes from (GOV.UK register, or the evidence that named it).",
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="organisation_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+
+class Capability(TimeStampedModel):
+    """A need a platform meets (payments, notifications...). Two live platforms meeting the same
+    capability are a possible duplication."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "capabilities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Standard(TimeStampedModel):
+    """An open or government standard a platform conforms to."""
+
+    name = models.CharField(max_length=150, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    url = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Platform(TimeStampedModel):
+    """A shared service or reusable component that one organisation runs for others."""
+
+    class Phase(models.TextChoices):
+        # The GOV.UK service phases, plus the two ends of a platform's life.
+        DISCOVERY = "discovery", "Discovery"
+        ALPHA = "alpha", "Alpha"
+        BETA = "beta", "Beta"
+        LIVE = "live", "Live"
+        RETIRING = "retiring", "Retiring"
+        RETIRED = "retired", "Retired"
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+
+    class Classification(models.TextChoices):
+        OFFICIAL = "official", "OFFICIAL"
+        OFFICIAL_SENSITIVE = "official_sensitive", "OFFICIAL-SENSITIVE"
+        SECRET = "secret", "SECRET"
+
+    class Pricing(models.TextChoices):
+        FREE = "free", "Free to use"
+        COST_RECOVERY = "cost_recovery", "Cost recovery"
+        SUBSCRIPTION = "subscription", "Subscription"
+        PER_TRANSACTION = "per_transaction", "Per transaction"
+        UNKNOWN = "unknown", "Not stated"
+
+    RETIREMENT_PHASES = (Phase.RETIRING, Phase.RETIRED)
+
+    name = models.CharField(max_length=200, db_index=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    summary = models.CharField(max_length=300, help_text="One sentence: what it does for whom.")
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="platforms",
+        help_text="The organisation that runs the platform and answers for it.",
+    )
+    capabilities = models.ManyToManyField(Capability, related_name="platforms", blank=True)
+    standards = models.ManyToManyField(Standard, related_name="platforms", blank=True)
+    tags = models.JSONField(default=list, blank=True, help_text="Free keywords, as a list.")
+    phase = models.CharField(max_length=20, choices=Phase.choices, default=Phase.DISCOVERY)
+    state = models.CharField(
+        "publication state", max_length=20, choices=State.choices, default=State.DRAFT
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaces",
+        help_text="Only for a retiring or retired platform: what to use instead.",
+    )
+    service_url = models.URLField("service URL", blank=True)
+    documentation_url = models.URLField("documentation URL", blank=True)
+    source_code_url = models.URLField("source code URL", blank=True)
+    is_open_source = models.BooleanField("open source", default=False)
+    licence = models.CharField(max_length=64, blank=True, help_text="SPDX identifier, e.g. MIT.")
+    hosting = models.CharField(max_length=200, blank=True)
+    supplier = models.CharField(
+        max_length=200, blank=True, help_text="'In-house' or the vendor's name."
+    )
+    contract_end_date = models.DateField(null=True, blank=True)
+    contact_email = models.EmailField(blank=True)
+    data_classification = models.CharField(
+        max_length=20, choices=Classification.choices, default=Classification.OFFICIAL
+    )
+    handles_personal_data = models.BooleanField(default=False)
+    pricing_model = models.CharField(
+        max_length=20, choices=Pricing.choices, default=Pricing.UNKNOWN
+    )
+    sources = models.TextField(
+        blank=True, help_text="Public sources for the facts in this record, one URL a line."
+    )
+    review_note = models.TextField(
+        blank=True, help_text="Why a reviewer sent the last submission back to draft."
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Increases on every change; used to refuse stale writes."
+    )
+
+    history = HistoricalRecords(m2m_fields=[capabilities, standards])
+    objects = PlatformQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["state", "phase"]),
+            models.Index(fields=["owner", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replaced_by__isnull=True) | Q(phase__in=["retiring", "retired"]),
+                name="platform_replaced_by_only_when_retiring",
+                violation_error_message="Only a retiring or retired platform can be replaced.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(replaced_by=F("id")),
+                name="platform_not_replaced_by_itself",
+                violation_error_message="A platform cannot replace itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+
+class Adoption(TimeStampedModel):
+    """The reuse fact: an organisation uses a platform, and how we know."""
+
+    class Status(models.TextChoices):
+        EXPLORING = "exploring", "Exploring"
+        PLANNED = "planned", "Planned"
+        PILOTING = "piloting", "Piloting"
+        IN_USE = "in_use", "In use"
+        STOPPED = "stopped", "Stopped"
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="adoptions")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="adoptions"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_USE)
+    use_case = models.CharField(
+        max_length=200, blank=True, default="", help_text="The consuming service or use."
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    evidence_source = models.CharField(
+        max_length=200, blank=True, help_text="Where the fact comes from, e.g. a published list."
+    )
+    evidence_url = models.URLField(blank=True)
+    evidence_date = models.DateField(null=True, blank=True, help_text="When the evidence said so.")
+    evidence_name = models.CharField(
+        max_length=255, blank=True, help_text="The organisation's name as the evidence spells it."
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+    objects = AdoptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["platform__name", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "organisation", "use_case"],
+                name="adoption_unique_platform_organisation_use_case",
+                violation_error_message=(
+                    "This organisation already has an adoption of this platform for that use."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="adoption_end_not_before_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+        indexes = [models.Index(fields=["platform", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} uses {self.platform}"
+
+
+class Dependency(TimeStampedModel):
+    """Platform A needs platform B to work."""
+
+    class Kind(models.TextChoices):
+        RUNTIME = "runtime", "Runtime"
+        DATA = "data", "Data"
+        BUILD = "build", "Build"
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="dependencies")
+    depends_on = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="dependents")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RUNTIME)
+    description = models.CharField(max_length=300, blank=True)
+
+    history = HistoricalRecords()
+    objects = DependencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["platform__name", "depends_on__name"]
+        verbose_name_plural = "dependencies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "depends_on"],
+                name="dependency_unique_pair",
+                violation_error_message="This dependency is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(platform=F("depends_on")),
+                name="dependency_not_on_itself",
+                violation_error_message="A platform cannot depend on itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} depends on {self.depends_on}"
+
+
+class Membership(TimeStampedModel):
+    """A user acts for an organisation: editors register and maintain, reviewers also publish."""
+
+    class Role(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        REVIEWER = "reviewer", "Reviewer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.EDITOR)
+
+    class Meta:
+        ordering = ["organisation__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"],
+                name="membership_unique_user_organisation",
+                violation_error_message="This user is already a member of this organisation.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.organisation})"

@@ -1,0 +1,520 @@
+"""The writes and their rules. The admin, the API, the importers and the management commands all
+call these functions, so a rule is enforced the same way wherever a change comes from.
+
+Every service takes the acting user as ``actor``. ``actor=None`` is the system itself (a management
+command run by an operator on the server) and skips the permission checks, never the data rules.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from platforms import rules
+from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    Actor = AbstractBaseUser | None
+
+
+class CatalogueError(Exception):
+    """A request the catalogue refuses, with a message a person can act on."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field_errors: Mapping[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = dict(field_errors or {})
+
+
+class InvalidData(CatalogueError):
+    status_code = 400
+    code = "invalid"
+
+
+class NotAllowed(CatalogueError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class InvalidTransition(CatalogueError):
+    """The record is not in a state that allows this step."""
+
+    status_code = 409
+    code = "invalid_state"
+
+
+class Conflict(CatalogueError):
+    """The change would lose or contradict other records."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class StaleVersion(CatalogueError):
+    """Someone else changed the record since the caller read it."""
+
+    status_code = 412
+    code = "stale_version"
+
+
+# The platform fields a caller may set directly; state, version and owner have their own rules.
+PLATFORM_FIELDS = frozenset(
+    {
+        "name",
+        "slug",
+        "summary",
+        "description",
+        "tags",
+        "phase",
+        "replaced_by",
+        "service_url",
+        "documentation_url",
+        "source_code_url",
+        "is_open_source",
+        "licence",
+        "hosting",
+        "supplier",
+        "contract_end_date",
+        "contact_email",
+        "data_classification",
+        "handles_personal_data",
+        "pricing_model",
+        "sources",
+    }
+)
+ADOPTION_FIELDS = frozenset(
+    {
+        "status",
+        "use_case",
+        "start_date",
+        "end_date",
+        "notes",
+        "evidence_source",
+        "evidence_url",
+        "evidence_date",
+        "evidence_name",
+    }
+)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def _validate(instance: Any, *, exclude: Iterable[str] = ()) -> None:
+    """Run the model's field, uniqueness and constraint checks, as a domain error."""
+    try:
+        instance.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            field_errors = {
+                field: [message for e in errors for message in e.messages]
+                for field, errors in error.error_dict.items()
+            }
+        else:
+            field_errors = {"non_field_errors": error.messages}
+        first = next(iter(field_errors.values()))[0]
+        raise InvalidData(first, field_errors=field_errors) from error
+
+
+def _save(instance: Any, actor: Actor) -> None:
+    if actor is not None and actor.is_authenticated:
+        instance._history_user = actor
+    try:
+        instance.save()
+    except IntegrityError as error:  # a race that full_clean could not see
+        raise Conflict(f"The change conflicts with another record: {error}") from error
+
+
+def _unknown_fields(data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise InvalidData(
+            f"Unknown field(s): {', '.join(unknown)}.",
+            field_errors={name: ["This field cannot be set here."] for name in unknown},
+        )
+
+
+def _check_version(current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise StaleVersion(
+            f"This record has changed since you loaded it (you had version {expected}, "
+            f"it is now version {current}). Reload it and apply your change again."
+        )
+
+
+def unique_slug(model: type, text: str, *, max_length: int = 100) -> str:
+    """A slug from ``text`` that no row of ``model`` uses yet."""
+    base = slugify(text)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug, n = base[: max_length - len(suffix)] + suffix, n + 1
+    return slug
+
+
+# --- platforms -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def platform_register(
+    *,
+    actor: Actor,
+    owner: Organisation,
+    name: str,
+    summary: str,
+    capabilities: Iterable[Capability] = (),
+    standards: Iterable[Standard] = (),
+    state: str = Platform.State.DRAFT,
+    **fields: Any,
+) -> Platform:
+    """Register a new platform for ``owner``. It starts as a draft, visible only to the owner's
+    members, until a reviewer publishes it. Only the system may register straight into another
+    state (reference data)."""
+    _unknown_fields(fields, PLATFORM_FIELDS)
+    if actor is not None:
+        _require(
+            rules.can_act_for(actor, owner),
+            f"You cannot register platforms for {owner.name}: you are not a member of it.",
+        )
+        if state != Platform.State.DRAFT:
+            raise InvalidTransition("A new platform starts as a draft; submit it for review.")
+    platform = Platform(owner=owner, name=name, summary=summary, state=state, **fields)
+    if not platform.slug:
+        platform.slug = unique_slug(Platform, name, max_length=120)
+    _validate(platform)
+    _save(platform, actor)
+    platform.capabilities.set(capabilities)
+    platform.standards.set(standards)
+    return platform
+
+
+@transaction.atomic
+def platform_update(
+    *,
+    actor: Actor,
+    platform: Platform,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Platform:
+    """Change a platform's details. ``data`` may also hold ``owner``, ``capabilities`` and
+    ``standards``. With ``expected_version``, a change made since the caller read the record is
+    refused instead of silently overwritten."""
+    data = dict(data)
+    owner = data.pop("owner", None)
+    capabilities = data.pop("capabilities", None)
+    standards = data.pop("standards", None)
+    _unknown_fields(data, PLATFORM_FIELDS)
+    if actor is not None:
+        _require(
+            rules.can_edit_platform(actor, platform),
+            f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
+        )
+        if owner is not None and owner.pk != platform.owner_id:
+            _require(
+                rules.can_act_for(actor, owner),
+                f"You cannot give {platform.name} to {owner.name}: you are not a member of it.",
+            )
+    # Lock the row so that two writers with the same version cannot both succeed.
+    locked = Platform.objects.select_for_update().get(pk=platform.pk)
+    _check_version(locked.version, expected_version)
+    for field, value in data.items():
+        setattr(locked, field, value)
+    if owner is not None:
+        locked.owner = owner
+    locked.version += 1
+    _validate(locked)
+    _save(locked, actor)
+    if capabilities is not None:
+        locked.capabilities.set(capabilities)
+    if standards is not None:
+        locked.standards.set(standards)
+    return locked
+
+
+def _transition(
+    *, actor: Actor, platform: Platform, allowed_from: Iterable[str], to: str, verb: str, **extra
+) -> Platform:
+    locked = Platform.objects.select_for_update().get(pk=platform.pk)
+    if locked.state not in allowed_from:
+        raise InvalidTransition(
+            f"Cannot {verb} {locked.name}: it is {locked.get_state_display().lower()}."
+        )
+    locked.state = to
+    for field, value in extra.items():
+        setattr(locked, field, value)
+    locked.version += 1
+    _save(locked, actor)
+    return locked
+
+
+@transaction.atomic
+def platform_submit(*, actor: Actor, platform: Platform) -> Platform:
+    """An editor asks a reviewer of the owning organisation to publish the platform."""
+    if actor is not None:
+        _require(
+            rules.can_edit_platform(actor, platform),
+            f"You cannot submit {platform.name}: it belongs to {platform.owner.name}.",
+        )
+    return _transition(
+        actor=actor,
+        platform=platform,
+        allowed_from=[Platform.State.DRAFT],
+        to=Platform.State.IN_REVIEW,
+        verb="submit",
+        review_note="",
+    )
+
+
+@transaction.atomic
+def platform_publish(*, actor: Actor, platform: Platform) -> Platform:
+    """A reviewer of the owning organisation (or staff) publishes a submitted platform."""
+    if actor is not None:
+        _require(
+            rules.can_review_platform(actor, platform),
+            f"Only a reviewer of {platform.owner.name} can publish {platform.name}.",
+        )
+    return _transition(
+        actor=actor,
+        platform=platform,
+        allowed_from=[Platform.State.IN_REVIEW],
+        to=Platform.State.PUBLISHED,
+        verb="publish",
+    )
+
+
+@transaction.atomic
+def platform_reject(*, actor: Actor, platform: Platform, reason: str) -> Platform:
+    """A reviewer sends a submission back to draft, saying why."""
+    if actor is not None:
+        _require(
+            rules.can_review_platform(actor, platform),
+            f"Only a reviewer of {platform.owner.name} can reject {platform.name}.",
+        )
+    if not reason or not reason.strip():
+        raise InvalidData(
+            "Say why the platform is sent back.",
+            field_errors={"reason": ["This field is required."]},
+        )
+    return _transition(
+        actor=actor,
+        platform=platform,
+        allowed_from=[Platform.State.IN_REVIEW],
+        to=Platform.State.DRAFT,
+        verb="reject",
+        review_note=reason.strip(),
+    )
+
+
+@transaction.atomic
+def platform_retire(
+    *,
+    actor: Actor,
+    platform: Platform,
+    replaced_by: Platform | None = None,
+    retiring: bool = False,
+) -> Platform:
+    """Mark a platform retired (or retiring, still running but closed to new adopters), naming its
+    replacement where there is one. Adoptions and history are kept."""
+    if actor is not None:
+        _require(
+            rules.can_edit_platform(actor, platform),
+            f"You cannot retire {platform.name}: it belongs to {platform.owner.name}.",
+        )
+    locked = Platform.objects.select_for_update().get(pk=platform.pk)
+    target = Platform.Phase.RETIRING if retiring else Platform.Phase.RETIRED
+    if locked.phase == Platform.Phase.RETIRED:
+        raise InvalidTransition(f"{locked.name} is already retired.")
+    if replaced_by is not None:
+        if replaced_by.pk == locked.pk:
+            raise InvalidData(
+                "A platform cannot replace itself.",
+                field_errors={"replaced_by": ["A platform cannot replace itself."]},
+            )
+        if replaced_by.phase == Platform.Phase.RETIRED:
+            raise InvalidData(
+                f"{replaced_by.name} is retired itself and cannot be the replacement.",
+                field_errors={"replaced_by": ["Choose a platform that is not retired."]},
+            )
+    locked.phase = target
+    locked.replaced_by = replaced_by
+    locked.version += 1
+    _validate(locked)
+    _save(locked, actor)
+    return locked
+
+
+def platform_deletion_refusal(platform: Platform) -> str | None:
+    """Why ``platform`` cannot be deleted, or None when it can."""
+    reasons = []
+    if adoptions := platform.adoptions.count():
+        reasons.append(f"{adoptions} adoption(s)")
+    if dependents := platform.dependents.count():
+        reasons.append(f"{dependents} platform(s) depend on it")
+    if replaces := platform.replaces.count():
+        reasons.append(f"it replaces {replaces} platform(s)")
+    if not reasons:
+        return None
+    return f"{platform.name} cannot be deleted: {', '.join(reasons)}. Retire it instead."
+
+
+@transaction.atomic
+def platform_delete(*, actor: Actor, platform: Platform) -> None:
+    """Delete a platform nobody uses or depends on. Otherwise it must be retired instead, so that
+    the record of its reuse is not lost."""
+    if actor is not None:
+        _require(
+            rules.can_edit_platform(actor, platform),
+            f"You cannot delete {platform.name}: it belongs to {platform.owner.name}.",
+        )
+    refusal = platform_deletion_refusal(platform)
+    if refusal:
+        raise Conflict(refusal)
+    if actor is not None and actor.is_authenticated:
+        platform._history_user = actor
+    platform.delete()
+
+
+# --- adoptions -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def adoption_record(
+    *,
+    actor: Actor,
+    platform: Platform,
+    organisation: Organisation,
+    status: str = Adoption.Status.IN_USE,
+    use_case: str = "",
+    **fields: Any,
+) -> Adoption:
+    """Record that ``organisation`` uses (or plans to use) ``platform``. Adoptions belong to the
+    consumer: only its members (or staff) record them."""
+    _unknown_fields(fields, ADOPTION_FIELDS)
+    if actor is not None:
+        _require(
+            rules.can_act_for(actor, organisation),
+            f"You cannot record adoptions for {organisation.name}: you are not a member of it.",
+        )
+        _require(
+            rules.can_view_platform(actor, platform),
+            f"{platform.name} is not published yet.",
+        )
+    adoption = Adoption(
+        platform=platform, organisation=organisation, status=status, use_case=use_case, **fields
+    )
+    _validate(adoption)
+    _save(adoption, actor)
+    return adoption
+
+
+@transaction.atomic
+def adoption_update(
+    *,
+    actor: Actor,
+    adoption: Adoption,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Adoption:
+    """Change an adoption's status, dates, use or evidence."""
+    _unknown_fields(data, ADOPTION_FIELDS)
+    if actor is not None:
+        _require(
+            rules.can_edit_adoption(actor, adoption),
+            f"You cannot change this adoption: it belongs to {adoption.organisation.name}.",
+        )
+    locked = Adoption.objects.select_for_update().get(pk=adoption.pk)
+    _check_version(locked.version, expected_version)
+    for field, value in data.items():
+        setattr(locked, field, value)
+    locked.version += 1
+    _validate(locked)
+    _save(locked, actor)
+    return locked
+
+
+@transaction.atomic
+def adoption_end(
+    *, actor: Actor, adoption: Adoption, end_date: datetime.date | None = None
+) -> Adoption:
+    """The organisation stopped using the platform. The adoption is kept, as history of reuse."""
+    if adoption.status == Adoption.Status.STOPPED:
+        raise InvalidTransition("This adoption has already ended.")
+    return adoption_update(
+        actor=actor,
+        adoption=adoption,
+        data={"status": Adoption.Status.STOPPED, "end_date": end_date or timezone.localdate()},
+    )
+
+
+@transaction.atomic
+def adoption_delete(*, actor: Actor, adoption: Adoption) -> None:
+    """Remove an adoption recorded by mistake (to say it ended, use ``adoption_end``)."""
+    if actor is not None:
+        _require(
+            rules.can_edit_adoption(actor, adoption),
+            f"You cannot delete this adoption: it belongs to {adoption.organisation.name}.",
+        )
+    if actor is not None and actor.is_authenticated:
+        adoption._history_user = actor
+    adoption.delete()
+
+
+# --- dependencies ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dependency_add(
+    *,
+    actor: Actor,
+    platform: Platform,
+    depends_on: Platform,
+    kind: str = Dependency.Kind.RUNTIME,
+    description: str = "",
+) -> Dependency:
+    """Record that ``platform`` needs ``depends_on``. Only the platform's owner says so."""
+    if actor is not None:
+        _require(
+            rules.can_edit_platform(actor, platform),
+            f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
+        )
+        _require(
+            rules.can_view_platform(actor, depends_on),
+            f"{depends_on.name} is not published yet.",
+        )
+    if platform.pk == depends_on.pk:
+        raise InvalidData(
+            "A platform cannot depend on itself.",
+            field_errors={"depends_on": ["A platform cannot depend on itself."]},
+        )
+    dependency = Dependency(
+        platform=platform, depends_on=depends_on, kind=kind, description=description
+    )
+    _validate(dependency)
+    _save(dependency, actor)
+    return dependency
+
+
+@transaction.atomic
+def dependency_remove(*, actor: Actor, dependency: Dependency) -> None:
+    if actor is not None:
+        _require(
+            rules.can_edit_platform(actor, dependency.platform),
+            f"You cannot change {dependency.platform.name}: "
+            f"it belongs to {dependency.platform.owner.name}.",
+        )
+    if actor is not None and actor.is_authenticated:
+        dependency._history_user = actor
+    dependency.delete()

@@ -132,7 +132,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One error shape for every 4xx (api/exceptions.py).
+    "EXCEPTION_HANDLER": "api.exceptions.catalogue_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CataloguePagination",
+    "URL_FORMAT_OVERRIDE": "format",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -156,6 +164,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PlatformPhaseEnum": "platforms.models.Platform.Phase",
+        "PlatformStateEnum": "platforms.models.Platform.State",
+        "AdoptionStatusEnum": "platforms.models.Adoption.Status",
+        "DependencyKindEnum": "platforms.models.Dependency.Kind",
+        "OrganisationKindEnum": "platforms.models.Organisation.Kind",
+        "OrganisationStatusEnum": "platforms.models.Organisation.Status",
+    },
+    "TAGS": [
+        {"name": "Platforms", "description": "Shared platforms and their lifecycle."},
+        {"name": "Adoptions", "description": "Who reuses which platform."},
+        {"name": "Dependencies", "description": "Which platform needs which."},
+        {"name": "Organisations", "description": "Government bodies."},
+        {"name": "Capabilities", "description": "The needs platforms meet."},
+        {"name": "Standards", "description": "Standards platforms conform to."},
+        {"name": "Authentication", "description": "API tokens."},
+    ],
 }
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
@@ -170,8 +197,9 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env("SECURE_HSTS_SECONDS")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Off only for a plain-HTTP demo (docker compose on a laptop); never behind real TLS.
+    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LOGGING = {
     "version": 1,

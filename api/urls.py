@@ -1,3 +1,25 @@
-from django.urls import path  # noqa: F401
+"""The API: version 1 under /api/v1/, its OpenAPI schema and the documentation that reads it."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("capabilities", views.CapabilityViewSet, basename="capability")
+router.register("standards", views.StandardViewSet, basename="standard")
+router.register("platforms", views.PlatformViewSet, basename="platform")
+router.register("adoptions", views.AdoptionViewSet, basename="adoption")
+router.register("dependencies", views.DependencyViewSet, basename="dependency")
+
+urlpatterns = [
+    path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -120,3 +120,13 @@ def reviewer_of(organisation, **kwargs):
     return MembershipFactory(
         organisation=organisation, role=Membership.Role.REVIEWER, **kwargs
     ).user
+
+
+class TokenFactory(factory.django.DjangoModelFactory):
+    """An API token (rest_framework.authtoken) for a user."""
+
+    class Meta:
+        model = "authtoken.Token"
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)

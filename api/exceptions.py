@@ -1,0 +1,125 @@
+"""One error shape for every 4xx the API returns, whatever raised it.
+
+``{"status": 400, "code": "invalid", "message": "A sentence.", "errors": {"field": ["..."]}}``
+
+Domain errors (``platforms.services.CatalogueError``) keep their status, code and message; DRF and
+Django exceptions are translated. Database refusals that bad input can still reach (a protected
+row, a model ``ValidationError``) become 409 and 400 rather than a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions, serializers
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from platforms.services import CatalogueError
+
+# A readable sentence for the exceptions whose own detail is terse or absent.
+_MESSAGES = {
+    "not_authenticated": "Authentication credentials were not provided. Send 'Authorization: "
+    "Token <your token>'.",
+}
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response (documented in the OpenAPI schema as ``Error``)."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(
+        help_text="A stable machine-readable code, e.g. invalid, not_authenticated, "
+        "permission_denied, not_found, invalid_state, conflict, stale_version, throttled."
+    )
+    message = serializers.CharField(help_text="A sentence a person can act on.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per-field messages (empty when the error is not about a field). "
+        "'non_field_errors' holds errors about the request as a whole.",
+    )
+
+
+def error_body(status: int, code: str, message: str, errors: dict | None = None) -> dict:
+    return {"status": status, "code": code, "message": message, "errors": errors or {}}
+
+
+def _flatten(detail: Any) -> list[str]:
+    if isinstance(detail, dict):
+        return [f"{key}: {message}" for key, value in detail.items() for message in _flatten(value)]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _flatten(item)]
+    return [str(detail)]
+
+
+def _field_errors(detail: Any) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {str(field): _flatten(value) for field, value in detail.items()}
+    return {"non_field_errors": _flatten(detail)}
+
+
+def _validation_message(errors: dict[str, list[str]]) -> str:
+    problems = [
+        message if field == "non_field_errors" else f"{field}: {message}"
+        for field, messages in errors.items()
+        for message in messages[:1]
+    ]
+    return "The request is not valid. " + " ".join(
+        p if p.endswith(".") else f"{p}." for p in problems
+    )
+
+
+def _translate(exc: Exception) -> Exception:
+    """Turn Django and database exceptions into the DRF or domain ones they mean."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        from platforms.services import Conflict
+
+        return Conflict(
+            "This record cannot be deleted: other records still refer to it. "
+            "Remove or reassign them first."
+        )
+    return exc
+
+
+def catalogue_exception_handler(exc: Exception, context: dict) -> Response | None:
+    exc = _translate(exc)
+
+    if isinstance(exc, CatalogueError):
+        set_rollback()
+        return Response(
+            error_body(exc.status_code, exc.code, exc.message, exc.field_errors),
+            status=exc.status_code,
+        )
+
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: let Django report a 500
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = f"{int(exc.wait)}"
+
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        body = error_body(exc.status_code, "invalid", _validation_message(errors), errors)
+    else:
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else exc.default_code
+        detail = str(exc.detail) if not isinstance(exc.detail, list | dict) else ""
+        message = _MESSAGES.get(code) or detail or str(exc.default_detail)
+        body = error_body(exc.status_code, code, message)
+
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers)

@@ -1,0 +1,295 @@
+"""One FilterSet per resource. Unknown values are refused with a 400 that lists what is allowed,
+never answered with an empty list that looks like "no results".
+
+Filters on related rows use subqueries (``id__in=...values(...)``), not joins, so that they never
+duplicate rows or disturb the ``reuse_count`` annotation.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_filters import rest_framework as filters
+
+from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+
+
+def _choice_message(choices) -> dict[str, str]:
+    allowed = ", ".join(str(value) for value, _label in choices)
+    return {"invalid_choice": f"“%(value)s” is not one of the allowed values: {allowed}."}
+
+
+def _slug_message(thing: str) -> dict[str, str]:
+    return {"invalid_choice": f"There is no {thing} with the slug “%(value)s”."}
+
+
+class CommaMultipleChoiceField(forms.MultipleChoiceField):
+    """Accepts ``?phase=live&phase=beta`` and ``?phase=live,beta`` alike."""
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        return [part.strip() for item in values for part in item.split(",") if part.strip()]
+
+
+class CommaMultipleChoiceFilter(filters.MultipleChoiceFilter):
+    field_class = CommaMultipleChoiceField
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (also 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+    default_error_messages = {"invalid": "“%(value)s” is not a boolean: use true or false."}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(
+            self.error_messages["invalid"], code="invalid", params={"value": value}
+        )
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns unknown values into "no filter"; read the raw text.
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
+
+class TiebreakOrderingFilter(filters.OrderingFilter):
+    """Orders as asked, then by a unique field, so that cursor pages are stable."""
+
+    def __init__(self, *args, tiebreak: str, **kwargs):
+        self.tiebreak = tiebreak
+        super().__init__(*args, **kwargs)
+
+    @property
+    def field(self):
+        field = super().field
+        # The CSV field django-filter builds drops error_messages passed in; set it afterwards.
+        field.error_messages.update(_choice_message(c for c in self.extra["choices"] if c[0]))
+        return field
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        ordering = [self.get_ordering_value(param) for param in value or []]
+        ordering = [field for field in ordering if field.lstrip("-") != self.tiebreak]
+        if not ordering:
+            return qs
+        return qs.order_by(*ordering, self.tiebreak)
+
+
+def _descendant_ids(root: Organisation) -> set[int]:
+    """The organisation and every body beneath it, from one query over the (small) register."""
+    children: dict[int, list[int]] = {}
+    for org_id, parent_id in Organisation.objects.values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(org_id)
+    found, frontier = {root.pk}, [root.pk]
+    while frontier:  # bounded: each organisation is visited once, even if the data has a cycle
+        frontier = [c for org_id in frontier for c in children.get(org_id, []) if c not in found]
+        found.update(frontier)
+    return found
+
+
+def _visible_platforms(request) -> QuerySet:
+    """Platforms the requester can see: another organisation's draft is an unknown slug."""
+    if request is None:
+        return Platform.objects.published()
+    return Platform.objects.visible_to(request.user)
+
+
+class PlatformFilter(filters.FilterSet):
+    owner = filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        help_text="Owning organisation's slug.",
+        error_messages=_slug_message("organisation"),
+    )
+    owner_tree = filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        method="filter_owner_tree",
+        help_text="An organisation's slug: platforms it or any body beneath it owns.",
+        error_messages=_slug_message("organisation"),
+    )
+    capability = filters.ModelChoiceFilter(
+        queryset=Capability.objects.all(),
+        to_field_name="slug",
+        method="filter_capability",
+        help_text="Capability slug, e.g. payments.",
+        error_messages=_slug_message("capability"),
+    )
+    standard = filters.ModelChoiceFilter(
+        queryset=Standard.objects.all(),
+        to_field_name="slug",
+        method="filter_standard",
+        help_text="Standard slug.",
+        error_messages=_slug_message("standard"),
+    )
+    phase = CommaMultipleChoiceFilter(
+        choices=Platform.Phase.choices,
+        help_text="One or more phases: repeat the parameter or separate with commas.",
+        error_messages=_choice_message(Platform.Phase.choices),
+    )
+    state = filters.ChoiceFilter(
+        choices=Platform.State.choices,
+        help_text="Publication state. Only members of the owner (and administrators) see drafts.",
+        error_messages=_choice_message(Platform.State.choices),
+    )
+    is_open_source = StrictBooleanFilter(help_text="true or false.")
+    adopted_by = filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        method="filter_adopted_by",
+        help_text="Organisation slug: platforms that organisation has in use.",
+        error_messages=_slug_message("organisation"),
+    )
+    has_adopters = StrictBooleanFilter(
+        method="filter_has_adopters",
+        help_text="true: reused by at least one organisation other than the owner.",
+    )
+    contract_ends_before = filters.DateFilter(
+        field_name="contract_end_date", lookup_expr="lt", help_text="A date, YYYY-MM-DD."
+    )
+    updated_after = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", help_text="An ISO 8601 date-time."
+    )
+    q = filters.CharFilter(method="filter_q", help_text="Words in the name or summary.")
+    ordering = TiebreakOrderingFilter(
+        fields=("name", "updated_at", "reuse_count"),
+        tiebreak="slug",
+        help_text="name, updated_at or reuse_count; prefix with - for descending.",
+    )
+
+    class Meta:
+        model = Platform
+        fields = ["owner", "phase", "state", "is_open_source"]
+
+    def filter_owner_tree(self, queryset: QuerySet, name: str, value: Organisation) -> QuerySet:
+        """Platforms owned by the organisation or any of its descendants."""
+        return queryset.filter(owner_id__in=_descendant_ids(value))
+
+    def filter_capability(self, queryset: QuerySet, name: str, value: Capability) -> QuerySet:
+        """Platforms meeting the capability."""
+        through = Platform.capabilities.through.objects.filter(capability=value)
+        return queryset.filter(id__in=through.values("platform_id"))
+
+    def filter_standard(self, queryset: QuerySet, name: str, value: Standard) -> QuerySet:
+        """Platforms conforming to the standard."""
+        through = Platform.standards.through.objects.filter(standard=value)
+        return queryset.filter(id__in=through.values("platform_id"))
+
+    def filter_adopted_by(self, queryset: QuerySet, name: str, value: Organisation) -> QuerySet:
+        """Platforms the organisation has an adoption in use of."""
+        adoptions = Adoption.objects.in_use().filter(organisation=value)
+        return queryset.filter(id__in=adoptions.values("platform_id"))
+
+    def filter_has_adopters(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        """Platforms with (or without) an adoption in use by someone other than the owner."""
+        if value is None:
+            return queryset
+        reused = Adoption.objects.in_use().filter(platform=OuterRef("pk"))
+        reused = reused.exclude(organisation=OuterRef("owner"))
+        return queryset.filter(Exists(reused) if value else ~Exists(reused))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Plain text match on name and summary (the search backend will replace this)."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(summary__icontains=value))
+
+
+class AdoptionFilter(filters.FilterSet):
+    platform = filters.ModelChoiceFilter(
+        queryset=_visible_platforms,
+        to_field_name="slug",
+        help_text="Platform slug.",
+        error_messages=_slug_message("platform"),
+    )
+    organisation = filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        help_text="Adopting organisation's slug.",
+        error_messages=_slug_message("organisation"),
+    )
+    status = CommaMultipleChoiceFilter(
+        choices=Adoption.Status.choices,
+        help_text="One or more statuses: repeat the parameter or separate with commas.",
+        error_messages=_choice_message(Adoption.Status.choices),
+    )
+    ordering = TiebreakOrderingFilter(
+        fields=("updated_at", "start_date"),
+        tiebreak="id",
+        help_text="updated_at or start_date; prefix with - for descending.",
+    )
+
+    class Meta:
+        model = Adoption
+        fields = ["platform", "organisation", "status"]
+
+
+class DependencyFilter(filters.FilterSet):
+    platform = filters.ModelChoiceFilter(
+        queryset=_visible_platforms,
+        to_field_name="slug",
+        help_text="Slug of the platform that depends on another.",
+        error_messages=_slug_message("platform"),
+    )
+    depends_on = filters.ModelChoiceFilter(
+        queryset=_visible_platforms,
+        to_field_name="slug",
+        help_text="Slug of the platform depended on.",
+        error_messages=_slug_message("platform"),
+    )
+    kind = CommaMultipleChoiceFilter(
+        choices=Dependency.Kind.choices,
+        help_text="One or more kinds: repeat the parameter or separate with commas.",
+        error_messages=_choice_message(Dependency.Kind.choices),
+    )
+
+    class Meta:
+        model = Dependency
+        fields = ["platform", "depends_on", "kind"]
+
+
+class OrganisationFilter(filters.FilterSet):
+    kind = CommaMultipleChoiceFilter(
+        choices=Organisation.Kind.choices,
+        help_text="One or more kinds: repeat the parameter or separate with commas.",
+        error_messages=_choice_message(Organisation.Kind.choices),
+    )
+    status = CommaMultipleChoiceFilter(
+        choices=Organisation.Status.choices,
+        help_text="One or more GOV.UK statuses.",
+        error_messages=_choice_message(Organisation.Status.choices),
+    )
+    parent = filters.ModelChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        help_text="Slug of the parent organisation: its direct children.",
+        error_messages=_slug_message("organisation"),
+    )
+    q = filters.CharFilter(method="filter_q", help_text="Words in the name or abbreviation.")
+    ordering = TiebreakOrderingFilter(
+        fields=("name", "updated_at"),
+        tiebreak="slug",
+        help_text="name or updated_at; prefix with - for descending.",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "status", "parent"]
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Plain text match on name and abbreviation."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__icontains=value) | Q(abbreviation__iexact=value))

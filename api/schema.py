@@ -1,0 +1,629 @@
+"""OpenAPI documentation for the endpoints: summaries, examples and the error responses.
+
+Kept apart from the views so that the views stay short enough to read at once.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+
+from api import serializers
+from api.exceptions import ErrorSerializer, error_body
+
+BASE = "http://127.0.0.1:8000/api/v1"
+
+# --- errors ----------------------------------------------------------------------------------
+
+_ERRORS = {
+    400: (
+        "The input is not valid (a field, a filter value, a cursor).",
+        error_body(
+            400,
+            "invalid",
+            "The request is not valid. phase: “banana” is not one of the allowed values: "
+            "discovery, alpha, beta, live, retiring, retired.",
+            {
+                "phase": [
+                    "“banana” is not one of the allowed values: discovery, alpha, beta, live, "
+                    "retiring, retired."
+                ]
+            },
+        ),
+    ),
+    401: (
+        "No credentials were sent (or the token is wrong).",
+        error_body(
+            401,
+            "not_authenticated",
+            "Authentication credentials were not provided. Send 'Authorization: Token "
+            "<your token>'.",
+        ),
+    ),
+    403: (
+        "You are signed in but may not do this.",
+        error_body(
+            403,
+            "permission_denied",
+            "You cannot change GOV.UK Pay: it belongs to Government Digital Service.",
+        ),
+    ),
+    404: ("There is nothing here you can see.", error_body(404, "not_found", "Not found.")),
+    409: (
+        "The record is not in a state that allows this.",
+        error_body(409, "invalid_state", "Cannot publish GOV.UK Notify: it is draft."),
+    ),
+    412: (
+        "The record changed since you read it (If-Match).",
+        error_body(
+            412,
+            "stale_version",
+            "This record has changed since you loaded it (you had version 3, it is now "
+            "version 4). Reload it and apply your change again.",
+        ),
+    ),
+    429: (
+        "Too many requests; try again after Retry-After seconds.",
+        error_body(429, "throttled", "Request was throttled. Expected available in 20 seconds."),
+    ),
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(
+            response=ErrorSerializer,
+            description=_ERRORS[code][0],
+            examples=[OpenApiExample(f"{code} error", value=_ERRORS[code][1])],
+        )
+        for code in (*codes, 429)
+    }
+
+
+READ_ERRORS = (400, 404)
+WRITE_ERRORS = (400, 401, 403, 404)
+
+FORMAT = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="csv: one row per result, nested objects flattened (owner.slug, ...).",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    description='The ETag you read, e.g. "3": the change is refused (412) if the record has '
+    "changed since.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    description='The ETag you hold, e.g. "3": 304 Not Modified if it is still current.',
+)
+NOT_MODIFIED = {304: OpenApiResponse(description="Not modified: your copy is current.")}
+NO_CONTENT = {204: OpenApiResponse(description="Deleted.")}
+
+# --- examples --------------------------------------------------------------------------------
+
+
+def _org(slug: str, name: str) -> dict:
+    return {"slug": slug, "name": name, "url": f"{BASE}/organisations/{slug}/"}
+
+
+GDS = _org("government-digital-service", "Government Digital Service")
+NOTIFY = {
+    "url": f"{BASE}/platforms/govuk-notify/",
+    "slug": "govuk-notify",
+    "name": "GOV.UK Notify",
+    "summary": "Send emails, text messages and letters to users of your service.",
+    "owner": GDS,
+    "capabilities": [
+        {
+            "slug": "notifications",
+            "name": "Notifications",
+            "url": f"{BASE}/capabilities/notifications/",
+        }
+    ],
+    "standards": [],
+    "phase": "live",
+    "state": "published",
+    "replaced_by": None,
+    "service_url": "https://www.notifications.service.gov.uk/",
+    "documentation_url": "https://docs.notifications.service.gov.uk/",
+    "source_code_url": "https://github.com/alphagov/notifications-api",
+    "is_open_source": True,
+    "licence": "MIT",
+    "supplier": "In-house",
+    "contract_end_date": None,
+    "data_classification": "official",
+    "handles_personal_data": True,
+    "pricing_model": "free",
+    "hosting": "AWS",
+    "contact_email": "notify-support@digital.cabinet-office.gov.uk",
+    "tags": ["email", "sms", "letters"],
+    "reuse_count": 812,
+    "created_at": "2025-01-06T09:00:00Z",
+    "updated_at": "2025-03-10T14:21:07Z",
+    "version": 3,
+}
+NEW_PLATFORM = {
+    "name": "Departmental case tracker",
+    "summary": "Track casework across teams in the department.",
+    "owner": "government-digital-service",
+    "capabilities": ["case-management"],
+    "phase": "alpha",
+    "is_open_source": True,
+    "licence": "MIT",
+}
+ADOPTION = {
+    "url": f"{BASE}/adoptions/42/",
+    "id": 42,
+    "platform": {"slug": "govuk-pay", "name": "GOV.UK Pay", "url": f"{BASE}/platforms/govuk-pay/"},
+    "organisation": _org("hm-land-registry", "HM Land Registry"),
+    "status": "in_use",
+    "use_case": "Search fees",
+    "start_date": "2019-04-01",
+    "end_date": None,
+    "notes": "",
+    "evidence_source": "GOV.UK Pay: services using Pay",
+    "evidence_url": "https://www.payments.service.gov.uk/",
+    "evidence_date": "2025-01-01",
+    "evidence_name": "HM Land Registry",
+    "version": 1,
+    "created_at": "2025-01-06T09:00:00Z",
+    "updated_at": "2025-01-06T09:00:00Z",
+}
+
+
+def _ex(name: str, value, **kwargs) -> OpenApiExample:
+    return OpenApiExample(name, value=value, **kwargs)
+
+
+# --- per resource ----------------------------------------------------------------------------
+
+
+def taxonomy_docs(singular: str, plural: str, serializer) -> dict:
+    tag = [plural.capitalize()]
+    example = {"slug": "payments", "name": "Payments", "description": "Take payments online."}
+    if singular == "standard":
+        example = {
+            "slug": "openapi-3",
+            "name": "OpenAPI 3",
+            "specification_url": "https://spec.openapis.org/oas/v3.1.0",
+            "description": "Describe HTTP APIs.",
+        }
+    write = {"examples": [_ex(f"A {singular}", example, request_only=True)]}
+    return {
+        "list": extend_schema(
+            tags=tag,
+            summary=f"List {plural}",
+            description=f"All {plural}, by name, in limit/offset pages with a total count.",
+            parameters=[FORMAT],
+            responses={200: serializer(many=True), **errors(*READ_ERRORS)},
+            examples=[_ex(f"{plural} page", example, response_only=True)],
+        ),
+        "retrieve": extend_schema(
+            tags=tag,
+            summary=f"Get a {singular}",
+            description=f"One {singular}, by slug.",
+            responses={200: serializer, **errors(404)},
+            examples=[_ex(f"A {singular}", example, response_only=True)],
+        ),
+        "create": extend_schema(
+            tags=tag,
+            summary=f"Add a {singular}",
+            description="Catalogue administrators only.",
+            responses={201: serializer, **errors(*WRITE_ERRORS)},
+            examples=write["examples"],
+        ),
+        "update": extend_schema(
+            tags=tag,
+            summary=f"Replace a {singular}",
+            description="Catalogue administrators only.",
+            responses={200: serializer, **errors(*WRITE_ERRORS)},
+            examples=write["examples"],
+        ),
+        "partial_update": extend_schema(
+            tags=tag,
+            summary=f"Change a {singular}",
+            description="Catalogue administrators only.",
+            responses={200: serializer, **errors(*WRITE_ERRORS)},
+            examples=write["examples"],
+        ),
+        "destroy": extend_schema(
+            tags=tag,
+            summary=f"Delete a {singular}",
+            description="Catalogue administrators only.",
+            responses={**NO_CONTENT, **errors(*WRITE_ERRORS)},
+        ),
+    }
+
+
+ORGANISATION = {
+    "url": f"{BASE}/organisations/government-digital-service/",
+    "slug": "government-digital-service",
+    "name": "Government Digital Service",
+    "abbreviation": "GDS",
+    "kind": "sub_organisation",
+    "status": "live",
+    "parent": _org("department-for-science-innovation-and-technology", "DSIT"),
+    "superseded_by": None,
+    "website": "https://www.gov.uk/government/organisations/government-digital-service",
+    "govuk_url": "https://www.gov.uk/government/organisations/government-digital-service",
+    "owned_platform_count": 9,
+    "adoption_count": 2,
+    "platforms_url": f"{BASE}/organisations/government-digital-service/platforms/",
+    "adoptions_url": f"{BASE}/organisations/government-digital-service/adoptions/",
+    "created_at": "2025-01-06T09:00:00Z",
+    "updated_at": "2025-01-06T09:00:00Z",
+}
+
+
+def organisation_docs() -> dict:
+    tag = ["Organisations"]
+    org_write = {
+        "slug": "example-agency",
+        "name": "Example Agency",
+        "kind": "executive_agency",
+        "parent": "government-digital-service",
+    }
+    write = {
+        "tags": tag,
+        "description": "Catalogue administrators only. parent and superseded_by are slugs.",
+        "responses": {200: serializers.OrganisationSerializer, **errors(*WRITE_ERRORS)},
+        "examples": [_ex("An organisation", org_write, request_only=True)],
+    }
+    return {
+        "list": extend_schema(
+            tags=tag,
+            summary="List organisations",
+            description="Government bodies, by name, in cursor pages. Counts are of published "
+            "platforms only.",
+            parameters=[FORMAT],
+            responses={200: serializers.OrganisationSerializer(many=True), **errors(*READ_ERRORS)},
+            examples=[_ex("Organisations", ORGANISATION, response_only=True)],
+        ),
+        "retrieve": extend_schema(
+            tags=tag,
+            summary="Get an organisation",
+            description="One organisation, by slug.",
+            responses={200: serializers.OrganisationSerializer, **errors(404)},
+            examples=[_ex("GDS", ORGANISATION, response_only=True)],
+        ),
+        "create": extend_schema(
+            summary="Add an organisation",
+            **{
+                **write,
+                "responses": {201: serializers.OrganisationSerializer, **errors(*WRITE_ERRORS)},
+            },
+        ),
+        "update": extend_schema(summary="Replace an organisation", **write),
+        "partial_update": extend_schema(summary="Change an organisation", **write),
+        "destroy": extend_schema(
+            tags=tag,
+            summary="Delete an organisation",
+            description="Catalogue administrators only; refused (409) while platforms, "
+            "adoptions or other organisations refer to it.",
+            responses={**NO_CONTENT, **errors(*WRITE_ERRORS, 409)},
+        ),
+        "platforms": extend_schema(
+            tags=tag,
+            summary="Platforms an organisation owns",
+            description="The platforms it owns that you can see, by name, in cursor pages.",
+            filters=False,
+            parameters=[FORMAT],
+            responses={
+                200: serializers.PlatformListSerializer(many=True),
+                **errors(*READ_ERRORS),
+            },
+            examples=[_ex("GDS platforms", NOTIFY, response_only=True)],
+        ),
+        "organisation_adoptions": extend_schema(
+            tags=tag,
+            summary="Platforms an organisation reuses",
+            description="Its adoptions of the platforms you can see, in cursor pages.",
+            filters=False,
+            parameters=[FORMAT],
+            responses={200: serializers.AdoptionSerializer(many=True), **errors(*READ_ERRORS)},
+            examples=[_ex("Adoptions", ADOPTION, response_only=True)],
+        ),
+    }
+
+
+def platform_docs() -> dict:
+    tag = ["Platforms"]
+    detail = serializers.PlatformDetailSerializer
+    action_errors = errors(*WRITE_ERRORS, 409)
+    impact = {
+        "platform": {
+            "slug": "govuk-notify",
+            "name": "GOV.UK Notify",
+            "url": f"{BASE}/platforms/govuk-notify/",
+        },
+        "dependents": [
+            {
+                "platform": {
+                    "slug": "govuk-forms",
+                    "name": "GOV.UK Forms",
+                    "url": f"{BASE}/platforms/govuk-forms/",
+                },
+                "owner": GDS,
+                "depth": 1,
+                "depends_on": ["govuk-notify"],
+            }
+        ],
+        "organisations_affected": [
+            {"organisation": GDS, "owns": ["govuk-forms"], "uses": []},
+        ],
+        "truncated": False,
+        "max_depth": 25,
+    }
+    return {
+        "list": extend_schema(
+            tags=tag,
+            summary="List platforms",
+            description="Published platforms (and your organisations' drafts), compact, in "
+            "cursor pages. Filters combine with AND; an unknown filter value is a 400 that "
+            "lists the allowed values.",
+            parameters=[FORMAT],
+            responses={200: serializers.PlatformListSerializer(many=True), **errors(*READ_ERRORS)},
+            examples=[
+                _ex(
+                    "Platforms",
+                    NOTIFY,
+                    response_only=True,
+                )
+            ],
+        ),
+        "retrieve": extend_schema(
+            tags=tag,
+            summary="Get a platform",
+            description="The full record. The ETag header holds the version; send it back in "
+            "If-None-Match for a 304, or in If-Match when you change the record.",
+            parameters=[IF_NONE_MATCH],
+            responses={200: serializers.PlatformDetailSerializer, **NOT_MODIFIED, **errors(404)},
+            examples=[_ex("GOV.UK Notify", NOTIFY, response_only=True)],
+        ),
+        "create": extend_schema(
+            tags=tag,
+            summary="Register a platform",
+            description="Registers a draft for an organisation you are a member of "
+            "(403 otherwise). owner, capabilities, standards and replaced_by are slugs.",
+            responses={201: detail, **errors(*WRITE_ERRORS, 409)},
+            examples=[_ex("A new platform", NEW_PLATFORM, request_only=True)],
+        ),
+        "update": extend_schema(
+            tags=tag,
+            summary="Replace a platform's details",
+            description="Members of the owner only. With If-Match, a change made since you "
+            "read the record is refused with 412.",
+            parameters=[IF_MATCH],
+            responses={200: detail, **errors(*WRITE_ERRORS, 409, 412)},
+            examples=[_ex("Details", NEW_PLATFORM, request_only=True)],
+        ),
+        "partial_update": extend_schema(
+            tags=tag,
+            summary="Change some of a platform's details",
+            description="As PUT, for the fields sent.",
+            parameters=[IF_MATCH],
+            responses={200: detail, **errors(*WRITE_ERRORS, 409, 412)},
+            examples=[_ex("New phase", {"phase": "beta"}, request_only=True)],
+        ),
+        "destroy": extend_schema(
+            tags=tag,
+            summary="Delete a platform",
+            description="Only a platform nobody uses or depends on; otherwise 409: retire it.",
+            responses={**NO_CONTENT, **errors(*WRITE_ERRORS, 409)},
+        ),
+        "submit": extend_schema(
+            tags=tag,
+            summary="Submit a draft for review",
+            description="Members of the owner. draft -> in_review; 409 from any other state.",
+            request=None,
+            responses={200: detail, **action_errors},
+        ),
+        "publish": extend_schema(
+            tags=tag,
+            summary="Publish a submitted platform",
+            description="Reviewers of the owner and administrators. in_review -> published.",
+            request=None,
+            responses={200: detail, **action_errors},
+        ),
+        "reject": extend_schema(
+            tags=tag,
+            summary="Send a submission back to draft",
+            description="Reviewers of the owner and administrators, with a reason.",
+            request=serializers.RejectSerializer,
+            responses={200: detail, **action_errors},
+            examples=[_ex("Reason", {"reason": "Add the contract end date."}, request_only=True)],
+        ),
+        "retire": extend_schema(
+            tags=tag,
+            summary="Retire a platform",
+            description="Members of the owner. retiring=true keeps it running but closed to "
+            "new adopters; replaced_by names what to use instead.",
+            request=serializers.RetireSerializer,
+            responses={200: detail, **action_errors},
+            examples=[
+                _ex("Replaced", {"replaced_by": "govuk-pay", "retiring": True}, request_only=True)
+            ],
+        ),
+        "adoptions": extend_schema(
+            tags=tag,
+            summary="Who uses a platform",
+            description="Its adoptions, in cursor pages.",
+            filters=False,
+            parameters=[FORMAT],
+            responses={200: serializers.AdoptionSerializer(many=True), **errors(*READ_ERRORS)},
+            examples=[_ex("Adoptions", ADOPTION, response_only=True)],
+        ),
+        "dependencies": extend_schema(
+            tags=tag,
+            summary="What a platform depends on",
+            description="Its direct dependencies, in cursor pages.",
+            filters=False,
+            parameters=[FORMAT],
+            responses={
+                200: serializers.DependencySerializer(many=True),
+                **errors(*READ_ERRORS),
+            },
+        ),
+        "dependents": extend_schema(
+            tags=tag,
+            summary="Impact analysis: what depends on a platform",
+            description="Every platform that depends on it, directly or through others "
+            "(depth), and the organisations affected: owners and in-use adopters of those "
+            "platforms. Only platforms you can see are followed.",
+            filters=False,
+            responses={200: serializers.ImpactSerializer, **errors(404)},
+            examples=[_ex("Notify's dependents", impact, response_only=True)],
+        ),
+    }
+
+
+def adoption_docs() -> dict:
+    tag = ["Adoptions"]
+    new = {
+        "platform": "govuk-pay",
+        "organisation": "hm-land-registry",
+        "status": "in_use",
+        "use_case": "Search fees",
+        "start_date": "2019-04-01",
+    }
+    read = serializers.AdoptionSerializer
+    return {
+        "list": extend_schema(
+            tags=tag,
+            summary="List adoptions",
+            description="Reuse facts for the platforms you can see, in cursor pages.",
+            parameters=[FORMAT],
+            responses={200: serializers.AdoptionSerializer(many=True), **errors(*READ_ERRORS)},
+            examples=[_ex("Adoptions", ADOPTION, response_only=True)],
+        ),
+        "retrieve": extend_schema(
+            tags=tag,
+            summary="Get an adoption",
+            description="One adoption, with its version as ETag.",
+            parameters=[IF_NONE_MATCH],
+            responses={200: serializers.AdoptionSerializer, **NOT_MODIFIED, **errors(404)},
+            examples=[_ex("An adoption", ADOPTION, response_only=True)],
+        ),
+        "create": extend_schema(
+            tags=tag,
+            summary="Record an adoption",
+            description="Members of the adopting organisation (403 otherwise).",
+            responses={201: read, **errors(*WRITE_ERRORS)},
+            examples=[_ex("In use", new, request_only=True)],
+        ),
+        "update": extend_schema(
+            tags=tag,
+            summary="Replace an adoption's details",
+            description="Members of the adopting organisation. If-Match as for platforms.",
+            parameters=[IF_MATCH],
+            responses={200: read, **errors(*WRITE_ERRORS, 412)},
+            examples=[_ex("Piloting", {"status": "piloting"}, request_only=True)],
+        ),
+        "partial_update": extend_schema(
+            tags=tag,
+            summary="Change an adoption",
+            description="As PUT, for the fields sent.",
+            parameters=[IF_MATCH],
+            responses={200: read, **errors(*WRITE_ERRORS, 412)},
+            examples=[_ex("Piloting", {"status": "piloting"}, request_only=True)],
+        ),
+        "destroy": extend_schema(
+            tags=tag,
+            summary="Delete an adoption recorded by mistake",
+            description="To say it ended, use the end action instead (history is kept).",
+            responses={**NO_CONTENT, **errors(*WRITE_ERRORS)},
+        ),
+        "end": extend_schema(
+            tags=tag,
+            summary="End an adoption",
+            description="The organisation stopped using the platform; 409 if already ended.",
+            request=serializers.AdoptionEndSerializer,
+            responses={200: read, **errors(*WRITE_ERRORS, 409)},
+            examples=[_ex("Ended", {"end_date": "2025-03-31"}, request_only=True)],
+        ),
+    }
+
+
+def dependency_docs() -> dict:
+    tag = ["Dependencies"]
+    dependency = {
+        "url": f"{BASE}/dependencies/7/",
+        "id": 7,
+        "platform": {
+            "slug": "govuk-forms",
+            "name": "GOV.UK Forms",
+            "url": f"{BASE}/platforms/govuk-forms/",
+        },
+        "depends_on": {
+            "slug": "govuk-notify",
+            "name": "GOV.UK Notify",
+            "url": f"{BASE}/platforms/govuk-notify/",
+        },
+        "kind": "runtime",
+        "description": "Sends confirmation emails.",
+        "created_at": "2025-01-06T09:00:00Z",
+        "updated_at": "2025-01-06T09:00:00Z",
+    }
+    return {
+        "list": extend_schema(
+            tags=tag,
+            summary="List dependencies",
+            description="Dependencies between platforms you can see, in cursor pages.",
+            parameters=[FORMAT],
+            responses={200: serializers.DependencySerializer(many=True), **errors(*READ_ERRORS)},
+            examples=[_ex("Dependencies", dependency, response_only=True)],
+        ),
+        "retrieve": extend_schema(
+            tags=tag,
+            summary="Get a dependency",
+            description="One dependency.",
+            responses={200: serializers.DependencySerializer, **errors(404)},
+            examples=[_ex("A dependency", dependency, response_only=True)],
+        ),
+        "create": extend_schema(
+            tags=tag,
+            summary="Record a dependency",
+            description="Members of the owner of the platform that depends on the other.",
+            responses={201: serializers.DependencySerializer, **errors(*WRITE_ERRORS)},
+            examples=[
+                _ex(
+                    "Forms needs Notify",
+                    {"platform": "govuk-forms", "depends_on": "govuk-notify", "kind": "runtime"},
+                    request_only=True,
+                )
+            ],
+        ),
+        "destroy": extend_schema(
+            tags=tag,
+            summary="Remove a dependency",
+            description="Members of the owner of the depending platform.",
+            responses={**NO_CONTENT, **errors(*WRITE_ERRORS)},
+        ),
+    }
+
+
+def token_docs() -> dict:
+    return {
+        "tags": ["Authentication"],
+        "summary": "Get an API token",
+        "description": "Exchange a username and password for a token; send it as "
+        "'Authorization: Token <token>'. Administrators can also create one with "
+        "`manage.py drf_create_token <username>`.",
+        "request": serializers.TokenRequestSerializer,
+        "responses": {200: serializers.TokenSerializer, **errors(400)},
+        "examples": [
+            _ex(
+                "Credentials",
+                {"username": "editor", "password": "correct horse battery staple"},
+                request_only=True,
+            ),
+            _ex("Token", {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
+        ],
+        "auth": [],
+    }

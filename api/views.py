@@ -1,0 +1,456 @@
+"""Thin viewsets: the queryset comes from a selector scoped to the user, the filters from one
+FilterSet per resource, and every write is a call to ``platforms.services`` with ``actor``."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from api import filters, schema, serializers
+from api.impact import platform_impact
+from api.pagination import CataloguePagination, SmallCollectionPagination
+from api.permissions import IsCatalogueAdminOrReadOnly
+from api.renderers import CSVRenderer
+from platforms import rules, services
+from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+
+# Actions that answer with a list, and so may also answer in CSV.
+LIST_ACTIONS = frozenset(
+    {"list", "adoptions", "dependencies", "platforms", "organisation_adoptions"}
+)
+
+
+class CatalogueViewSetMixin:
+    """CSV on list actions; errors always in JSON (the one error shape), even for ?format=csv."""
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) in LIST_ACTIONS:
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), CSVRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def paginated(self, queryset, serializer_class, ordering):
+        """A nested list (e.g. a platform's adoptions), in cursor pages."""
+        paginator = CataloguePagination()
+        page = paginator.paginate_queryset(queryset.order_by(*ordering), self.request, view=self)
+        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
+        return paginator.get_paginated_response(data)
+
+
+def _expected_version(request) -> int | None:
+    """The version the client read, from ``If-Match: "<version>"``."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    value = header.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationError({"If-Match": ['Send the ETag you read, e.g. If-Match: "3".']})
+    return int(value)
+
+
+def _etag(instance) -> str:
+    return f'"{instance.version}"'
+
+
+def _not_modified(request, instance) -> bool:
+    tags = [
+        t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")
+    ]
+    return _etag(instance) in tags or "*" in tags
+
+
+class VersionedRetrieveMixin:
+    """ETag on detail responses; ``If-None-Match`` answers 304 when nothing changed."""
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        if _not_modified(request, instance):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": _etag(instance)})
+        data = self.get_serializer(instance).data
+        return Response(data, headers={"ETag": _etag(instance)})
+
+
+class CanActForOwner(permissions.BasePermission):
+    """Writes to a platform are for members of its owner (the services check the finer rules)."""
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        platform = obj.platform if isinstance(obj, Dependency) else obj
+        if not rules.can_edit_platform(request.user, platform):
+            self.message = (
+                f"You cannot change {platform.name}: it belongs to {platform.owner.name}."
+            )
+            return False
+        return True
+
+
+class CanActForConsumer(permissions.BasePermission):
+    """Adoptions belong to the consuming organisation."""
+
+    def has_object_permission(self, request, view, obj: Adoption) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if not rules.can_edit_adoption(request.user, obj):
+            self.message = (
+                f"You cannot change this adoption: it belongs to {obj.organisation.name}."
+            )
+            return False
+        return True
+
+
+WRITE_PERMISSIONS = [permissions.IsAuthenticatedOrReadOnly]
+
+
+# --- taxonomies ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    **schema.taxonomy_docs("capability", "capabilities", serializers.CapabilitySerializer)
+)
+class CapabilityViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
+    """The needs platforms meet. Administrators maintain the list."""
+
+    queryset = Capability.objects.order_by("name")
+    serializer_class = serializers.CapabilitySerializer
+    lookup_field = "slug"
+    permission_classes = [IsCatalogueAdminOrReadOnly]
+    pagination_class = SmallCollectionPagination
+    filter_backends: list = []
+
+
+@extend_schema_view(**schema.taxonomy_docs("standard", "standards", serializers.StandardSerializer))
+class StandardViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
+    """Open and government standards platforms conform to. Administrators maintain the list."""
+
+    queryset = Standard.objects.order_by("name")
+    serializer_class = serializers.StandardSerializer
+    lookup_field = "slug"
+    permission_classes = [IsCatalogueAdminOrReadOnly]
+    pagination_class = SmallCollectionPagination
+    filter_backends: list = []
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+@extend_schema_view(**schema.organisation_docs())
+class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
+    """Government bodies. Administrators maintain the register."""
+
+    queryset = Organisation.objects.for_listing().with_platform_counts()
+    lookup_field = "slug"
+    permission_classes = [IsCatalogueAdminOrReadOnly]
+    filterset_class = filters.OrganisationFilter
+    pagination_class = CataloguePagination
+    ordering = ("name", "slug")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.OrganisationWriteSerializer
+        return serializers.OrganisationSerializer
+
+    def _respond(self, organisation, status_code=status.HTTP_200_OK):
+        organisation = self.get_queryset().get(pk=organisation.pk)
+        data = serializers.OrganisationSerializer(
+            organisation, context=self.get_serializer_context()
+        ).data
+        return Response(data, status=status_code)
+
+    # No organisation service exists yet; the administrators' writes save the validated model
+    # (with its full_clean) until one does.
+    @transaction.atomic
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organisation = Organisation(**serializer.validated_data)
+        organisation.full_clean()
+        organisation.save()
+        return self._respond(organisation, status.HTTP_201_CREATED)
+
+    @transaction.atomic
+    def update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(
+            instance, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        for field, value in serializer.validated_data.items():
+            setattr(instance, field, value)
+        instance.full_clean()
+        instance.save()
+        return self._respond(instance)
+
+    @action(detail=True, methods=["get"])
+    def platforms(self, request, slug=None):
+        organisation = self.get_object()
+        queryset = Platform.objects.visible_to(request.user).for_listing()
+        return self.paginated(
+            queryset.filter(owner=organisation),
+            serializers.PlatformListSerializer,
+            ("name", "slug"),
+        )
+
+    @action(detail=True, methods=["get"], url_path="adoptions", url_name="adoptions")
+    def organisation_adoptions(self, request, slug=None):
+        organisation = self.get_object()
+        queryset = Adoption.objects.visible_to(request.user).for_listing()
+        return self.paginated(
+            queryset.filter(organisation=organisation), serializers.AdoptionSerializer, ("id",)
+        )
+
+
+# --- platforms -------------------------------------------------------------------------------
+
+
+@extend_schema_view(**schema.platform_docs())
+class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.ModelViewSet):
+    """Shared platforms. Anyone reads what is published; members of the owner also see its drafts
+    (other organisations' drafts answer 404, as if they did not exist)."""
+
+    lookup_field = "slug"
+    permission_classes = [*WRITE_PERMISSIONS, CanActForOwner]
+    filterset_class = filters.PlatformFilter
+    pagination_class = CataloguePagination
+    ordering = ("name", "slug")
+
+    def get_queryset(self):
+        return Platform.objects.visible_to(self.request.user).for_listing()
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.PlatformListSerializer
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.PlatformWriteSerializer
+        return serializers.PlatformDetailSerializer
+
+    def _respond(self, platform, status_code=status.HTTP_200_OK):
+        platform = self.get_queryset().get(pk=platform.pk)
+        data = serializers.PlatformDetailSerializer(
+            platform, context=self.get_serializer_context()
+        ).data
+        headers = {"ETag": _etag(platform)}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = data["url"]
+        return Response(data, status=status_code, headers=headers)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        platform = services.platform_register(actor=request.user, **serializer.validated_data)
+        return self._respond(platform, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        platform = self.get_object()
+        serializer = self.get_serializer(
+            platform, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        platform = services.platform_update(
+            actor=request.user,
+            platform=platform,
+            data=serializer.validated_data,
+            expected_version=_expected_version(request),
+        )
+        return self._respond(platform)
+
+    def destroy(self, request, *args, **kwargs):
+        services.platform_delete(actor=request.user, platform=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, slug=None):
+        platform = services.platform_submit(actor=request.user, platform=self.get_object())
+        return self._respond(platform)
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request, slug=None):
+        platform = services.platform_publish(actor=request.user, platform=self.get_object())
+        return self._respond(platform)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, slug=None):
+        platform = self.get_object()
+        body = serializers.RejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        platform = services.platform_reject(
+            actor=request.user, platform=platform, reason=body.validated_data["reason"]
+        )
+        return self._respond(platform)
+
+    @action(detail=True, methods=["post"])
+    def retire(self, request, slug=None):
+        platform = self.get_object()
+        body = serializers.RetireSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        platform = services.platform_retire(
+            actor=request.user, platform=platform, **body.validated_data
+        )
+        return self._respond(platform)
+
+    @action(detail=True, methods=["get"])
+    def adoptions(self, request, slug=None):
+        platform = self.get_object()
+        queryset = Adoption.objects.visible_to(request.user).for_listing()
+        return self.paginated(
+            queryset.filter(platform=platform), serializers.AdoptionSerializer, ("id",)
+        )
+
+    @action(detail=True, methods=["get"])
+    def dependencies(self, request, slug=None):
+        platform = self.get_object()
+        queryset = Dependency.objects.visible_to(request.user).for_listing()
+        return self.paginated(
+            queryset.filter(platform=platform), serializers.DependencySerializer, ("id",)
+        )
+
+    @action(detail=True, methods=["get"])
+    def dependents(self, request, slug=None):
+        impact = platform_impact(platform=self.get_object(), user=request.user)
+        data = serializers.ImpactSerializer(impact, context=self.get_serializer_context()).data
+        return Response(data)
+
+    def get_object(self):
+        # The nested and action endpoints look the platform up without the list's filters.
+        queryset = self.get_queryset()
+        platform = get_object_or_404(queryset, slug=self.kwargs["slug"])
+        self.check_object_permissions(self.request, platform)
+        return platform
+
+
+# --- adoptions -------------------------------------------------------------------------------
+
+
+@extend_schema_view(**schema.adoption_docs())
+class AdoptionViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.ModelViewSet):
+    """Reuse facts: an organisation uses a platform. They belong to the consumer: its members
+    record, change and end them."""
+
+    permission_classes = [*WRITE_PERMISSIONS, CanActForConsumer]
+    filterset_class = filters.AdoptionFilter
+    pagination_class = CataloguePagination
+    ordering = ("id",)
+
+    def get_queryset(self):
+        return Adoption.objects.visible_to(self.request.user).for_listing()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return serializers.AdoptionCreateSerializer
+        if self.action in ("update", "partial_update"):
+            return serializers.AdoptionUpdateSerializer
+        return serializers.AdoptionSerializer
+
+    def _respond(self, adoption, status_code=status.HTTP_200_OK):
+        adoption = self.get_queryset().get(pk=adoption.pk)
+        data = serializers.AdoptionSerializer(adoption, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers={"ETag": _etag(adoption)})
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        adoption = services.adoption_record(actor=request.user, **serializer.validated_data)
+        return self._respond(adoption, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        adoption = self.get_object()
+        serializer = self.get_serializer(
+            adoption, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        adoption = services.adoption_update(
+            actor=request.user,
+            adoption=adoption,
+            data=serializer.validated_data,
+            expected_version=_expected_version(request),
+        )
+        return self._respond(adoption)
+
+    def destroy(self, request, *args, **kwargs):
+        services.adoption_delete(actor=request.user, adoption=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        adoption = self.get_object()
+        body = serializers.AdoptionEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        adoption = services.adoption_end(
+            actor=request.user, adoption=adoption, end_date=body.validated_data["end_date"]
+        )
+        return self._respond(adoption)
+
+
+# --- dependencies ----------------------------------------------------------------------------
+
+
+@extend_schema_view(**schema.dependency_docs())
+class DependencyViewSet(
+    CatalogueViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Platform A needs platform B. Recorded by A's owner."""
+
+    permission_classes = [*WRITE_PERMISSIONS, CanActForOwner]
+    filterset_class = filters.DependencyFilter
+    pagination_class = CataloguePagination
+    ordering = ("id",)
+
+    def get_queryset(self):
+        return Dependency.objects.visible_to(self.request.user).for_listing()
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return serializers.DependencyWriteSerializer
+        return serializers.DependencySerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dependency = services.dependency_add(actor=request.user, **serializer.validated_data)
+        dependency = self.get_queryset().get(pk=dependency.pk)
+        data = serializers.DependencySerializer(
+            dependency, context=self.get_serializer_context()
+        ).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        services.dependency_remove(actor=request.user, dependency=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- authentication --------------------------------------------------------------------------
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token (throttled like every other endpoint,
+    unlike DRF's own view, since it takes passwords)."""
+
+    throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
+    serializer_class = ObtainAuthToken.serializer_class
+
+    @extend_schema(**schema.token_docs())
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)

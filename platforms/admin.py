@@ -11,14 +11,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
-from django.contrib.admin.utils import unquote
-from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
 
-from platforms import rules, services
+from platforms import rules, search, services
 from platforms.models import (
     Adoption,
     Capability,
@@ -27,6 +27,7 @@ from platforms.models import (
     Organisation,
     Platform,
     Standard,
+    Synonym,
 )
 
 
@@ -151,6 +152,14 @@ class StandardAdmin(ReferenceAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+@admin.register(Synonym)
+class SynonymAdmin(ReferenceAdmin):
+    """The words people search with; every search adds the expansions of the terms it holds."""
+
+    list_display = ["term", "expansions"]
+    search_fields = ["term", "expansions"]
+
+
 # --- platforms -------------------------------------------------------------------------------
 
 
@@ -268,6 +277,57 @@ class PlatformAdmin(ServiceErrorMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return Platform.objects.editable_by(request.user).with_reuse_counts()
+
+    # Search: the catalogue's search backend ranks the changelist, best match first, unless the
+    # user sorted by a column.
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return super().get_search_results(request, queryset, search_term)
+        results = search.search(queryset, search_term)
+        if request.GET.get("o"):
+            results = results.order_by(*queryset.query.order_by)
+        return results, False
+
+    # Possible duplicates: a warning on the form, never a block.
+    def get_urls(self):
+        similar = path(
+            "similar/",
+            self.admin_site.admin_view(self.similar_view),
+            name="platforms_platform_similar",
+        )
+        return [similar, *super().get_urls()]
+
+    def similar_to(self, request: HttpRequest, draft: Any, exclude: Any = None) -> list:
+        return search.similar(
+            draft, queryset=Platform.objects.visible_to(request.user), exclude=exclude, limit=5
+        )
+
+    def similar_view(self, request: HttpRequest) -> JsonResponse:
+        """JSON for the form's panel: GET name, summary (and exclude, the platform's own id)."""
+        if not self.has_add_permission(request):
+            return JsonResponse({"detail": "Not allowed."}, status=403)
+        exclude = request.GET.get("exclude", "")
+        draft = {"name": request.GET.get("name", ""), "summary": request.GET.get("summary", "")}
+        found = self.similar_to(request, draft, int(exclude) if exclude.isdigit() else None)
+        return JsonResponse({"results": [_similar_json(s) for s in found]})
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if obj is not None and obj.pk:
+            draft = obj
+        elif form.is_bound:
+            draft = {f: form.data.get(f, "") for f in ("name", "summary", "description")}
+            draft["capabilities"] = [c for c in form.data.getlist("capabilities") if c.isdigit()]
+        else:
+            draft = None
+        context["similar_platforms"] = self.similar_to(request, draft) if draft else []
+        context["similar_url"] = reverse("admin:platforms_platform_similar")
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The form sets capabilities and standards after the service saved the platform.
+        search.reindex(form.instance)
 
     @admin.display(description="Reuse", ordering="reuse_count")
     def reuse_count(self, obj: Platform) -> int:
@@ -397,6 +457,18 @@ class PlatformAdmin(ServiceErrorMixin, admin.ModelAdmin):
         except services.CatalogueError as error:
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+def _similar_json(similar: search.SimilarPlatform) -> dict[str, Any]:
+    platform = similar.platform
+    return {
+        "slug": platform.slug,
+        "name": platform.name,
+        "owner": platform.owner.name,
+        "phase": platform.get_phase_display(),
+        "score": similar.score,
+        "reasons": similar.reasons,
+    }
 
 
 # --- adoptions and dependencies --------------------------------------------------------------

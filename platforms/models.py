@@ -8,6 +8,8 @@ and the importers cannot get round it; the rules that need more than one row liv
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -216,8 +218,12 @@ class Platform(TimeStampedModel):
     version = models.PositiveIntegerField(
         default=1, help_text="Increases on every change; used to refuse stale writes."
     )
+    # Written only by ``platforms.search`` (PostgreSQL); a typeless, unused column on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[capabilities, standards])
+    history = HistoricalRecords(
+        m2m_fields=[capabilities, standards], excluded_fields=["search_vector"]
+    )
     objects = PlatformQuerySet.as_manager()
 
     class Meta:
@@ -225,6 +231,9 @@ class Platform(TimeStampedModel):
         indexes = [
             models.Index(fields=["state", "phase"]),
             models.Index(fields=["owner", "state"]),
+            # PostgreSQL only (the migration skips them elsewhere): see platforms/search.
+            GinIndex(fields=["search_vector"], name="platform_search_vector_gin"),
+            GinIndex(fields=["name"], name="platform_name_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -245,6 +254,31 @@ class Platform(TimeStampedModel):
     @property
     def is_published(self) -> bool:
         return self.state == self.State.PUBLISHED
+
+
+class Synonym(TimeStampedModel):
+    """A word people search with, and what the catalogue calls it ("sms" -> "text message").
+    Search adds the expansions to a query that contains the term."""
+
+    term = models.CharField(
+        max_length=100, unique=True, help_text="What people type, e.g. 'sms' or 'card payment'."
+    )
+    expansions = models.TextField(
+        help_text="Words or phrases to search for as well, separated by commas or new lines."
+    )
+
+    class Meta:
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} -> {', '.join(self.expansion_list)}"
+
+    def clean(self) -> None:
+        self.term = " ".join(self.term.lower().split())
+
+    @property
+    def expansion_list(self) -> list[str]:
+        return [e.strip() for e in self.expansions.replace("\n", ",").split(",") if e.strip()]
 
 
 class Adoption(TimeStampedModel):

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from platforms import rules
+from platforms import rules, search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 
 if TYPE_CHECKING:
@@ -198,6 +198,7 @@ def platform_register(
     _save(platform, actor)
     platform.capabilities.set(capabilities)
     platform.standards.set(standards)
+    search.reindex(platform)
     return platform
 
 
@@ -241,6 +242,9 @@ def platform_update(
         locked.capabilities.set(capabilities)
     if standards is not None:
         locked.standards.set(standards)
+    # The search document holds the name, texts, owner, capabilities and standards; the other
+    # services (state, phase, dependencies) change none of them.
+    search.reindex(locked)
     return locked
 
 

@@ -1,0 +1,99 @@
+"""Search and duplicate detection for the catalogue: one interface, a backend per database.
+
+:func:`get_backend` picks the backend once, from the default connection's vendor (as Wagtail's
+database search backends do): :class:`~platforms.search.postgres.PostgresSearchBackend` on
+PostgreSQL, :class:`~platforms.search.portable.PortableSearchBackend` anywhere else (SQLite).
+Callers (the admin, the API, the public pages) use only these functions::
+
+    search(queryset, query) -> queryset annotated with ``score``, best first
+    facets(queryset) -> {"capability"|"owner"|"phase"|"standard"|"open_source": [
+                         {"value", "label", "count"}, ...]}
+    similar(draft, queryset=..., exclude=None, limit=10) -> [SimilarPlatform(platform, score,
+                                                              reasons)]
+    highlight(platform, query, field="summary") -> SafeString;  highlights(platforms, ...) -> {pk:}
+    reindex(platform | id | platforms | ids | queryset);  reindex_all()
+
+Visibility is the caller's: pass ``Platform.objects.visible_to(user)`` (or narrower) as the
+queryset. Synonyms (``platforms.models.Synonym``, edited in the admin) expand every query.
+
+Indexes the queries rely on (for the 100k-platform benchmark):
+
+- ``platform_search_vector_gin`` (GIN on ``search_vector``): the ``@@`` full-text match.
+- ``platform_name_trgm`` (GIN ``gin_trgm_ops`` on ``name``): the ``%>``/``%`` trigram matches
+  (``trigram_word_similar``/``trigram_similar`` lookups, thresholds from ``pg_trgm``'s
+  ``word_similarity_threshold`` 0.6 and ``similarity_threshold`` 0.3). The owner abbreviation
+  trigram match runs on the small organisations table, unindexed.
+- Facets: the many-to-many tables' ``(platform_id, capability_id)``/``(platform_id,
+  standard_id)`` unique indexes and ``platforms_platform``'s primary key, each joined to the
+  matched-ids subquery; five ``GROUP BY`` queries per facet request, whatever the result size.
+- ``search_vector`` is kept current by ``platforms.services`` (register, update) and the admin's
+  ``save_related``. Renaming an organisation, capability or standard does not reindex: call
+  ``reindex_all()`` (or ``reindex`` on the affected platforms) after such a change or a bulk load
+  that bypasses the services.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.db import connection
+
+from platforms.search.base import BaseSearchBackend, SimilarPlatform
+
+__all__ = [
+    "BaseSearchBackend",
+    "SimilarPlatform",
+    "facets",
+    "get_backend",
+    "highlight",
+    "highlights",
+    "reindex",
+    "reindex_all",
+    "search",
+    "similar",
+]
+
+
+@cache
+def _backend_for(vendor: str) -> BaseSearchBackend:
+    if vendor == "postgresql":
+        from platforms.search.postgres import PostgresSearchBackend
+
+        return PostgresSearchBackend()
+    from platforms.search.portable import PortableSearchBackend
+
+    return PortableSearchBackend()
+
+
+def get_backend() -> BaseSearchBackend:
+    """The search backend for the default database."""
+    return _backend_for(connection.vendor)
+
+
+def search(queryset, query: str):
+    return get_backend().search(queryset, query)
+
+
+def facets(queryset) -> dict[str, list[dict[str, Any]]]:
+    return get_backend().facets(queryset)
+
+
+def similar(draft, **kwargs) -> list[SimilarPlatform]:
+    return get_backend().similar(draft, **kwargs)
+
+
+def highlight(platform, query: str, **kwargs):
+    return get_backend().highlight(platform, query, **kwargs)
+
+
+def highlights(platforms, query: str, **kwargs):
+    return get_backend().highlights(platforms, query, **kwargs)
+
+
+def reindex(platforms) -> None:
+    get_backend().reindex(platforms)
+
+
+def reindex_all() -> None:
+    get_backend().reindex_all()

@@ -1,0 +1,223 @@
+"""PostgreSQL: weighted full-text search on a stored, GIN-indexed ``tsvector`` plus ``pg_trgm``
+similarity on names, so that stemming ("payment" finds "payments") and typos ("notfy" finds
+"GOV.UK Notify") both work.
+
+The document (``Platform.search_vector``) is written by :meth:`PostgresSearchBackend.reindex`,
+which the services call after every change of the text it holds:
+
+- A: the name (and the name without dots, so "govuk" meets "GOV.UK")
+- B: the summary, capability names, standard names and tags
+- C: the description, the owner's name and abbreviation
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramSimilarity,
+    TrigramWordSimilarity,
+)
+from django.db import connection
+from django.db.models import F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Lower
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from platforms.models import Organisation, Platform
+from platforms.search import text
+from platforms.search.base import BaseSearchBackend, Draft, PlatformsOrIds, platform_ids
+
+CONFIG = "english"
+# ts_rank's normalisation 32 scales a rank to rank / (rank + 1), i.e. into 0..1.
+RANK_NORMALISATION = Value(32)
+# Marks that cannot occur in the text (they are stripped from it first); replaced by <mark>
+# after the text has been HTML-escaped.
+START, STOP = "\x02", "\x03"
+WORD_SIMILARITY_THRESHOLD = 0.45
+
+
+def _regexp_replace(expression, pattern: str, replacement: str) -> Func:
+    return Func(
+        expression,
+        Value(pattern),
+        Value(replacement),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+
+
+def _names(through_model, related: str) -> Subquery:
+    """The space-separated names of a platform's capabilities or standards."""
+    return Subquery(
+        through_model.objects.filter(platform_id=OuterRef("pk"))
+        .values("platform_id")
+        .annotate(names=StringAgg(f"{related}__name", " ", order_by=f"{related}__name"))
+        .values("names")[:1],
+        output_field=TextField(),
+    )
+
+
+def document() -> SearchVector:
+    """The weighted search document of a platform, for ``UPDATE ... SET search_vector``."""
+    name = Concat(
+        F("name"),
+        Value(" "),
+        _regexp_replace(F("name"), r"[.\-]", ""),
+        Value(" "),
+        _regexp_replace(F("name"), r"[.\-]", " "),
+        output_field=TextField(),
+    )
+    owner = Subquery(
+        Organisation.objects.filter(pk=OuterRef("owner_id"))
+        .annotate(text=Concat("name", Value(" "), "abbreviation", output_field=TextField()))
+        .values("text")[:1],
+        output_field=TextField(),
+    )
+    return (
+        SearchVector(name, config=CONFIG, weight="A")
+        + SearchVector("summary", config=CONFIG, weight="B")
+        + SearchVector(
+            _names(Platform.capabilities.through, "capability"), config=CONFIG, weight="B"
+        )
+        + SearchVector(_names(Platform.standards.through, "standard"), config=CONFIG, weight="B")
+        + SearchVector(Cast("tags", TextField()), config=CONFIG, weight="B")
+        + SearchVector("description", config=CONFIG, weight="C")
+        + SearchVector(owner, config=CONFIG, weight="C")
+    )
+
+
+def _any_of(phrases: Iterable[str]) -> SearchQuery | None:
+    """A query matching any of the phrases (each phrase's own words ANDed)."""
+    combined = None
+    for phrase in phrases:
+        if not phrase.strip():
+            continue
+        query = SearchQuery(phrase, search_type="plain", config=CONFIG)
+        combined = query if combined is None else combined | query
+    return combined
+
+
+class PostgresSearchBackend(BaseSearchBackend):
+    vendor = "postgresql"
+    # Below this many results for all the words, a result with any of them is acceptable:
+    # websearch_to_tsquery ANDs the words, and a long plain-words query rarely matches in full.
+    fallback_below = 3
+    similar_name_reason = 0.4
+    similar_text_reason = 0.25
+
+    def reindex(self, platforms: PlatformsOrIds) -> None:
+        Platform.objects.filter(pk__in=platform_ids(platforms)).update(search_vector=document())
+        if isinstance(platforms, Platform):
+            # So that a later save() of this instance does not write the old document back.
+            platforms.refresh_from_db(fields=["search_vector"])
+
+    def _queries(self, query: str) -> tuple[SearchQuery, SearchQuery]:
+        """(all the words or a synonym, any of the words or a synonym)."""
+        expansions = self.expansions(query)
+        strict = SearchQuery(query, search_type="websearch", config=CONFIG)
+        if extra := _any_of(expansions):
+            strict |= extra
+        words = [w for w in text.words(query) if w not in text.STOPWORDS]
+        broad = _any_of([*words, *expansions]) or strict
+        return strict, broad
+
+    @staticmethod
+    def _set_trigram_threshold() -> None:
+        """pg_trgm's default word similarity threshold (0.6) misses one-letter typos in short
+        words ("notfy" is 0.5 like "GOV.UK Notify"). Set for the session, every search, since a
+        rolled-back transaction undoes it; only this module uses the trigram operators."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+                [str(WORD_SIMILARITY_THRESHOLD)],
+            )
+
+    def search(self, queryset: QuerySet, query: str) -> QuerySet:
+        query = " ".join((query or "").split())
+        if not query:
+            return queryset.annotate(score=Value(0.0, output_field=FloatField()))
+        self._set_trigram_threshold()
+        strict, broad = self._queries(query)
+        # The trigram operators (not the functions) so that the GIN trigram index is used, and
+        # the owners looked up first, so that every branch of the OR is on an indexed column of
+        # the platform table (a bitmap OR, not a scan).
+        owners = list(
+            Organisation.objects.filter(abbreviation__trigram_similar=query).values_list(
+                "pk", flat=True
+            )
+        )
+        similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
+        matches = queryset.filter(Q(search_vector=strict) | similar_name)
+        if matches.count() < self.fallback_below:
+            matches = queryset.filter(Q(search_vector=broad) | similar_name)
+        vector = F("search_vector")
+        score = (
+            2 * SearchRank(vector, strict, normalization=RANK_NORMALISATION)
+            + SearchRank(vector, broad, normalization=RANK_NORMALISATION)
+            + 0.8 * TrigramWordSimilarity(query, "name")
+            + 0.3 * Coalesce(TrigramSimilarity("owner__abbreviation", query), 0.0)
+        )
+        return matches.annotate(score=score).order_by("-score", "name", "pk")
+
+    def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
+        words = text.distinctive_words(draft.text)
+        broad = _any_of([*words, *self.expansions(" ".join(words))])
+        name = text.without_brand(draft.name)
+        condition = Q(search_vector=broad) if broad is not None else Q(pk__in=[])
+        if name:
+            condition |= Q(name__trigram_similar=draft.name)
+        # Names compared without the brand most of them share ("GOV.UK Verify" is not like
+        # "GOV.UK Notify").
+        own_name = _regexp_replace(Lower("name"), text.BRANDS_PG, " ")
+        name_similarity = TrigramSimilarity(own_name, name) if name else Value(0.0)
+        text_similarity = (
+            SearchRank(F("search_vector"), broad, normalization=RANK_NORMALISATION)
+            if broad is not None
+            else Value(0.0)
+        )
+        rows = (
+            queryset.filter(condition)
+            .annotate(
+                name_similarity=Cast(name_similarity, FloatField()),
+                text_similarity=Cast(text_similarity, FloatField()),
+            )
+            .order_by(-(F("name_similarity") + F("text_similarity")), "pk")
+            .values_list("pk", "name_similarity", "text_similarity")[:limit]
+        )
+        return {pk: (name, min(text_score * 2, 1.0)) for pk, name, text_score in rows}
+
+    def highlights(
+        self, platforms: Iterable[Platform], query: str, *, field: str = "summary"
+    ) -> dict[int, SafeString]:
+        platforms = list(platforms)
+        texts = [(getattr(p, field) or "").replace(START, "").replace(STOP, "") for p in platforms]
+        words = [w for w in text.words(query) if w not in text.STOPWORDS]
+        phrases = [*words, *self.expansions(query)]
+        if not platforms:
+            return {}
+        if not phrases:
+            return {p.pk: escape(t) for p, t in zip(platforms, texts, strict=True)}
+        tsquery = " || ".join(["plainto_tsquery(%s, %s)"] * len(phrases))
+        params: list = []
+        for phrase in phrases:
+            params += [CONFIG, phrase]
+        options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ts_headline(%s, t, ({tsquery}), %s) "  # noqa: S608 - placeholders only
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
+                [CONFIG, *params, options, texts],
+            )
+            marked = [row[0] for row in cursor.fetchall()]
+        return {
+            p.pk: mark_safe(  # noqa: S308 - escaped first, then only our own marks become tags
+                escape(m).replace(START, "<mark>").replace(STOP, "</mark>")
+            )
+            for p, m in zip(platforms, marked, strict=True)
+        }

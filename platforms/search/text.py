@@ -1,0 +1,166 @@
+"""Words: tokenising, a light English stemmer and synonym expansion, shared by both backends.
+
+The stemmer is deliberately small (plural -s/-es/-ies, -ing, -ed, final -e): enough for
+"payments" to meet "payment" and "messages" to meet "message" in the portable backend. PostgreSQL
+uses its own Snowball stemmer through the ``english`` text search configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+WORD = re.compile(r"[a-z0-9]+")
+
+# Words that carry no meaning in a search for a platform.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "from",
+        "get",
+        "how",
+        "i",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "need",
+        "needs",
+        "of",
+        "on",
+        "or",
+        "our",
+        "out",
+        "that",
+        "the",
+        "their",
+        "them",
+        "they",
+        "this",
+        "to",
+        "up",
+        "us",
+        "use",
+        "used",
+        "uses",
+        "using",
+        "want",
+        "we",
+        "what",
+        "which",
+        "who",
+        "will",
+        "with",
+        "you",
+        "your",
+    ]
+)
+
+
+def stem(word: str) -> str:
+    """A light English stem: "payments" -> "payment", "messages"/"message" -> "messag"."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-2]
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of ``text``; "GOV.UK" gives "gov", "uk" and "govuk"."""
+    text = (text or "").lower()
+    found = WORD.findall(text)
+    # Dotted and hyphenated names are also typed joined up ("govuk", "signin").
+    for joined in re.findall(r"[a-z0-9]+(?:[.\-][a-z0-9]+)+", text):
+        found.append(re.sub(r"[.\-]", "", joined))
+    return found
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed words of ``text`` without stop words, in order."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def contains_phrase(haystack: list[str], needle: list[str]) -> bool:
+    n = len(needle)
+    return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def expansions_for(query: str, synonyms: Iterable[tuple[str, list[str]]]) -> list[str]:
+    """The synonym expansions that apply to ``query``: a synonym's term applies when its stemmed
+    words appear in the query in order ("card payment" applies to "take card payments")."""
+    query_terms = [stem(w) for w in words(query)]
+    found: list[str] = []
+    for term, expansions in synonyms:
+        if contains_phrase(query_terms, [stem(w) for w in words(term)]):
+            found.extend(e for e in expansions if e not in found)
+    return found
+
+
+# Words that most platform records share, so that two records having them in common says nothing
+# about duplication ("service", "platform", "GOV.UK").
+COMMON_WORDS = frozenset(
+    [
+        "council",
+        "councils",
+        "department",
+        "digital",
+        "gov",
+        "government",
+        "govuk",
+        "nhs",
+        "online",
+        "platform",
+        "platforms",
+        "public",
+        "sector",
+        "service",
+        "services",
+        "system",
+        "systems",
+        "team",
+        "teams",
+        "uk",
+        "user",
+        "users",
+    ]
+)
+BRANDS = re.compile(r"\b(gov\.uk|govuk|gov uk|nhs)\b", re.IGNORECASE)
+# The same, for PostgreSQL's regexp_replace (\m and \M are its word boundaries).
+BRANDS_PG = r"\m(gov\.uk|govuk|gov uk|nhs)\M"
+
+
+def distinctive_words(text: str) -> list[str]:
+    """The words of ``text`` worth comparing between two platforms, without repeats."""
+    return list(dict.fromkeys(w for w in words(text) if w not in STOPWORDS | COMMON_WORDS))
+
+
+def without_brand(name: str) -> str:
+    """A platform's name without the brand most names share: "GOV.UK Notify" -> "notify"."""
+    return " ".join(BRANDS.sub(" ", name or "").lower().split())

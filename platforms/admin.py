@@ -43,26 +43,6 @@ def is_member(request: HttpRequest) -> bool:
     return user.is_superuser or bool(rules.roles_of(user))
 
 
-class ReferenceAdmin(admin.ModelAdmin):
-    """Reference records (organisations, capabilities, standards): everyone who signs in may
-    read them (to pick from), only catalogue administrators change them."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_member(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_member(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_catalogue_admin(request)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_catalogue_admin(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_catalogue_admin(request)
-
-
 class ServiceErrorMixin:
     """A rule broken at save time (e.g. a race with another editor) becomes a message, not a 500.
     The admin's own transaction has rolled back by then, so nothing is half-saved."""
@@ -93,6 +73,40 @@ class ServiceErrorMixin:
                 done += 1
         if done:
             self.message_user(request, f"{verb} {done} record(s).", messages.SUCCESS)
+
+
+class ReferenceAdmin(ServiceErrorMixin, admin.ModelAdmin):
+    """Reference records (organisations, capabilities, standards): everyone who signs in may
+    read them (to pick from), only catalogue administrators change them."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_member(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_member(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_catalogue_admin(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_catalogue_admin(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_catalogue_admin(request)
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        saved = services.reference_save(
+            actor=request.user, model=type(obj), data=data, instance=obj if change else None
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.reference_delete(actor=request.user, instance=obj)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            services.reference_delete(actor=request.user, instance=record)
 
 
 class MembershipInline(admin.TabularInline):

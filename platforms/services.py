@@ -522,3 +522,88 @@ def dependency_remove(*, actor: Actor, dependency: Dependency) -> None:
     if actor is not None and actor.is_authenticated:
         dependency._history_user = actor
     dependency.delete()
+
+
+# --- reference records: organisations, capabilities, standards ------------------------------
+
+REFERENCE_FIELDS: dict[type, frozenset[str]] = {
+    Organisation: frozenset(
+        {
+            "name",
+            "slug",
+            "abbreviation",
+            "kind",
+            "status",
+            "parent",
+            "superseded_by",
+            "website",
+            "govuk_url",
+            "source",
+        }
+    ),
+    Capability: frozenset({"name", "slug", "description"}),
+    Standard: frozenset({"name", "slug", "url", "description"}),
+}
+
+
+def _require_catalogue_admin(actor: Actor, what: str) -> None:
+    if actor is not None:
+        _require(
+            actor.is_authenticated and actor.is_superuser,
+            f"Only catalogue administrators can change {what}.",
+        )
+
+
+def _platforms_naming(record: Organisation | Capability | Standard):
+    """The platforms whose search document holds this record's name."""
+    if isinstance(record, Organisation):
+        return Platform.objects.filter(owner=record)
+    if isinstance(record, Capability):
+        return Platform.objects.filter(capabilities=record)
+    return Platform.objects.filter(standards=record)
+
+
+@transaction.atomic
+def reference_save(
+    *,
+    actor: Actor,
+    model: type[Organisation | Capability | Standard],
+    data: Mapping[str, Any],
+    instance: Organisation | Capability | Standard | None = None,
+) -> Organisation | Capability | Standard:
+    """Create (``instance=None``) or change an organisation, capability or standard. Only
+    catalogue administrators (or the system) do this: these records are shared by everyone."""
+    _require_catalogue_admin(actor, f"{model._meta.verbose_name_plural}")
+    _unknown_fields(data, REFERENCE_FIELDS[model])
+    record = instance if instance is not None else model()
+    for field, value in data.items():
+        setattr(record, field, value)
+    if not record.slug and record.name:
+        record.slug = unique_slug(model, record.name, max_length=100)
+    _validate(record)
+    _save(record, actor)
+    if instance is not None and {"name", "abbreviation"} & set(data):
+        # Platform search documents include these names: keep them true.
+        search.reindex(_platforms_naming(record))
+    return record
+
+
+@transaction.atomic
+def reference_delete(*, actor: Actor, instance: Organisation | Capability | Standard) -> None:
+    """Delete a reference record nothing refers to; otherwise say what still uses it."""
+    _require_catalogue_admin(actor, f"{instance._meta.verbose_name_plural}")
+    if isinstance(instance, Organisation):
+        in_use = {
+            "platform(s) owned": instance.platforms.count(),
+            "adoption(s)": instance.adoptions.count(),
+            "body/bodies beneath it": instance.children.count(),
+        }
+    else:
+        in_use = {"platform(s)": instance.platforms.count()}
+    reasons = [f"{count} {label}" for label, count in in_use.items() if count]
+    if reasons:
+        raise Conflict(f"{instance} cannot be deleted: it still has {', '.join(reasons)}.")
+    affected = list(_platforms_naming(instance).values_list("pk", flat=True))
+    instance.delete()
+    if affected:
+        search.reindex(affected)

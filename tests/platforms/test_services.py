@@ -318,3 +318,38 @@ def test_another_organisation_cannot_add_dependencies(home, other):
             platform=PublishedPlatformFactory(owner=home),
             depends_on=PublishedPlatformFactory(),
         )
+
+
+# --- reference records -----------------------------------------------------------------------
+
+
+def test_only_catalogue_admins_change_reference_records(home):
+    from platforms.models import Capability
+
+    with pytest.raises(services.NotAllowed):
+        services.reference_save(actor=editor_of(home), model=Capability, data={"name": "Payments"})
+    capability = services.reference_save(
+        actor=AdminUserFactory(), model=Capability, data={"name": "Case management"}
+    )
+    assert capability.slug == "case-management"
+    assert not Capability.objects.exclude(pk=capability.pk).exists()
+
+
+def test_a_reference_record_in_use_cannot_be_deleted(home):
+    PublishedPlatformFactory(owner=home)
+    with pytest.raises(services.Conflict, match="1 platform"):
+        services.reference_delete(actor=None, instance=home)
+
+
+def test_renaming_an_owner_keeps_search_true(home):
+    from platforms import search
+
+    platform = PublishedPlatformFactory(owner=home, name="Case tracker")
+    services.platform_update(actor=None, platform=platform, data={"summary": "Track casework."})
+    services.reference_save(
+        actor=None, model=type(home), data={"name": "Department of Casework"}, instance=home
+    )
+    from platforms.models import Platform
+
+    found = search.search(Platform.objects.all(), "Department of Casework")
+    assert platform in found

@@ -101,6 +101,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# History is read-only in the admin: reverting would bypass the services' rules.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # Django 6 behaviour now: a URL typed without a scheme means https.
 FORMS_URLFIELD_ASSUME_HTTPS = True
 

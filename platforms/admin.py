@@ -17,6 +17,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
 
 from platforms import rules, search, services
 from platforms.models import (
@@ -250,7 +251,7 @@ class DependencyInline(admin.TabularInline):
 
 
 @admin.register(Platform)
-class PlatformAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class PlatformAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
     form = PlatformForm
     list_display = ["name", "owner", "phase", "state", "reuse_count", "updated_at"]
     list_filter = ["state", "phase", "is_open_source", "capabilities", "data_classification"]
@@ -509,7 +510,7 @@ class AdoptionForm(forms.ModelForm):
 
 
 @admin.register(Adoption)
-class AdoptionAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class AdoptionAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
     form = AdoptionForm
     list_display = ["platform", "organisation", "status", "use_case", "evidence_source"]
     list_filter = ["status", "evidence_source"]
@@ -585,7 +586,7 @@ class AdoptionAdmin(ServiceErrorMixin, admin.ModelAdmin):
 
 
 @admin.register(Dependency)
-class DependencyAdmin(ServiceErrorMixin, admin.ModelAdmin):
+class DependencyAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
     list_display = ["platform", "depends_on", "kind"]
     list_filter = ["kind"]
     list_select_related = ["platform", "depends_on"]

@@ -291,3 +291,26 @@ def test_organisation_changelist_is_bounded(client, django_assert_max_num_querie
         response = client.get(reverse("admin:platforms_organisation_changelist"))
     assert response.status_code == 200
     assert Organisation.objects.count() == 61
+
+
+def test_history_shows_who_changed_what(client, home):
+    from platforms import services
+
+    platform = DraftPlatformFactory(owner=home, summary="Original")
+    editor = editor_of(home)
+    services.platform_update(actor=editor, platform=platform, data={"summary": "Send letters"})
+    url = reverse("admin:platforms_platform_history", args=[platform.pk])
+
+    response = signed_in(client, editor).get(url)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert editor.username in page
+    assert "Original" in page and "Send letters" in page
+
+
+def test_another_organisation_cannot_read_a_platforms_admin_history(client, home, other):
+    platform = DraftPlatformFactory(owner=home)
+    url = reverse("admin:platforms_platform_history", args=[platform.pk])
+    response = signed_in(client, editor_of(other)).get(url)
+    assert response.status_code in {403, 404}

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
@@ -42,6 +48,45 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Per-field messages (empty when the error is not about a field). "
         "'non_field_errors' holds errors about the request as a whole.",
     )
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = 413
+    default_code = "too_large"
+    default_detail = "The request body is too large."
+
+
+def refuse_unreadable_request(request) -> None:
+    """Refuse, before any work, what no endpoint can answer: an oversized body (413) and a NUL
+    character in the path (404) or the query (400), which PostgreSQL cannot even compare."""
+    refuse_oversized_body(request)
+    if "\x00" in request.path:
+        raise exceptions.NotFound()
+    if any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
+        raise exceptions.ValidationError(
+            {"non_field_errors": ["The query string cannot contain NUL characters."]}
+        )
+
+
+def _query_items(request):
+    for key, values in request.GET.lists():
+        for value in values:
+            yield key, value
+
+
+def refuse_oversized_body(request) -> None:
+    """413 for a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``, read from Content-Length before
+    anything is parsed: DRF's JSON parser reads the whole stream and never applies Django's limit.
+    (Django's WSGI request reads no further than Content-Length, so the header cannot lie.)"""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if limit is not None and length > limit:
+        raise RequestTooLarge(
+            f"The request body is {length} bytes; the most this API accepts is {limit} bytes."
+        )
 
 
 def error_body(status: int, code: str, message: str, errors: dict | None = None) -> dict:
@@ -75,6 +120,14 @@ def _validation_message(errors: dict[str, list[str]]) -> str:
 
 def _translate(exc: Exception) -> Exception:
     """Turn Django and database exceptions into the DRF or domain ones they mean."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, TooManyFieldsSent):
+        return exceptions.ValidationError(
+            {"non_field_errors": ["The request has too many parameters or fields."]}
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ValidationError({"non_field_errors": ["The request is malformed."]})
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

@@ -85,6 +85,25 @@ class TiebreakOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, self.tiebreak)
 
 
+class CatalogueFilterSet(filters.FilterSet):
+    """A filter named in the query needs a value: ``?updated_after=`` is refused, not read as "no
+    filter", like any other value that is not one. (Free text, ``q``, may be empty.)"""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        getlist = getattr(self.data, "getlist", None)
+        for name, declared in self.filters.items():
+            if name not in self.data or isinstance(declared, filters.CharFilter):
+                continue
+            values = getlist(name) if getlist else [self.data[name]]
+            if isinstance(declared, filters.OrderingFilter):  # "name,,-updated_at"
+                values = [part for value in values for part in str(value).split(",")]
+            if any(not str(value).strip() for value in values):
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+                valid = False
+        return valid
+
+
 def _descendant_ids(root: Organisation) -> set[int]:
     """The organisation and every body beneath it, from one query over the (small) register."""
     children: dict[int, list[int]] = {}
@@ -104,7 +123,7 @@ def _visible_platforms(request) -> QuerySet:
     return Platform.objects.visible_to(request.user)
 
 
-class PlatformFilter(filters.FilterSet):
+class PlatformFilter(CatalogueFilterSet):
     owner = filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(),
         to_field_name="slug",
@@ -206,7 +225,7 @@ class PlatformFilter(filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(summary__icontains=value))
 
 
-class AdoptionFilter(filters.FilterSet):
+class AdoptionFilter(CatalogueFilterSet):
     platform = filters.ModelChoiceFilter(
         queryset=_visible_platforms,
         to_field_name="slug",
@@ -235,7 +254,7 @@ class AdoptionFilter(filters.FilterSet):
         fields = ["platform", "organisation", "status"]
 
 
-class DependencyFilter(filters.FilterSet):
+class DependencyFilter(CatalogueFilterSet):
     platform = filters.ModelChoiceFilter(
         queryset=_visible_platforms,
         to_field_name="slug",
@@ -259,7 +278,7 @@ class DependencyFilter(filters.FilterSet):
         fields = ["platform", "depends_on", "kind"]
 
 
-class OrganisationFilter(filters.FilterSet):
+class OrganisationFilter(CatalogueFilterSet):
     kind = CommaMultipleChoiceFilter(
         choices=Organisation.Kind.choices,
         help_text="One or more kinds: repeat the parameter or separate with commas.",

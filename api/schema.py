@@ -62,6 +62,20 @@ _ERRORS = {
             "version 4). Reload it and apply your change again.",
         ),
     ),
+    413: (
+        "The request body is larger than the API accepts.",
+        error_body(
+            413,
+            "too_large",
+            "The request body is 6291456 bytes; the most this API accepts is 5242880 bytes.",
+        ),
+    ),
+    415: (
+        "The body is not in a format the API reads: send application/json.",
+        error_body(
+            415, "unsupported_media_type", 'Unsupported media type "text/plain" in request.'
+        ),
+    ),
     429: (
         "Too many requests; try again after Retry-After seconds.",
         error_body(429, "throttled", "Request was throttled. Expected available in 20 seconds."),
@@ -81,7 +95,7 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 READ_ERRORS = (400, 404)
-WRITE_ERRORS = (400, 401, 403, 404)
+WRITE_ERRORS = (400, 401, 403, 404, 413, 415)
 
 FORMAT = OpenApiParameter(
     "format",
@@ -179,6 +193,32 @@ ADOPTION = {
 
 def _ex(name: str, value, **kwargs) -> OpenApiExample:
     return OpenApiExample(name, value=value, **kwargs)
+
+
+HISTORY_ENTRY = {
+    "id": 118,
+    "version": 4,
+    "changed_at": "2025-03-10T14:21:07Z",
+    "changed_by": "a.editor",
+    "change_type": "changed",
+    "changes": [
+        {"field": "capabilities", "old": ["notifications"], "new": ["notifications", "forms"]},
+        {"field": "phase", "old": "beta", "new": "live"},
+    ],
+}
+
+
+def history_docs(thing: str, tag: list[str]):
+    return extend_schema(
+        tags=tag,
+        summary=f"Change history of {thing}",
+        description="Every change, newest first, in cursor pages: who made it (a username, or "
+        "null for the system), when, and what changed since the entry before (related records "
+        "as slugs). Visible to whoever can see the record.",
+        filters=False,
+        responses={200: serializers.HistoryEntrySerializer(many=True), **errors(*READ_ERRORS)},
+        examples=[_ex("A change", HISTORY_ENTRY, response_only=True)],
+    )
 
 
 # --- per resource ----------------------------------------------------------------------------
@@ -470,6 +510,7 @@ def platform_docs() -> dict:
                 **errors(*READ_ERRORS),
             },
         ),
+        "history": history_docs("a platform", tag),
         "dependents": extend_schema(
             tags=tag,
             summary="Impact analysis: what depends on a platform",
@@ -539,6 +580,7 @@ def adoption_docs() -> dict:
             description="To say it ended, use the end action instead (history is kept).",
             responses={**NO_CONTENT, **errors(*WRITE_ERRORS)},
         ),
+        "history": history_docs("an adoption", tag),
         "end": extend_schema(
             tags=tag,
             summary="End an adoption",
@@ -616,7 +658,7 @@ def token_docs() -> dict:
         "'Authorization: Token <token>'. Administrators can also create one with "
         "`manage.py drf_create_token <username>`.",
         "request": serializers.TokenRequestSerializer,
-        "responses": {200: serializers.TokenSerializer, **errors(400)},
+        "responses": {200: serializers.TokenSerializer, **errors(400, 413, 415)},
         "examples": [
             _ex(
                 "Credentials",

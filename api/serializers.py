@@ -4,17 +4,148 @@ row); write serializers only check the shape of the input, and the views hand it
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.db import models
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
+from platforms import rules
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+
+# --- input -----------------------------------------------------------------------------------
+
+# Why a field a client sent cannot be set, where there is more to say than "unknown".
+_NOT_SETTABLE = {
+    "state": "The state changes through the submit, publish and reject actions.",
+    "version": 'Send the version you read in the If-Match header, e.g. If-Match: "3".',
+    "review_note": "Reviewers set it when they reject a submission.",
+}
+
+
+class RefuseUnknownFieldsMixin:
+    """A field the write does not take is refused with a 400 naming it, never silently dropped: a
+    typo ("sumary") or a read-only field ("state") would otherwise look like a saved change."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            for name in sorted(set(data) - writable - {"csrfmiddlewaretoken"}):
+                if name in _NOT_SETTABLE:
+                    unknown[name] = [_NOT_SETTABLE[name]]
+                elif name in self.fields:
+                    unknown[name] = ["This field is read-only."]
+                else:
+                    unknown[name] = [
+                        f"Unknown field. Allowed fields: {', '.join(sorted(writable))}."
+                    ]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                error.detail.update(unknown)
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class StrictStringMixin:
+    """Text fields take JSON strings only: DRF would store 0 as "0" and true as "True"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Not a valid string.", code="invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(StrictStringMixin, serializers.CharField):
+    pass
+
+
+def _from_a_form(field: serializers.Field) -> bool:
+    return isinstance(getattr(field.root, "initial_data", None), QueryDict)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false: DRF would also take 0, "yes" and "off". (A form post, from the
+    browsable API, still sends its checkboxes as text.)"""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool) and not _from_a_form(self):
+            raise serializers.ValidationError("Must be true or false.", code="invalid")
+        return super().to_internal_value(data)
+
+
+class EmptyIsNotNullMixin:
+    """A related record named by slug: "" is refused, not read as null (DRF's default), so that a
+    blank is not mistaken for "none". Send null for none."""
+
+    def run_validation(self, data=serializers.empty):
+        if data == "" and not _from_a_form(self):
+            raise serializers.ValidationError("Send a slug, or null for none.", code="blank")
+        return super().run_validation(data)
+
+
+class ManyRelatedField(serializers.ManyRelatedField):
+    """A list of slugs, and only a list: DRF would iterate a JSON object's keys (``{}`` would
+    empty the list)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and not _from_a_form(self):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class SlugRelatedField(EmptyIsNotNullMixin, serializers.SlugRelatedField):
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        # As DRF's, with the stricter list field.
+        list_kwargs = {key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS}
+        return ManyRelatedField(child_relation=cls(*args, **kwargs), **list_kwargs)
+
+
+class StrictSlugField(StrictStringMixin, serializers.SlugField):
+    pass
+
+
+# Every URL and email the catalogue holds is optional and stored as "" when absent: say so in the
+# schema, since "" is neither a "uri" nor an "email" (clients validating against it would fail).
+@extend_schema_field(
+    {"anyOf": [{"type": "string", "format": "uri"}, {"type": "string", "maxLength": 0}]}
+)
+class OptionalURLField(StrictStringMixin, serializers.URLField):
+    pass
+
+
+@extend_schema_field(
+    {"anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}]}
+)
+class OptionalEmailField(StrictStringMixin, serializers.EmailField):
+    pass
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.BooleanField: StrictBooleanField,
+        models.URLField: OptionalURLField,
+        models.EmailField: OptionalEmailField,
+    }
+
 
 # --- relations -------------------------------------------------------------------------------
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class VisiblePlatformSlugField(serializers.SlugRelatedField):
+class VisiblePlatformSlugField(SlugRelatedField):
     """A platform named by slug, among those the requesting user can see: another organisation's
     draft is "does not exist", exactly like a slug nobody uses."""
 
@@ -29,7 +160,7 @@ class VisiblePlatformSlugField(serializers.SlugRelatedField):
         return Platform.objects.visible_to(request.user)
 
 
-class OrganisationSummarySerializer(serializers.ModelSerializer):
+class OrganisationSummarySerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:organisation-detail", lookup_field="slug"
     )
@@ -39,7 +170,7 @@ class OrganisationSummarySerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "url"]
 
 
-class CapabilitySummarySerializer(serializers.ModelSerializer):
+class CapabilitySummarySerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:capability-detail", lookup_field="slug"
     )
@@ -49,7 +180,7 @@ class CapabilitySummarySerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "url"]
 
 
-class StandardSummarySerializer(serializers.ModelSerializer):
+class StandardSummarySerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:standard-detail", lookup_field="slug")
 
     class Meta:
@@ -57,7 +188,7 @@ class StandardSummarySerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "url"]
 
 
-class PlatformSummarySerializer(serializers.ModelSerializer):
+class PlatformSummarySerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:platform-detail", lookup_field="slug")
 
     class Meta:
@@ -68,7 +199,7 @@ class PlatformSummarySerializer(serializers.ModelSerializer):
 # --- taxonomies and organisations ------------------------------------------------------------
 
 
-class CapabilitySerializer(serializers.ModelSerializer):
+class CapabilitySerializer(RefuseUnknownFieldsMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:capability-detail", lookup_field="slug"
     )
@@ -79,9 +210,9 @@ class CapabilitySerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class StandardSerializer(serializers.ModelSerializer):
+class StandardSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:standard-detail", lookup_field="slug")
-    specification_url = serializers.URLField(
+    specification_url = OptionalURLField(
         source="url", required=False, allow_blank=True, help_text="Where the standard is published."
     )
 
@@ -99,7 +230,7 @@ class StandardSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:organisation-detail", lookup_field="slug"
     )
@@ -141,13 +272,13 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrganisationWriteSerializer(serializers.ModelSerializer):
+class OrganisationWriteSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
     """For catalogue administrators: parent and superseded_by are organisation slugs."""
 
-    parent = serializers.SlugRelatedField(
+    parent = SlugRelatedField(
         slug_field="slug", queryset=Organisation.objects.all(), required=False, allow_null=True
     )
-    superseded_by = serializers.SlugRelatedField(
+    superseded_by = SlugRelatedField(
         slug_field="slug", queryset=Organisation.objects.all(), required=False, allow_null=True
     )
 
@@ -200,14 +331,26 @@ PLATFORM_LIST_FIELDS = [
 ]
 
 
-class PlatformListSerializer(serializers.ModelSerializer):
+class VisibleReplacementSerializer(PlatformSummarySerializer):
+    """The replacement of a retiring platform, if the requester can see it: an editor may name
+    their own organisation's draft, which stays theirs until it is published."""
+
+    def get_attribute(self, instance):
+        replacement = super().get_attribute(instance)
+        request = self.context.get("request")
+        if replacement is None or request is None:
+            return replacement
+        return replacement if rules.can_view_platform(request.user, replacement) else None
+
+
+class PlatformListSerializer(ModelSerializer):
     """The compact form used in lists."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:platform-detail", lookup_field="slug")
     owner = OrganisationSummarySerializer(read_only=True)
     capabilities = CapabilitySummarySerializer(many=True, read_only=True)
     standards = StandardSummarySerializer(many=True, read_only=True)
-    replaced_by = PlatformSummarySerializer(read_only=True, allow_null=True)
+    replaced_by = VisibleReplacementSerializer(read_only=True, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
     reuse_count = serializers.IntegerField(
         read_only=True,
@@ -247,19 +390,19 @@ class PlatformDetailSerializer(PlatformListSerializer):
         read_only_fields = fields
 
 
-class PlatformWriteSerializer(serializers.ModelSerializer):
+class PlatformWriteSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
     """Register or change a platform. Related records are named by slug. Whether the user may act
     for the owner is the service's decision (403), not a validation error."""
 
-    owner = serializers.SlugRelatedField(
+    owner = SlugRelatedField(
         slug_field="slug",
         queryset=Organisation.objects.all(),
         help_text="Slug of the owning organisation; you must be a member of it.",
     )
-    capabilities = serializers.SlugRelatedField(
+    capabilities = SlugRelatedField(
         slug_field="slug", queryset=Capability.objects.all(), many=True, required=False
     )
-    standards = serializers.SlugRelatedField(
+    standards = SlugRelatedField(
         slug_field="slug", queryset=Standard.objects.all(), many=True, required=False
     )
     replaced_by = VisiblePlatformSlugField(
@@ -268,7 +411,7 @@ class PlatformWriteSerializer(serializers.ModelSerializer):
         help_text="Only for a retiring or retired platform: the replacement's slug.",
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), required=False, max_length=50
+        child=StrictCharField(max_length=50), required=False, max_length=50
     )
 
     class Meta:
@@ -301,15 +444,15 @@ class PlatformWriteSerializer(serializers.ModelSerializer):
         extra_kwargs = {"slug": {"required": False}}
 
 
-class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="Why the submission goes back to draft.")
+class RejectSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    reason = StrictCharField(help_text="Why the submission goes back to draft.")
 
 
-class RetireSerializer(serializers.Serializer):
+class RetireSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     replaced_by = VisiblePlatformSlugField(
         required=False, allow_null=True, default=None, help_text="The replacement's slug, or null."
     )
-    retiring = serializers.BooleanField(
+    retiring = StrictBooleanField(
         required=False,
         default=False,
         help_text="true: still running but closed to new adopters; false: retired.",
@@ -319,7 +462,7 @@ class RetireSerializer(serializers.Serializer):
 # --- adoptions -------------------------------------------------------------------------------
 
 
-class AdoptionSerializer(serializers.ModelSerializer):
+class AdoptionSerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:adoption-detail")
     platform = PlatformSummarySerializer(read_only=True)
     organisation = OrganisationSummarySerializer(read_only=True)
@@ -360,7 +503,7 @@ ADOPTION_WRITE_FIELDS = [
 ]
 
 
-class AdoptionUpdateSerializer(serializers.ModelSerializer):
+class AdoptionUpdateSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
     """Change an adoption (its platform and organisation are fixed once recorded)."""
 
     class Meta:
@@ -372,7 +515,7 @@ class AdoptionUpdateSerializer(serializers.ModelSerializer):
 
 class AdoptionCreateSerializer(AdoptionUpdateSerializer):
     platform = VisiblePlatformSlugField(help_text="Slug of the platform adopted.")
-    organisation = serializers.SlugRelatedField(
+    organisation = SlugRelatedField(
         slug_field="slug",
         queryset=Organisation.objects.all(),
         help_text="Slug of the adopting organisation; you must be a member of it.",
@@ -382,7 +525,7 @@ class AdoptionCreateSerializer(AdoptionUpdateSerializer):
         fields = ["platform", "organisation", *ADOPTION_WRITE_FIELDS]
 
 
-class AdoptionEndSerializer(serializers.Serializer):
+class AdoptionEndSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     end_date = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="Defaults to today."
     )
@@ -391,7 +534,7 @@ class AdoptionEndSerializer(serializers.Serializer):
 # --- dependencies ----------------------------------------------------------------------------
 
 
-class DependencySerializer(serializers.ModelSerializer):
+class DependencySerializer(ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:dependency-detail")
     platform = PlatformSummarySerializer(read_only=True)
     depends_on = PlatformSummarySerializer(read_only=True)
@@ -411,7 +554,7 @@ class DependencySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DependencyWriteSerializer(serializers.ModelSerializer):
+class DependencyWriteSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
     platform = VisiblePlatformSlugField(help_text="Slug of the platform that needs the other.")
     depends_on = VisiblePlatformSlugField(help_text="Slug of the platform it needs.")
 
@@ -452,6 +595,32 @@ class ImpactSerializer(serializers.Serializer):
         help_text="true if the chain is deeper than the analysis follows (see max_depth)."
     )
     max_depth = serializers.IntegerField()
+
+
+# --- change history --------------------------------------------------------------------------
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's name, as in the record.")
+    old = serializers.JSONField(
+        allow_null=True,
+        help_text="Its value before (related records as slugs, lists of them sorted).",
+    )
+    new = serializers.JSONField(allow_null=True, help_text="Its value after.")
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The history record's own id.")
+    version = serializers.IntegerField(help_text="The record's version after this change.")
+    changed_at = serializers.DateTimeField()
+    changed_by = serializers.CharField(
+        allow_null=True, help_text="The username of who made the change; null for the system."
+    )
+    change_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    changes = FieldChangeSerializer(
+        many=True,
+        help_text="What changed since the previous entry (empty when created or deleted).",
+    )
 
 
 @extend_schema_field({"type": "string", "example": "ab12cd34ef56..."})

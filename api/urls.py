@@ -1,6 +1,6 @@
 """The API: version 1 under /api/v1/, its OpenAPI schema and the documentation that reads it."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Last: any other path under /api/ ending in a slash (without one, APPEND_SLASH redirects).
+    re_path(r"^(?P<path>.*/)$", views.not_found, name="not-found"),
 ]

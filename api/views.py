@@ -4,19 +4,27 @@ FilterSet per resource, and every write is a call to ``platforms.services`` with
 from __future__ import annotations
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
+from rest_framework.decorators import schema as schema_decorator
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from api import filters, schema, serializers
+from api import filters, history, schema, serializers
+from api.exceptions import refuse_unreadable_request
 from api.impact import platform_impact
 from api.pagination import CataloguePagination, SmallCollectionPagination
+from api.parsers import PARSERS, JSONParser
 from api.permissions import IsCatalogueAdminOrReadOnly
 from api.renderers import CSVRenderer
 from platforms import rules, services
@@ -29,7 +37,18 @@ LIST_ACTIONS = frozenset(
 
 
 class CatalogueViewSetMixin:
-    """CSV on list actions; errors always in JSON (the one error shape), even for ?format=csv."""
+    """JSON in; CSV on list actions; errors always in JSON (the one error shape), even for
+    ?format=csv."""
+
+    parser_classes = PARSERS
+
+    def get_parsers(self):
+        # The schema documents JSON, the API's format. Form and multipart bodies are still read
+        # (the browsable API posts them) by DRF's form rules, in which "" means null: a weaker
+        # contract the schema does not promise. Any other content type is a 415.
+        if getattr(self, "swagger_fake_view", False):
+            return [JSONParser()]
+        return super().get_parsers()
 
     def get_renderers(self):
         renderers = super().get_renderers()
@@ -44,6 +63,28 @@ class CatalogueViewSetMixin:
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        # Before authentication and parsing: nothing of an oversized body is read.
+        refuse_unreadable_request(request)
+        super().initial(request, *args, **kwargs)
+
+    def perform_content_negotiation(self, request, force=False):
+        # An empty ?format= is a format the endpoint does not have (404, as DRF answers for
+        # ?format=xml), not a silent "json".
+        if not force and request.query_params.get("format", None) == "":
+            raise NotFound("Unknown format: use json or csv.")
+        return super().perform_content_negotiation(request, force)
+
+    def history_page(self, instance):
+        """The change history of ``instance``, newest first, in cursor pages."""
+        paginator = CataloguePagination()
+        records = history.records_of(instance)
+        page = paginator.paginate_queryset(records, self.request, view=self)
+        before = history.predecessor(records, page[-1]) if page else None
+        entries = history.describe(page, before, user=self.request.user)
+        data = serializers.HistoryEntrySerializer(entries, many=True).data
+        return paginator.get_paginated_response(data)
 
     def paginated(self, queryset, serializer_class, ordering):
         """A nested list (e.g. a platform's adoptions), in cursor pages."""
@@ -323,6 +364,10 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         )
 
     @action(detail=True, methods=["get"])
+    def history(self, request, slug=None):
+        return self.history_page(self.get_object())
+
+    @action(detail=True, methods=["get"])
     def dependents(self, request, slug=None):
         impact = platform_impact(platform=self.get_object(), user=request.user)
         data = serializers.ImpactSerializer(impact, context=self.get_serializer_context()).data
@@ -398,6 +443,10 @@ class AdoptionViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         )
         return self._respond(adoption)
 
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        return self.history_page(self.get_object())
+
 
 # --- dependencies ----------------------------------------------------------------------------
 
@@ -441,6 +490,19 @@ class DependencyViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# --- anything else under /api/ --------------------------------------------------------------
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([permissions.AllowAny])
+@schema_decorator(None)
+def not_found(request, path=""):
+    """A path the API does not have (e.g. /platforms/1.5/) is a 404 in the error shape, not
+    Django's HTML page."""
+    raise NotFound(f"There is no API endpoint at /{request.path.lstrip('/')}.")
+
+
 # --- authentication --------------------------------------------------------------------------
 
 
@@ -450,6 +512,16 @@ class ObtainTokenView(ObtainAuthToken):
 
     throttle_classes = api_settings.DEFAULT_THROTTLE_CLASSES
     serializer_class = ObtainAuthToken.serializer_class
+    parser_classes = PARSERS
+
+    def initial(self, request, *args, **kwargs):
+        refuse_unreadable_request(request)
+        super().initial(request, *args, **kwargs)
+
+    def get_parsers(self):
+        if getattr(self, "swagger_fake_view", False):
+            return [JSONParser()]  # as for the viewsets
+        return super().get_parsers()
 
     @extend_schema(**schema.token_docs())
     def post(self, request, *args, **kwargs):

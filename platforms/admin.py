@@ -96,6 +96,8 @@ class ReferenceAdmin(ServiceErrorMixin, admin.ModelAdmin):
         return is_catalogue_admin(request)
 
     def save_model(self, request, obj, form, change):
+        if type(obj) not in services.REFERENCE_FIELDS:  # e.g. synonyms: no rule beyond the form
+            return super().save_model(request, obj, form, change)
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         saved = services.reference_save(
             actor=request.user, model=type(obj), data=data, instance=obj if change else None
@@ -103,9 +105,13 @@ class ReferenceAdmin(ServiceErrorMixin, admin.ModelAdmin):
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
+        if type(obj) not in services.REFERENCE_FIELDS:
+            return super().delete_model(request, obj)
         services.reference_delete(actor=request.user, instance=obj)
 
     def delete_queryset(self, request, queryset):
+        if queryset.model not in services.REFERENCE_FIELDS:
+            return super().delete_queryset(request, queryset)
         for record in queryset:
             services.reference_delete(actor=request.user, instance=record)
 

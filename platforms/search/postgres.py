@@ -190,7 +190,8 @@ class PostgresSearchBackend(BaseSearchBackend):
             .order_by(-(F("name_similarity") + F("text_similarity")), "pk")
             .values_list("pk", "name_similarity", "text_similarity")[:limit]
         )
-        return {pk: (name, min(text_score * 2, 1.0)) for pk, name, text_score in rows}
+        # A row never indexed has no vector, so no text score: count it as zero.
+        return {pk: (name, min((text_score or 0.0) * 2, 1.0)) for pk, name, text_score in rows}
 
     def highlights(
         self, platforms: Iterable[Platform], query: str, *, field: str = "summary"

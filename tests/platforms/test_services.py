@@ -353,3 +353,21 @@ def test_renaming_an_owner_keeps_search_true(home):
 
     found = search.search(Platform.objects.all(), "Department of Casework")
     assert platform in found
+
+
+def test_editing_a_published_platform_keeps_it_published_and_recorded(home):
+    """The rule we chose: review gates first publication; afterwards the owner's editors
+    maintain the live record, and every change is in its history."""
+    platform = PublishedPlatformFactory(owner=home, summary="Send emails")
+    editor = editor_of(home)
+
+    updated = services.platform_update(
+        actor=editor, platform=platform, data={"summary": "Send emails and letters"}
+    )
+
+    assert updated.state == Platform.State.PUBLISHED
+    assert Platform.objects.published().filter(pk=platform.pk).exists()
+    latest = updated.history.first()
+    assert (latest.history_user, latest.summary) == (editor, "Send emails and letters")
+    with pytest.raises(services.InvalidTransition):
+        services.platform_submit(actor=editor, platform=updated)

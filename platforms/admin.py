@@ -184,25 +184,56 @@ class SynonymAdmin(ReferenceAdmin):
 # --- platforms -------------------------------------------------------------------------------
 
 
-class PlatformForm(forms.ModelForm):
-    # The version the editor loaded; a save over a newer one is refused rather than overwriting.
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class OrganisationScopedAdmin(ServiceErrorMixin):
+    """Records that belong to an organisation: members may open the section, and a row only
+    when ``may_edit`` says the rules let them change it. Django's per-model permission table is
+    not used: rights come from memberships."""
 
-    class Meta:
-        model = Platform
-        exclude = ["state", "review_note"]  # noqa: DJ006 - the admin's fieldsets pick the rest
+    def may_edit(self, user, obj) -> bool:
+        raise NotImplementedError
+
+    def has_module_permission(self, request):
+        return is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_member(request) and (obj is None or self.may_edit(request.user, obj))
+
+    def has_add_permission(self, request):
+        return is_member(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_view_permission(request, obj)
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the editor loaded; a save over a newer one is refused rather than
+    silently overwriting someone else's change."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    stale_message = "Someone else changed this record after you opened it."
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self.instance.pk and cleaned.get("version") is not None:
-            current = Platform.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
+            model = type(self.instance)
+            current = model.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
             if current and current[0] != cleaned["version"]:
-                raise forms.ValidationError(
-                    "Someone else changed this platform after you opened it. Your changes were "
-                    "not saved: reload the page to see the new version, then make them again.",
-                    code="stale",
-                )
+                raise forms.ValidationError(self.stale_message, code="stale")
         return cleaned
+
+
+class PlatformForm(VersionedForm):
+    stale_message = (
+        "Someone else changed this platform after you opened it. Your changes were not saved: "
+        "reload the page to see the new version, then make them again."
+    )
+
+    class Meta:
+        model = Platform
+        exclude = ["state", "review_note"]  # noqa: DJ006 - the admin's fieldsets pick the rest
 
 
 class AdoptionInline(admin.TabularInline):
@@ -257,7 +288,7 @@ class DependencyInline(admin.TabularInline):
 
 
 @admin.register(Platform)
-class PlatformAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
+class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     form = PlatformForm
     list_display = ["name", "owner", "phase", "state", "reuse_count", "updated_at"]
     list_filter = ["state", "phase", "is_open_source", "capabilities", "data_classification"]
@@ -366,21 +397,8 @@ class PlatformAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
             initial.setdefault("owner", own[0].pk)
         return initial
 
-    # Permissions follow the rules module, not Django's per-model permission table.
-    def has_module_permission(self, request):
-        return is_member(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request) and (obj is None or rules.can_edit_platform(request.user, obj))
-
-    def has_add_permission(self, request):
-        return is_member(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+    def may_edit(self, user, obj) -> bool:
+        return rules.can_edit_platform(user, obj)
 
     def save_model(self, request, obj, form, change):
         data = {
@@ -495,28 +513,19 @@ def _similar_json(similar: search.SimilarPlatform) -> dict[str, Any]:
 # --- adoptions and dependencies --------------------------------------------------------------
 
 
-class AdoptionForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class AdoptionForm(VersionedForm):
+    stale_message = (
+        "Someone else changed this adoption after you opened it. Reload the page and make your "
+        "change again."
+    )
 
     class Meta:
         model = Adoption
         exclude = ["version"]  # noqa: DJ006 - the form's own hidden field replaces it
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if self.instance.pk and cleaned.get("version") is not None:
-            current = Adoption.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
-            if current and current[0] != cleaned["version"]:
-                raise forms.ValidationError(
-                    "Someone else changed this adoption after you opened it. Reload the page "
-                    "and make your change again.",
-                    code="stale",
-                )
-        return cleaned
-
 
 @admin.register(Adoption)
-class AdoptionAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
+class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     form = AdoptionForm
     list_display = ["platform", "organisation", "status", "use_case", "evidence_source"]
     list_filter = ["status", "evidence_source"]
@@ -536,20 +545,8 @@ class AdoptionAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
             kwargs["queryset"] = Platform.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_module_permission(self, request):
-        return is_member(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request) and (obj is None or rules.can_edit_adoption(request.user, obj))
-
-    def has_add_permission(self, request):
-        return is_member(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+    def may_edit(self, user, obj) -> bool:
+        return rules.can_edit_adoption(user, obj)
 
     def save_model(self, request, obj, form, change):
         data = {
@@ -592,7 +589,7 @@ class AdoptionAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Dependency)
-class DependencyAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
+class DependencyAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     list_display = ["platform", "depends_on", "kind"]
     list_filter = ["kind"]
     list_select_related = ["platform", "depends_on"]
@@ -611,22 +608,8 @@ class DependencyAdmin(ServiceErrorMixin, SimpleHistoryAdmin):
             kwargs["queryset"] = Platform.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def has_module_permission(self, request):
-        return is_member(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request) and (
-            obj is None or rules.can_edit_platform(request.user, obj.platform)
-        )
-
-    def has_add_permission(self, request):
-        return is_member(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+    def may_edit(self, user, obj) -> bool:
+        return rules.can_edit_platform(user, obj.platform)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -11,7 +11,17 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django_filters import rest_framework as filters
 
+from platforms import search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+
+# Longer queries are cut to this: no real search is longer, and the search backends' work grows
+# with the length of the query (trigrams, synonyms).
+MAX_QUERY_LENGTH = 200
+
+
+def search_text(value: str) -> str:
+    """The words of a ``q`` parameter that the search reads."""
+    return " ".join(value.split())[:MAX_QUERY_LENGTH]
 
 
 def _choice_message(choices) -> dict[str, str]:
@@ -179,7 +189,13 @@ class PlatformFilter(CatalogueFilterSet):
     updated_after = filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gt", help_text="An ISO 8601 date-time."
     )
-    q = filters.CharFilter(method="filter_q", help_text="Words in the name or summary.")
+    q = filters.CharFilter(
+        method="filter_q",
+        help_text="Words to search for (names, summaries, descriptions, capabilities, standards, "
+        "tags, owners; stemmed, typo-tolerant, with synonyms). Results are ranked best first "
+        "unless ordering is given, and come in offset pages. Only the first "
+        f"{MAX_QUERY_LENGTH} characters are read.",
+    )
     ordering = TiebreakOrderingFilter(
         fields=("name", "updated_at", "reuse_count"),
         tiebreak="slug",
@@ -218,11 +234,8 @@ class PlatformFilter(CatalogueFilterSet):
         return queryset.filter(Exists(reused) if value else ~Exists(reused))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Plain text match on name and summary (the search backend will replace this)."""
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(summary__icontains=value))
+        """Ranked search (``platforms.search``): annotates ``score``, orders best first."""
+        return search.search(queryset, search_text(value))
 
 
 class AdoptionFilter(CatalogueFilterSet):

@@ -1,5 +1,7 @@
 """Pagination: cursors for the growing collections, limit/offset with a count for the small ones.
 
+Ranked (searched) results come in offset pages instead: see ``RankedPagination``.
+
 Cursor pages stay stable while rows are added (no duplicates or skips between pages) and cost the
 same at page 1 and page 1,000. ``page_size`` defaults to ``settings.API_PAGE_SIZE``; a larger value
 than ``settings.API_MAX_PAGE_SIZE`` is clamped to that maximum rather than refused.
@@ -10,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination, LimitOffsetPagination
+from rest_framework.pagination import BasePagination, CursorPagination, LimitOffsetPagination
 from rest_framework.response import Response
 
 
@@ -145,3 +147,119 @@ class SmallCollectionPagination(LimitOffsetPagination):
         for name, value in _link_header(self.get_next_link(), self.get_previous_link()).items():
             response.headers[name] = value
         return response
+
+
+# --- ranked results --------------------------------------------------------------------------
+
+# How deep ranked results go. A relevance order is for reading the best matches, not for walking
+# the whole catalogue (the unsearched lists do that, in cursor pages); a bound keeps every page
+# cheap and says "narrow the query" rather than serving page 500 of weak matches.
+MAX_RANKED_OFFSET = 1000
+
+
+def searching(request) -> bool:
+    """Whether the request searches (a non-blank ``q``), and so is ranked by relevance."""
+    return bool(request.query_params.get("q", "").strip())
+
+
+def ranked_offset(request) -> int:
+    """The ``offset`` query parameter: 0 to ``MAX_RANKED_OFFSET``; anything else is a 400."""
+    offset = _number(request, "offset", minimum=0)
+    if offset is not None and offset > MAX_RANKED_OFFSET:
+        raise exceptions.ValidationError(
+            {
+                "offset": [
+                    f"Ranked results go no deeper than offset {MAX_RANKED_OFFSET}: narrow the "
+                    "query or add filters."
+                ]
+            }
+        )
+    return offset or 0
+
+
+class RankedPagination(SmallCollectionPagination):
+    """Ranked (search) results, best first: ``page_size``/``offset`` pages with a total count.
+
+    Not cursors: a cursor is a position in the ordering, and a relevance score recomputed on every
+    request (and a float) is not a position that can be compared reliably. Offsets into the ranking
+    are, down to ``MAX_RANKED_OFFSET``."""
+
+    limit_query_param = "page_size"
+
+    def get_offset(self, request) -> int:
+        return ranked_offset(request)
+
+    def get_next_link(self):
+        if self.offset + self.limit > MAX_RANKED_OFFSET:
+            return None
+        return super().get_next_link()
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["description"] = (
+                    f"Results per page (default {settings.API_PAGE_SIZE}; values above "
+                    f"{settings.API_MAX_PAGE_SIZE} are reduced to {settings.API_MAX_PAGE_SIZE})."
+                )
+            elif parameter["name"] == self.offset_query_param:
+                parameter["description"] = (
+                    "How many ranked results to skip (follow the next link). At most "
+                    f"{MAX_RANKED_OFFSET}: beyond that, narrow the query."
+                )
+                parameter["schema"] = {**parameter["schema"], "maximum": MAX_RANKED_OFFSET}
+        return parameters
+
+
+class PlatformListPagination(BasePagination):
+    """The platform list: cursor pages, except when it is searched (``q``), when the results are
+    ranked and come in :class:`RankedPagination` offset pages (with a ``count``)."""
+
+    def __init__(self) -> None:
+        self.cursor = CataloguePagination()
+        self.ranked = RankedPagination()
+        self.active: BasePagination = self.cursor
+
+    def paginate_queryset(self, queryset, request, view=None):
+        ranked_offset(request)  # validated either way, as the schema documents it
+        self.active = self.ranked if searching(request) else self.cursor
+        return self.active.paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data) -> Response:
+        return self.active.get_paginated_response(data)
+
+    def get_results(self, data):
+        return data["results"]
+
+    @property
+    def display_page_controls(self) -> bool:
+        return self.active.display_page_controls
+
+    def to_html(self):
+        return self.active.to_html()
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        response = self.cursor.get_paginated_response_schema(schema)
+        response["properties"] = {
+            "count": {
+                "type": "integer",
+                "example": 12,
+                "description": "Only when q is given: how many platforms match.",
+            },
+            **response["properties"],
+        }
+        return response
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = self.cursor.get_schema_operation_parameters(view)
+        offset = next(
+            p
+            for p in self.ranked.get_schema_operation_parameters(view)
+            if p["name"] == self.ranked.offset_query_param
+        )
+        offset = {
+            **offset,
+            "description": "Only with q (ranked results come in offset pages, cursor is then "
+            f"ignored): how many results to skip. At most {MAX_RANKED_OFFSET}.",
+        }
+        return [*parameters, offset]

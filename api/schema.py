@@ -5,6 +5,7 @@ Kept apart from the views so that the views stay short enough to read at once.
 
 from __future__ import annotations
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 
@@ -92,6 +93,11 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
         )
         for code in (*codes, 429)
     }
+
+
+def json_errors(*codes: int) -> dict:
+    """As ``errors``, for an endpoint whose success is not JSON: its errors still are."""
+    return {(code, "application/json"): response for code, response in errors(*codes).items()}
 
 
 READ_ERRORS = (400, 404)
@@ -405,8 +411,12 @@ def platform_docs() -> dict:
             tags=tag,
             summary="List platforms",
             description="Published platforms (and your organisations' drafts), compact, in "
-            "cursor pages. Filters combine with AND; an unknown filter value is a 400 that "
-            "lists the allowed values.",
+            "cursor pages, by name. Filters combine with AND; an unknown filter value is a 400 "
+            "that lists the allowed values.\n\nWith q the list is searched and ranked as "
+            "/search/ ranks it (best first; an ordering parameter replaces the ranking), and "
+            "comes in page_size/offset pages with a count instead of cursor pages: a relevance "
+            "score is not a stable cursor position. Use /search/ for scores, highlights and "
+            "facets.",
             parameters=[FORMAT],
             responses={200: serializers.PlatformListSerializer(many=True), **errors(*READ_ERRORS)},
             examples=[
@@ -521,6 +531,7 @@ def platform_docs() -> dict:
             responses={200: serializers.ImpactSerializer, **errors(404)},
             examples=[_ex("Notify's dependents", impact, response_only=True)],
         ),
+        **similar_docs(),
     }
 
 
@@ -667,5 +678,305 @@ def token_docs() -> dict:
             ),
             _ex("Token", {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
         ],
+        "auth": [],
+    }
+
+
+class PlatformSchema(AutoSchema):
+    """The platform list's pages differ from other cursor pages of platforms (a ranked search has
+    a count): give them their own component."""
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        if getattr(self.view, "action", None) == "list":
+            return "PlatformPage"
+        return super().get_paginated_name(serializer_name)
+
+
+# --- search and similar platforms ------------------------------------------------------------
+
+RANKING = (
+    "Ranking: the words of q are stemmed (payment finds payments) and matched against a "
+    "weighted document of each platform: its name counts most; then its summary, capabilities, "
+    "standards and tags; then its description and owner. Misspelt names still match (notfy "
+    "finds GOV.UK Notify), and synonyms maintained by the catalogue's administrators widen the "
+    "query (sms also finds text message). Platforms holding every word come first; if fewer "
+    "than three do, platforms holding any of them are included. score is the relevance: higher "
+    "is better, comparable only within one search. Ties are broken by name."
+)
+FACETS = (
+    "facets counts every platform that matches the query and the filters (not only this page) "
+    "by capability, owner, phase, standard and open source, most first: each entry's value is "
+    "what to pass to the filter of that name (capability, owner, phase, standard, "
+    "is_open_source) to narrow the search."
+)
+HIGHLIGHTED = {
+    "name": "GOV.UK <mark>Notify</mark>",
+    "summary": "Send emails, <mark>text</mark> <mark>messages</mark> and letters to users of "
+    "your service.",
+}
+SEARCH_EXAMPLE = {
+    "count": 3,
+    "next": None,
+    "previous": None,
+    "results": [{**NOTIFY, "score": 1.6437, "highlights": HIGHLIGHTED}],
+    "facets": {
+        "capability": [{"value": "notifications", "label": "Notifications", "count": 3}],
+        "owner": [
+            {
+                "value": "government-digital-service",
+                "label": "Government Digital Service",
+                "count": 2,
+            },
+            {"value": "nhs-england", "label": "NHS England", "count": 1},
+        ],
+        "phase": [{"value": "live", "label": "Live", "count": 3}],
+        "standard": [],
+        "open_source": [
+            {"value": True, "label": "Open source", "count": 2},
+            {"value": False, "label": "Not open source", "count": 1},
+        ],
+    },
+}
+
+
+def search_docs():
+    return extend_schema(
+        tags=["Search"],
+        summary="Search platforms",
+        description="The platforms you can see (published ones, and your organisations' drafts) "
+        "that match q, best first, with every platform filter available; without q, all of "
+        "them by name. Each result is the compact platform with its score and highlights: its "
+        "name and summary as HTML, escaped, with the matched words in <mark>.\n\n"
+        f"{RANKING}\n\n{FACETS}\n\nPages: page_size and offset (ranked results have no stable "
+        "cursor), with count; follow next. Offsets beyond 1000 are refused: narrow the query. "
+        "An ordering parameter replaces the ranking.",
+        responses={200: serializers.SearchResponseSerializer, **errors(*READ_ERRORS)},
+        examples=[_ex("Text messages", SEARCH_EXAMPLE, response_only=True)],
+    )
+
+
+SIMILAR_EXAMPLE = {
+    "results": [
+        {
+            **NOTIFY,
+            "score": 0.5342,
+            "reasons": ["shares capability Notifications", "similar description"],
+        },
+        {
+            **NOTIFY,
+            "url": f"{BASE}/platforms/govuk-verify/",
+            "slug": "govuk-verify",
+            "name": "GOV.UK Verify",
+            "phase": "retired",
+            "replaced_by": {
+                "slug": "govuk-one-login",
+                "name": "GOV.UK One Login",
+                "url": f"{BASE}/platforms/govuk-one-login/",
+            },
+            "score": 0.31,
+            "reasons": ["similar description", "retired — replaced by GOV.UK One Login"],
+        },
+    ]
+}
+SIMILAR_LIMIT = OpenApiParameter(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": serializers.MAX_SIMILAR},
+    description=f"How many to list: 1 to {serializers.MAX_SIMILAR}, default 10.",
+)
+
+
+SIMILAR_DESCRIPTION = (
+    "Platforms that look like it, best first, to reuse rather than build again: each with a "
+    "score from 0 to 1 and the reasons (shared capabilities, a similar name, a similar "
+    "description). Retiring and retired platforms are listed too, with their replacement in "
+    "replaced_by (and named in the reasons). Only platforms you can see are compared."
+)
+
+
+def similar_docs() -> dict:
+    tag = ["Platforms"]
+    return {
+        "similar": extend_schema(
+            tags=tag,
+            summary="Platforms similar to a platform",
+            description=SIMILAR_DESCRIPTION,
+            filters=False,
+            parameters=[SIMILAR_LIMIT],
+            responses={200: serializers.SimilarListSerializer, **errors(*READ_ERRORS)},
+            examples=[_ex("Similar", SIMILAR_EXAMPLE, response_only=True)],
+        ),
+        "similar_draft": extend_schema(
+            tags=tag,
+            summary="Platforms similar to one you are about to register",
+            description=f"Describe the platform (nothing is saved). {SIMILAR_DESCRIPTION} Anyone "
+            "may ask (it is a read); anonymous callers are throttled harder.",
+            filters=False,
+            parameters=[SIMILAR_LIMIT],
+            request=serializers.SimilarDraftSerializer,
+            responses={200: serializers.SimilarListSerializer, **errors(400, 413, 415)},
+            examples=[
+                _ex(
+                    "A draft",
+                    {
+                        "name": "SMS and email notification service",
+                        "summary": "Send text messages and emails to residents.",
+                        "capabilities": ["notifications"],
+                    },
+                    request_only=True,
+                ),
+                _ex("Similar", SIMILAR_EXAMPLE, response_only=True),
+            ],
+        ),
+    }
+
+
+# --- imports and exports ---------------------------------------------------------------------
+
+IMPORT_PLAN = {
+    "format": "backstage",
+    "dry_run": True,
+    "applied": False,
+    "created": [
+        {
+            "slug": "case-tracker",
+            "name": "case-tracker",
+            "file": "catalog-info.yaml",
+            "line": 1,
+            "changes": [],
+        }
+    ],
+    "updated": [],
+    "unchanged": [],
+    "adoptions_created": 0,
+    "dependencies_created": 0,
+    "organisations_created": [],
+    "problems": [
+        {
+            "file": "catalog-info.yaml",
+            "line": 9,
+            "field": "spec.owner",
+            "message": "'platform-team' is not an organisation in the register; recorded as a tag.",
+            "severity": "warning",
+        }
+    ],
+}
+IMPORT_REFUSED = {
+    **error_body(
+        400,
+        "invalid",
+        "The import was refused: 1 error (nothing was written). First: catalog-info.yaml:15: "
+        "spec.lifecycle: 'spec.lifecycle' is required. (error)",
+        {"catalog-info.yaml": ["line 15: spec.lifecycle: 'spec.lifecycle' is required."]},
+    ),
+    "plan": {
+        **IMPORT_PLAN,
+        "problems": [
+            {
+                "file": "catalog-info.yaml",
+                "line": 15,
+                "field": "spec.lifecycle",
+                "message": "'spec.lifecycle' is required.",
+                "severity": "error",
+            }
+        ],
+    },
+}
+
+
+def import_docs():
+    return extend_schema(
+        tags=["Interoperability"],
+        summary="Import platforms from files",
+        description="Upload publiccode.yml files, Backstage catalog-info.yaml files or the "
+        "catalogue's CSV (the columns of /exports/platforms.csv) as multipart form data: one or "
+        "more file parts, at most 20, each at most 1 MB. Platforms are matched to what the "
+        "catalogue already holds by a stable key (the repository URL, the Backstage entity, the "
+        "slug), so importing the same files again changes nothing.\n\n"
+        "dry_run defaults to true: the answer (200) says what would be created, updated and left "
+        "unchanged, and every problem with its file, line and field. With dry_run=false the "
+        "import is applied (201), all or nothing: any error refuses it (400, with the plan) and "
+        "nothing is written. New platforms are drafts, to go through review. You must be a "
+        "member of owner (403 otherwise); create_organisations is for administrators.",
+        request={"multipart/form-data": serializers.ImportRequestSerializer},
+        responses={
+            200: OpenApiResponse(serializers.ImportPlanSerializer, "A dry run: nothing written."),
+            201: OpenApiResponse(serializers.ImportPlanSerializer, "Applied."),
+            400: OpenApiResponse(
+                serializers.ImportRefusedSerializer,
+                "Refused: the request or the files are not valid; nothing was written.",
+                examples=[OpenApiExample("Refused", value=IMPORT_REFUSED)],
+            ),
+            **errors(401, 403, 413, 415),
+        },
+        examples=[_ex("Dry run", IMPORT_PLAN, response_only=True, status_codes=["200"])],
+    )
+
+
+def catalogue_jsonld_docs() -> dict:
+    return {
+        "tags": ["Interoperability"],
+        "summary": "The published catalogue as DCAT-AP JSON-LD",
+        "description": "One dcat:Catalog whose dcat:service entries are the published "
+        "platforms, each a dcat:DataService and adms:Asset: title, description, publisher "
+        "(foaf:Organization), capabilities as dcat:theme, tags as dcat:keyword, phase as "
+        "adms:status, licence (SPDX), standards as dct:conformsTo, contact point. Drafts are "
+        "never included. Content type application/ld+json.",
+        "responses": {
+            (200, "application/ld+json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                "The catalogue.",
+                examples=[
+                    OpenApiExample(
+                        "Catalogue",
+                        value={
+                            "@context": {"dcat": "http://www.w3.org/ns/dcat#"},
+                            "@id": f"{BASE}/catalogue.jsonld",
+                            "@type": "dcat:Catalog",
+                            "dct:title": "Cross-government common technology platforms",
+                            "dcat:service": [
+                                {
+                                    "@id": f"{BASE}/platforms/govuk-notify/",
+                                    "@type": ["dcat:DataService", "adms:Asset"],
+                                    "dct:title": "GOV.UK Notify",
+                                }
+                            ],
+                        },
+                    )
+                ],
+            ),
+            **json_errors(400, 404),
+        },
+        "auth": [],
+    }
+
+
+def export_docs() -> dict:
+    return {
+        "tags": ["Interoperability"],
+        "summary": "Export published platforms, organisations or adoptions",
+        "description": "The whole published catalogue as one file, for spreadsheets and other "
+        "catalogues: platforms.csv has the columns the CSV import reads (lists separated by ';'), "
+        "so an export imported again changes nothing; .json is an array of the same records. "
+        "Published platforms only (and the adoptions of published platforms); drafts never "
+        "appear. The list endpoints' ?format=csv is a different thing: one page of what you can "
+        "see, in the API's representation.",
+        "parameters": [
+            OpenApiParameter(
+                "resource",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=["platforms", "organisations", "adoptions"],
+            ),
+            OpenApiParameter(
+                "extension", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["csv", "json"]
+            ),
+        ],
+        "responses": {
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, "CSV, with a header row."),
+            (200, "application/json"): OpenApiResponse(
+                {"type": "array", "items": {"type": "object"}}, "An array of records."
+            ),
+            **errors(400, 404),
+        },
         "auth": [],
     }

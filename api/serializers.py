@@ -9,10 +9,11 @@ from collections.abc import Mapping
 from django.db import models
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from api.exceptions import ErrorSerializer
 from platforms import rules
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 
@@ -363,6 +364,86 @@ class PlatformListSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class ScoreField(serializers.FloatField):
+    """A relevance score, rounded: more digits than these are noise from the database's floats."""
+
+    def to_representation(self, value) -> float:
+        return round(float(value), 4)
+
+
+class HighlightsSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        help_text="The name as HTML: escaped, with the words that match in <mark>."
+    )
+    summary = serializers.CharField(
+        help_text="The summary as HTML: escaped, with the words that match in <mark>."
+    )
+
+
+class SearchResultSerializer(PlatformListSerializer):
+    """A search result: the compact platform, its relevance and the matched words marked."""
+
+    score = ScoreField(
+        read_only=True,
+        help_text="Relevance to q: higher is better; only comparable within one search. "
+        "0 when there is no q.",
+    )
+    highlights = HighlightsSerializer(read_only=True)
+
+    class Meta(PlatformListSerializer.Meta):
+        fields = [*PLATFORM_LIST_FIELDS, "score", "highlights"]
+        read_only_fields = fields
+
+
+class SimilarPlatformSerializer(PlatformListSerializer):
+    """A platform that looks like the one described: the compact platform, how alike, and why.
+    A retiring or retired one carries its replacement in ``replaced_by``."""
+
+    score = ScoreField(read_only=True, help_text="How alike, 0 to 1.")
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Why it is listed, e.g. 'shares capability Notifications', 'similar name to "
+        "GOV.UK Notify', 'similar description', 'retired — replaced by GOV.UK One Login'.",
+    )
+
+    class Meta(PlatformListSerializer.Meta):
+        fields = [*PLATFORM_LIST_FIELDS, "score", "reasons"]
+        read_only_fields = fields
+
+
+MAX_SIMILAR = 50
+
+
+class SimilarListSerializer(serializers.Serializer):
+    results = SimilarPlatformSerializer(many=True)
+
+
+class SimilarDraftSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    """The platform about to be registered (nothing is saved)."""
+
+    name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+    summary = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
+    description = StrictCharField(max_length=10_000, required=False, allow_blank=True, default="")
+    capabilities = SlugRelatedField(
+        slug_field="slug",
+        queryset=Capability.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="Capability slugs.",
+    )
+
+    def validate(self, attrs):
+        if not any(str(attrs.get(f, "")).strip() for f in ("name", "summary", "description")) and (
+            not attrs.get("capabilities")
+        ):
+            raise serializers.ValidationError(
+                "Describe the platform: send a name, summary, description or capabilities."
+            )
+        return attrs
+
+
 class PlatformDetailSerializer(PlatformListSerializer):
     """The full record, with links to its adoptions, dependencies and dependents."""
 
@@ -623,6 +704,119 @@ class HistoryEntrySerializer(serializers.Serializer):
     )
 
 
+# --- search facets ---------------------------------------------------------------------------
+
+
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "boolean"}]})
+class FacetValueField(serializers.JSONField):
+    pass
+
+
+class FacetSerializer(serializers.Serializer):
+    value = FacetValueField(
+        help_text="What to filter by: a slug (capability, owner, standard), a phase, or true/false "
+        "(open_source)."
+    )
+    label = serializers.CharField(help_text="What to show.")
+    count = serializers.IntegerField(help_text="Platforms matching the query and filters.")
+
+
+class FacetsSerializer(serializers.Serializer):
+    capability = FacetSerializer(many=True, help_text="Filter with ?capability=<value>.")
+    owner = FacetSerializer(many=True, help_text="Filter with ?owner=<value>.")
+    phase = FacetSerializer(many=True, help_text="Filter with ?phase=<value>.")
+    standard = FacetSerializer(many=True, help_text="Filter with ?standard=<value>.")
+    open_source = FacetSerializer(many=True, help_text="Filter with ?is_open_source=<value>.")
+
+
+@extend_schema_serializer(many=False)  # a page itself, not a list to paginate
+class SearchResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="How many platforms match.")
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
+    results = SearchResultSerializer(many=True)
+    facets = FacetsSerializer(
+        help_text="Counts of all the matching platforms (not only this page) by capability, "
+        "owner, phase, standard and open source, most first."
+    )
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+MAX_IMPORT_FILES = 20
+
+
+class ImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+    file = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        min_length=1,
+        max_length=MAX_IMPORT_FILES,
+        help_text=f"One or more files (repeat the part), at most {MAX_IMPORT_FILES}, each at most "
+        "1 MB: publiccode.yml, Backstage catalog-info.yaml, or the catalogue's CSV.",
+    )
+    format = serializers.ChoiceField(choices=["publiccode", "backstage", "csv"])
+    owner = SlugRelatedField(
+        slug_field="slug",
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Slug of the organisation that owns the platforms; you must be a member. "
+        "Required for publiccode and backstage; a CSV names the owner on each row.",
+    )
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="true (the default): report what would happen and write nothing.",
+    )
+    create_organisations = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Catalogue administrators only: create the adopting organisations a file "
+        "names that the register does not have.",
+    )
+
+    def validate(self, attrs):
+        if attrs["format"] != "csv" and attrs.get("owner") is None:
+            raise serializers.ValidationError(
+                {"owner": [f"Say which organisation owns the platforms ({attrs['format']})."]}
+            )
+        return attrs
+
+
+class ImportProblemSerializer(serializers.Serializer):
+    file = serializers.CharField(help_text="The file's name as uploaded ('' for the request).")
+    line = serializers.IntegerField(allow_null=True, help_text="1-based line, when known.")
+    field = serializers.CharField(help_text="The field in the file's terms ('' if none).")
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+
+
+class ImportItemSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    file = serializers.CharField()
+    line = serializers.IntegerField(allow_null=True)
+    changes = serializers.ListField(
+        child=serializers.CharField(), help_text="The fields an update changes."
+    )
+
+
+class ImportPlanSerializer(serializers.Serializer):
+    format = serializers.CharField()
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField(help_text="true if the catalogue was changed.")
+    created = ImportItemSerializer(many=True)
+    updated = ImportItemSerializer(many=True)
+    unchanged = ImportItemSerializer(many=True)
+    adoptions_created = serializers.IntegerField()
+    dependencies_created = serializers.IntegerField()
+    organisations_created = serializers.ListField(child=serializers.CharField())
+    problems = ImportProblemSerializer(
+        many=True, help_text="Errors (the import is refused) and warnings (it goes ahead)."
+    )
+
+
 @extend_schema_field({"type": "string", "example": "ab12cd34ef56..."})
 class _TokenField(serializers.CharField):
     pass
@@ -635,3 +829,11 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = _TokenField(help_text="Send as 'Authorization: Token <token>'.")
+
+
+class ImportRefusedSerializer(ErrorSerializer):
+    """The error shape, with the plan: what is wrong, file by file and line by line."""
+
+    plan = ImportPlanSerializer(
+        required=False, help_text="When the files were read: the whole plan, problems included."
+    )

@@ -16,82 +16,18 @@ from rest_framework.decorators import (
 from rest_framework.decorators import schema as schema_decorator
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from api import filters, history, schema, serializers
+from api import discovery, filters, schema, serializers
+from api.base import CatalogueViewSetMixin
 from api.exceptions import refuse_unreadable_request
 from api.impact import platform_impact
-from api.pagination import CataloguePagination, SmallCollectionPagination
+from api.pagination import CataloguePagination, PlatformListPagination, SmallCollectionPagination
 from api.parsers import PARSERS, JSONParser
 from api.permissions import IsCatalogueAdminOrReadOnly
-from api.renderers import CSVRenderer
 from platforms import rules, services
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
-
-# Actions that answer with a list, and so may also answer in CSV.
-LIST_ACTIONS = frozenset(
-    {"list", "adoptions", "dependencies", "platforms", "organisation_adoptions"}
-)
-
-
-class CatalogueViewSetMixin:
-    """JSON in; CSV on list actions; errors always in JSON (the one error shape), even for
-    ?format=csv."""
-
-    parser_classes = PARSERS
-
-    def get_parsers(self):
-        # The schema documents JSON, the API's format. Form and multipart bodies are still read
-        # (the browsable API posts them) by DRF's form rules, in which "" means null: a weaker
-        # contract the schema does not promise. Any other content type is a 415.
-        if getattr(self, "swagger_fake_view", False):
-            return [JSONParser()]
-        return super().get_parsers()
-
-    def get_renderers(self):
-        renderers = super().get_renderers()
-        if getattr(self, "action", None) in LIST_ACTIONS:
-            renderers.append(CSVRenderer())
-        return renderers
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        if response.status_code >= 400 and isinstance(
-            getattr(request, "accepted_renderer", None), CSVRenderer
-        ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
-    def initial(self, request, *args, **kwargs):
-        # Before authentication and parsing: nothing of an oversized body is read.
-        refuse_unreadable_request(request)
-        super().initial(request, *args, **kwargs)
-
-    def perform_content_negotiation(self, request, force=False):
-        # An empty ?format= is a format the endpoint does not have (404, as DRF answers for
-        # ?format=xml), not a silent "json".
-        if not force and request.query_params.get("format", None) == "":
-            raise NotFound("Unknown format: use json or csv.")
-        return super().perform_content_negotiation(request, force)
-
-    def history_page(self, instance):
-        """The change history of ``instance``, newest first, in cursor pages."""
-        paginator = CataloguePagination()
-        records = history.records_of(instance)
-        page = paginator.paginate_queryset(records, self.request, view=self)
-        before = history.predecessor(records, page[-1]) if page else None
-        entries = history.describe(page, before, user=self.request.user)
-        data = serializers.HistoryEntrySerializer(entries, many=True).data
-        return paginator.get_paginated_response(data)
-
-    def paginated(self, queryset, serializer_class, ordering):
-        """A nested list (e.g. a platform's adoptions), in cursor pages."""
-        paginator = CataloguePagination()
-        page = paginator.paginate_queryset(queryset.order_by(*ordering), self.request, view=self)
-        data = serializer_class(page, many=True, context=self.get_serializer_context()).data
-        return paginator.get_paginated_response(data)
 
 
 def _expected_version(request) -> int | None:
@@ -263,12 +199,21 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
 @extend_schema_view(**schema.platform_docs())
 class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.ModelViewSet):
     """Shared platforms. Anyone reads what is published; members of the owner also see its drafts
-    (other organisations' drafts answer 404, as if they did not exist)."""
+    (other organisations' drafts answer 404, as if they did not exist). Searched with ``q``, the
+    list is ranked and comes in offset pages."""
 
     lookup_field = "slug"
     permission_classes = [*WRITE_PERMISSIONS, CanActForOwner]
     filterset_class = filters.PlatformFilter
-    pagination_class = CataloguePagination
+    schema = schema.PlatformSchema()
+
+    @property
+    def pagination_class(self):
+        # Only the list may be searched; the nested lists are in cursor pages (as documented).
+        if getattr(self, "action", None) == "list":
+            return PlatformListPagination
+        return CataloguePagination
+
     ordering = ("name", "slug")
 
     def get_queryset(self):
@@ -366,6 +311,26 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
     @action(detail=True, methods=["get"])
     def history(self, request, slug=None):
         return self.history_page(self.get_object())
+
+    @action(detail=True, methods=["get"], throttle_classes=discovery.SIMILAR_THROTTLES)
+    def similar(self, request, slug=None):
+        return discovery.similar_response(self.get_object(), request, self.get_serializer_context())
+
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="similar",
+        url_name="similar-draft",
+        permission_classes=[permissions.AllowAny],
+        throttle_classes=discovery.SIMILAR_THROTTLES,
+    )
+    def similar_draft(self, request):
+        # A read that takes a body (a draft is too long for a query string): anyone may ask.
+        body = serializers.SimilarDraftSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return discovery.similar_response(
+            body.validated_data, request, self.get_serializer_context()
+        )
 
     @action(detail=True, methods=["get"])
     def dependents(self, request, slug=None):

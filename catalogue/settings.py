@@ -185,6 +185,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "Capabilities", "description": "The needs platforms meet."},
         {"name": "Standards", "description": "Standards platforms conform to."},
         {"name": "Authentication", "description": "API tokens."},
+        {"name": "Search", "description": "Ranked search with facets, and similar platforms."},
+        {"name": "Interoperability", "description": "Imports (publiccode.yml, Backstage, CSV) and exports (CSV, JSON, DCAT-AP)."},
     ],
 }
 

@@ -195,6 +195,60 @@ def test_api_write(world, row, actor, expected):
         assert _counts() == before  # a refusal stores nothing
 
 
+# Imports are multipart, so they have their own table: (format, owner, expected per actor).
+BACKSTAGE = b"""apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: imported-thing
+  description: Imported.
+spec:
+  type: service
+  lifecycle: production
+  owner: group:team
+"""
+IMPORTS = [
+    ("apply an import", {"dry_run": "false"}, CREATED),
+    ("dry-run an import", {}, ALL),
+    ("import creating organisations", {"create_organisations": "true"}, ADMINS_ONLY[:-1] + (200,)),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "actor", "expected"),
+    [
+        pytest.param(fields, actor, expected, id=f"{name}-{actor}")
+        for name, fields, statuses in IMPORTS
+        for actor, expected in zip(ACTORS, statuses, strict=True)
+    ],
+)
+def test_api_import(world, fields, actor, expected):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    before = _counts()
+    data = {
+        "file": [SimpleUploadedFile("catalog-info.yaml", BACKSTAGE)],
+        "format": "backstage",
+        "owner": "alpha-office",
+        **fields,
+    }
+    response = client_for(world["users"][actor]).post("/api/v1/imports/", data)
+    assert response.status_code == expected, response.content
+    if expected != 201:
+        assert _counts() == before  # a refusal, or a dry run, stores nothing
+    else:
+        assert Platform.objects.get(slug="imported-thing").owner.slug == "alpha-office"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_anyone_may_compare_a_draft(world, actor):
+    before = _counts()
+    response = client_for(world["users"][actor]).post(
+        "/api/v1/platforms/similar/", {"name": "Something new"}, format="json"
+    )
+    assert response.status_code == 200
+    assert _counts() == before
+
+
 # --- the admin -------------------------------------------------------------------------------
 
 
@@ -302,6 +356,22 @@ PUBLIC_URLS = [
     "/api/v1/dependencies/?format=csv",
     "/api/v1/dependencies/?platform=a-live",
     "/api/v1/dependencies/?depends_on=c-live",
+    "/api/v1/search/",
+    f"/api/v1/search/?q={MARKER}",
+    "/api/v1/search/?q=secret",
+    "/api/v1/search/?owner=alpha-office&page_size=100",
+    "/api/v1/search/?state=draft",
+    "/api/v1/platforms/?q=secret&format=csv",
+    "/api/v1/platforms/a-live/similar/?limit=50",
+    "/api/v1/platforms/a-old/similar/?limit=50",
+    "/api/v1/platforms/c-live/similar/?limit=50",
+    "/api/v1/catalogue.jsonld",
+    "/api/v1/exports/platforms.csv",
+    "/api/v1/exports/platforms.json",
+    "/api/v1/exports/organisations.csv",
+    "/api/v1/exports/organisations.json",
+    "/api/v1/exports/adoptions.csv",
+    "/api/v1/exports/adoptions.json",
 ]
 HIDDEN_URLS = [
     "/api/v1/platforms/{slug}/",
@@ -309,6 +379,7 @@ HIDDEN_URLS = [
     "/api/v1/platforms/{slug}/dependencies/",
     "/api/v1/platforms/{slug}/dependents/",
     "/api/v1/platforms/{slug}/history/",
+    "/api/v1/platforms/{slug}/similar/",
     "/api/v1/adoptions/{adoption}/",
     "/api/v1/adoptions/{adoption}/history/",
     "/api/v1/dependencies/{dependency}/",
@@ -333,6 +404,22 @@ def test_drafts_never_leak(world, draft_world, actor):
         absent = client.get(template.format(slug="no-such-thing", adoption=0, dependency=0))
         assert hidden.status_code == absent.status_code == 404, template
         assert hidden.json() == absent.json()  # "exists but hidden" reads as "does not exist"
+
+
+@pytest.mark.parametrize("actor", OUTSIDERS)
+def test_similar_platforms_never_show_a_draft(world, draft_world, actor):
+    """Described in the draft's own words, or in those of the platform it replaces: the draft is
+    not offered, and the published platform it replaces does not name it."""
+    client = client_for(world["users"][actor])
+    old = Platform.objects.get(slug="a-old")
+    for draft in (
+        {"name": draft_world.name, "summary": draft_world.summary},
+        {"name": old.name, "summary": old.summary},
+    ):
+        response = client.post("/api/v1/platforms/similar/?limit=50", draft, format="json")
+        assert response.status_code == 200, response.content
+        assert MARKER not in response.content.decode().lower()
+    assert "a-old" in [r["slug"] for r in response.json()["results"]]
 
 
 @pytest.mark.parametrize("actor", OUTSIDERS)

@@ -113,7 +113,12 @@ def platform_row(platform: Platform) -> dict[str, Any]:
         "owner": platform.owner.slug,
         "phase": platform.phase,
         "state": platform.state,
-        "replaced_by": platform.replaced_by.slug if platform.replaced_by else "",
+        # Exports are public: a replacement that is still a draft is not named.
+        "replaced_by": (
+            platform.replaced_by.slug
+            if platform.replaced_by and platform.replaced_by.is_published
+            else ""
+        ),
         "capabilities": sorted(c.slug for c in platform.capabilities.all()),
         "standards": sorted(s.slug for s in platform.standards.all()),
         "tags": list(platform.tags),

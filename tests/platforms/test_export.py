@@ -93,3 +93,13 @@ def test_import_command_round_trip(catalogue, tmp_path):
     stdout = io.StringIO()
     call_command("import_catalogue", str(out), "--format", "csv", "--dry-run", stdout=stdout)
     assert "0 created, 0 updated, 1 unchanged" in stdout.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_export_never_names_a_draft_replacement():
+    from platforms.exporters.tabular import platform_row
+    from tests.factories import DraftPlatformFactory, RetiredPlatformFactory
+
+    secret = DraftPlatformFactory(name="Unannounced successor")
+    retired = RetiredPlatformFactory(replaced_by=secret)
+    assert platform_row(retired)["replaced_by"] == ""

@@ -186,7 +186,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "Standards", "description": "Standards platforms conform to."},
         {"name": "Authentication", "description": "API tokens."},
         {"name": "Search", "description": "Ranked search with facets, and similar platforms."},
-        {"name": "Interoperability", "description": "Imports (publiccode.yml, Backstage, CSV) and exports (CSV, JSON, DCAT-AP)."},
+        {
+            "name": "Interoperability",
+            "description": "Imports (publiccode.yml, Backstage, CSV); exports (CSV, JSON, DCAT-AP).",
+        },
     ],
 }
 

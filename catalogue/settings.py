@@ -188,7 +188,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Search", "description": "Ranked search with facets, and similar platforms."},
         {
             "name": "Interoperability",
-            "description": "Imports (publiccode.yml, Backstage, CSV); exports (CSV, JSON, DCAT-AP).",
+            "description": "Imports (publiccode.yml, Backstage, CSV); exports (CSV, JSON, DCAT).",
         },
     ],
 }

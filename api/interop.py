@@ -4,10 +4,6 @@ through ``platforms.exporters`` (CSV, JSON, DCAT-AP JSON-LD)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
@@ -25,7 +21,6 @@ from platforms import rules
 from platforms.exporters import RESOURCES, catalogue_jsonld, tabular
 from platforms.importers import run_import
 from platforms.importers.base import MAX_FILE_BYTES
-from platforms.models import Platform
 
 # --- imports ---------------------------------------------------------------------------------
 
@@ -162,39 +157,5 @@ class ExportView(DownloadView):
 
 
 def export(resource: str, extension: str) -> str:
-    """``platforms.exporters``' CSV or JSON of ``resource``, except that a replacement that is not
-    published is not named (a published platform may name its owner's draft as its
-    replacement)."""
-    if resource != "platforms":
-        return tabular.export_csv(resource) if extension == "csv" else tabular.export_json(resource)
-    published = set(Platform.objects.published().values_list("slug", flat=True))
-    fieldnames, rows = tabular.rows(resource)
-    rows = [
-        {**row, "replaced_by": row["replaced_by"] if row["replaced_by"] in published else ""}
-        for row in rows
-    ]
-    if extension == "json":
-        # As tabular.export_json: lists and booleans stay, None is null, the rest is text.
-        data = [
-            {
-                key: value
-                if isinstance(value, list | bool) or value is None
-                else tabular._text(value)
-                for key, value in row.items()
-            }
-            for row in rows
-        ]
-        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                key: tabular.LIST_SEPARATOR.join(value)
-                if isinstance(value, list)
-                else tabular._text(value)
-                for key, value in row.items()
-            }
-        )
-    return out.getvalue()
+    """``platforms.exporters``' CSV or JSON of the published ``resource``."""
+    return tabular.export_csv(resource) if extension == "csv" else tabular.export_json(resource)

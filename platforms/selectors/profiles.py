@@ -49,7 +49,7 @@ ORDER BY c.name, c.slug, k.reuse_count DESC, k.name, k.slug
 
 
 def organisation_profile(*, organisation: Organisation, user: User) -> dict[str, Any]:
-    """What ``organisation`` owns, reuses and could reuse, as ``user`` may see it. Five queries
+    """What ``organisation`` owns, reuses and could reuse, as ``user`` may see it. Four queries
     whatever the data.
 
     Returns::

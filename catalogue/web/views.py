@@ -38,17 +38,27 @@ class PageError(Exception):
         self.field, self.message = field, message
 
 
-def _page(request: HttpRequest, items, per_page: int, param: str = "page") -> Page:
-    """One page of ``items``; a page number that is not one is a ``PageError``, not a 500."""
+def _page(
+    request: HttpRequest, items, per_page: int, errors: list[PageError], param: str = "page"
+) -> Page:
+    """One page of ``items``. A page number that is not one adds a ``PageError`` to ``errors``
+    and shows the first page, never a 500."""
+    paginator = Paginator(items, per_page)
     raw = request.GET.get(param, "1").strip() or "1"
     if not raw.isdigit() or int(raw) < 1:
-        raise PageError(param, f"The page number must be a whole number from 1: “{raw}” is not.")
-    paginator = Paginator(items, per_page)
+        errors.append(
+            PageError(param, f"The page number must be a whole number from 1: “{raw}” is not.")
+        )
+        return paginator.page(1)
     number = int(raw)
     if number > max(paginator.num_pages, 1):
-        raise PageError(
-            param, f"There is no page {number}: the results have {paginator.num_pages} page(s)."
+        errors.append(
+            PageError(
+                param,
+                f"There is no page {number}: the results have {paginator.num_pages} page(s).",
+            )
         )
+        return paginator.page(1)
     return paginator.page(number)
 
 
@@ -129,7 +139,9 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- search --------------------------------------------------------------------------------
 
 
-def _facet_checkboxes(name: str, legend: str, rows: list[dict], selected: list[str]) -> dict:
+def _facet_checkboxes(
+    name: str, legend: str, rows: list[dict], selected: list[str], error: str | None = None
+) -> dict:
     """The GOV.UK checkboxes parameters of one facet; a ticked value stays listed at 0."""
     values = {str(row["value"]).lower(): row for row in rows}
     items = [
@@ -149,6 +161,7 @@ def _facet_checkboxes(name: str, legend: str, rows: list[dict], selected: list[s
         "classes": "govuk-checkboxes--small",
         "fieldset": {"legend": {"text": legend, "classes": "govuk-fieldset__legend--s"}},
         "items": items,
+        "errorMessage": {"text": error} if error else None,
     }
 
 
@@ -187,29 +200,26 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if not matches.query.order_by:
         matches = matches.order_by("name", "slug")
 
-    page = None
-    try:
-        page = _page(request, matches.for_listing(), PAGE_SIZE)
-    except PageError as error:
-        errors.append(error)
-    if page is not None:
-        names = search.highlights(page, query, field="name")
-        summaries = search.highlights(page, query, field="summary")
-        for platform in page:
-            platform.name_html, platform.summary_html = names[platform.pk], summaries[platform.pk]
+    page = _page(request, matches.for_listing(), PAGE_SIZE, errors)
+    names = search.highlights(page, query, field="name")
+    summaries = search.highlights(page, query, field="summary")
+    for platform in page:
+        platform.name_html, platform.summary_html = names[platform.pk], summaries[platform.pk]
 
     counts = search.facets(matches)
     selected = {name: [v.lower() for v in request.GET.getlist(name)] for name, _ in FACETS}
+    messages = {error.field: error.message for error in errors}
     facets = [
-        _facet_checkboxes(name, legend, counts[name], selected[name]) for name, legend in FACETS
+        _facet_checkboxes(name, legend, counts[name], selected[name], messages.get(name))
+        for name, legend in FACETS
     ]
-    total = page.paginator.count if page is not None else matches.count()
+    total = page.paginator.count
     suggestion = suggest(query, visible) if query and total == 0 and not errors else None
     context = {
         "query": query,
         "page": page,
         "total": total,
-        "pagination": _pagination(request, page) if page is not None else None,
+        "pagination": _pagination(request, page),
         "facets": facets,
         "any_filter": any(selected.values()),
         "suggestion": suggestion,
@@ -264,13 +274,9 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         )
     elif statuses:
         adoptions = adoptions.filter(status__in=statuses)
-    adopters = None
-    try:
-        adopters = _page(
-            request, adoptions.order_by("organisation__name", "pk"), ADOPTERS_PAGE_SIZE
-        )
-    except PageError as error:
-        errors.append(error)
+    adopters = _page(
+        request, adoptions.order_by("organisation__name", "pk"), ADOPTERS_PAGE_SIZE, errors
+    )
 
     replacement = platform.replaced_by
     if replacement is not None and not rules.can_view_platform(user, replacement):
@@ -295,6 +301,7 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
             }
             for value, label in Adoption.Status.choices
         ],
+        "errorMessage": {"text": errors[0].message} if unknown else None,
     }
     context = {
         "platform": platform,
@@ -307,7 +314,7 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         ],
         "replacement": replacement,
         "adopters": adopters,
-        "adopters_pagination": _pagination(request, adopters) if adopters else None,
+        "adopters_pagination": _pagination(request, adopters),
         "adopter_total": sum(status_counts.values()),
         "status_filter": status_filter,
         "depends_on": dependencies.filter(platform=platform).order_by("depends_on__name"),

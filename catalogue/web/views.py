@@ -28,6 +28,7 @@ HISTORY_ENTRIES = 10
 SIMILAR_PLATFORMS = 5
 MOST_REUSED = 10
 MAX_COMPARED = 3
+FACET_SIZE = 15
 
 
 class PageError(Exception):
@@ -142,8 +143,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def _facet_checkboxes(
     name: str, legend: str, rows: list[dict], selected: list[str], error: str | None = None
 ) -> dict:
-    """The GOV.UK checkboxes parameters of one facet; a ticked value stays listed at 0."""
-    values = {str(row["value"]).lower(): row for row in rows}
+    """The GOV.UK checkboxes parameters of one facet: its ``FACET_SIZE`` values with the most
+    results (the page stays short whatever the catalogue's size) and every ticked value, at 0 if
+    it matches nothing."""
+    values = {str(row["value"]).lower(): row for row in rows[:FACET_SIZE]}
+    values |= {
+        str(row["value"]).lower(): row for row in rows if str(row["value"]).lower() in selected
+    }
     items = [
         {
             "value": value,

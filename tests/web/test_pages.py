@@ -367,3 +367,13 @@ def test_an_unknown_facet_value_marks_its_checkboxes_in_error(client, catalogue)
     html = client.get("/search/", {"capability": "teleportation"}).content.decode()
     assert 'id="capability-error"' in html
     assert 'href="#capability"' in html  # the error summary links to the field
+
+
+def test_a_facet_lists_its_biggest_values_and_every_ticked_one(client, db):
+    for n in range(20):
+        PublishedPlatformFactory(owner=OrganisationFactory(name=f"Owner {n:02}", slug=f"owner-{n}"))
+    html = client.get("/search/", {"owner": ["owner-19", "owner-18"]}).content.decode()
+    everything = client.get("/search/").content.decode()
+
+    assert everything.count('name="owner"') == 15
+    assert 'value="owner-19" checked' in html and 'value="owner-18" checked' in html

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCAL_ENV := DEBUG=true
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format check-deploy clean
+.PHONY: install run test lint format check-deploy clean assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,5 +43,26 @@ check-deploy: install
 	DEBUG=false SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# GOV.UK Frontend (version pinned in package.json and package-lock.json) copied into the static
+# files of the public pages. Needs Node and npm; the result is committed, so `make run` does not.
+# The precompiled CSS points at /assets/: made relative so that hashed static names work.
+GOVUK_STATIC := catalogue/web/static/govuk-frontend
+assets:
+	npm ci --no-audit --no-fund
+	rm -rf $(GOVUK_STATIC)
+	mkdir -p $(GOVUK_STATIC)
+	cp -R node_modules/govuk-frontend/dist/govuk/assets $(GOVUK_STATIC)/assets
+	sed -e 's#url(/assets/#url(assets/#g' -e '/sourceMappingURL/d' \
+		node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css > $(GOVUK_STATIC)/govuk-frontend.min.css
+	sed -e '/sourceMappingURL/d' \
+		node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js > $(GOVUK_STATIC)/govuk-frontend.min.js
+	printf '%s\n' "GOV.UK Frontend $$(node -p 'require("./node_modules/govuk-frontend/package.json").version')," \
+		"from the npm package govuk-frontend (https://github.com/alphagov/govuk-frontend)." \
+		"Code: MIT License, Copyright (c) 2015 Crown Copyright (Government Digital Service)." \
+		"Fonts, images and documentation: Crown copyright, Open Government Licence v3.0" \
+		"(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/)." \
+		"Rebuild with: make assets" > $(GOVUK_STATIC)/LICENCE.txt
+	awk '/^## Licence/{on=1;next} /^## /{on=0} on' node_modules/govuk-frontend/README.md >> $(GOVUK_STATIC)/LICENCE.txt
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache node_modules

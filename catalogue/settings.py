@@ -51,8 +51,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "govuk_frontend_django",
     "platforms",
     "api",
+    "catalogue.web",
 ]
 
 MIDDLEWARE = [

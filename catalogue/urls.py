@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
@@ -17,21 +16,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """A front door: what the catalogue holds, what is most reused, and where to go next."""
-    from platforms.models import Adoption, Organisation, Platform
-
-    published = Platform.objects.published()
-    context = {
-        "platform_count": published.count(),
-        "organisation_count": Organisation.objects.active().count(),
-        "adoption_count": Adoption.objects.filter(platform__in=published).count(),
-        "most_reused": published.for_listing().order_by("-reuse_count", "name")[:10],
-    }
-    return render(request, "catalogue/home.html", context)
-
-
 admin.site.site_header = "Cross-government platform catalogue"
 admin.site.site_title = "Platform catalogue"
 admin.site.index_title = "Register and maintain platforms"
@@ -40,8 +24,12 @@ admin.site.index_title = "Register and maintain platforms"
 admin.site.index_template = "admin/catalogue_index.html"
 
 urlpatterns = [
-    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # The public catalogue pages (GOV.UK Design System): /, /search/, /platforms/{slug}/...
+    path("", include("catalogue.web.urls")),
 ]
+
+handler404 = "catalogue.web.views.page_not_found"
+handler500 = "catalogue.web.views.server_error"

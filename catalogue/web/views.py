@@ -1,0 +1,474 @@
+"""The public catalogue pages. Thin: the reads are the querysets, the search backend, the API's
+filters and the selectors that the API uses too; these views only choose, validate and page."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from api import history
+from api.discovery import _reasons as visible_reasons
+from api.filters import PlatformFilter, search_text
+from catalogue.web import components
+from catalogue.web.filters import FACETS, SearchFilter
+from catalogue.web.suggestions import suggest
+from platforms import rules, search
+from platforms.models import Adoption, Capability, Dependency, Organisation, Platform
+
+PAGE_SIZE = 20
+ADOPTERS_PAGE_SIZE = 25
+HISTORY_ENTRIES = 10
+SIMILAR_PLATFORMS = 5
+MOST_REUSED = 10
+MAX_COMPARED = 3
+FACET_SIZE = 15
+
+
+class PageError(Exception):
+    """A query parameter the page cannot use: shown in the GOV.UK error summary."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _page(
+    request: HttpRequest, items, per_page: int, errors: list[PageError], param: str = "page"
+) -> Page:
+    """One page of ``items``. A page number that is not one adds a ``PageError`` to ``errors``
+    and shows the first page, never a 500."""
+    paginator = Paginator(items, per_page)
+    raw = request.GET.get(param, "1").strip() or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        errors.append(
+            PageError(param, f"The page number must be a whole number from 1: “{raw}” is not.")
+        )
+        return paginator.page(1)
+    number = int(raw)
+    if number > max(paginator.num_pages, 1):
+        errors.append(
+            PageError(
+                param,
+                f"There is no page {number}: the results have {paginator.num_pages} page(s).",
+            )
+        )
+        return paginator.page(1)
+    return paginator.page(number)
+
+
+def _pagination(request: HttpRequest, page: Page, param: str = "page") -> dict | None:
+    """The parameters of the GOV.UK pagination component for ``page``, keeping the query."""
+    if page.paginator.num_pages < 2:
+        return None
+
+    def href(number: int) -> str:
+        params = request.GET.copy()
+        params[param] = str(number)
+        return f"?{params.urlencode()}"
+
+    items = []
+    for number in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1):
+        if number == page.paginator.ELLIPSIS:
+            items.append({"ellipsis": True})
+        else:
+            items.append({"number": number, "href": href(number), "current": number == page.number})
+    return {
+        "items": items,
+        "previous": {"href": href(page.number - 1)} if page.has_previous() else None,
+        "next": {"href": href(page.number + 1)} if page.has_next() else None,
+    }
+
+
+def _errors_from_form(form) -> list[PageError]:
+    return [
+        PageError(name, str(message))
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+
+
+def _error_context(errors: list[PageError], anchors: dict[str, str] | None = None) -> dict:
+    anchors = anchors or {}
+    return {
+        "errors": errors,
+        "error_summary": components.error_summary(
+            [{"text": e.message, "href": f"#{anchors.get(e.field, e.field)}"} for e in errors]
+        ),
+    }
+
+
+# --- home ----------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The front door: a search box, capabilities with their counts, headline reuse figures and
+    the most reused platforms (those with reuse, never a retiring or retired one)."""
+    visible = Platform.objects.visible_to(request.user)
+    visible_ids = visible.order_by().values("pk")
+    capabilities = Capability.objects.annotate(
+        platform_count=Count("platforms", filter=Q(platforms__in=visible_ids))
+    ).order_by("name")
+    reuse = (
+        Adoption.objects.in_use()
+        .filter(platform__in=visible_ids)
+        .exclude(organisation=F("platform__owner"))
+        .aggregate(adoptions=Count("pk"), organisations=Count("organisation", distinct=True))
+    )
+    most_reused = (
+        visible.exclude(phase__in=Platform.RETIREMENT_PHASES)
+        .for_listing()
+        .filter(reuse_count__gt=0)
+        .order_by("-reuse_count", "name")[:MOST_REUSED]
+    )
+    context = {
+        "platform_count": visible.count(),
+        "reuse": reuse,
+        "capabilities": capabilities,
+        "most_reused": most_reused,
+    }
+    return render(request, "web/home.html", context)
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+def _facet_checkboxes(
+    name: str, legend: str, rows: list[dict], selected: list[str], error: str | None = None
+) -> dict:
+    """The GOV.UK checkboxes parameters of one facet: its ``FACET_SIZE`` values with the most
+    results (the page stays short whatever the catalogue's size) and every ticked value, at 0 if
+    it matches nothing."""
+    values = {str(row["value"]).lower(): row for row in rows[:FACET_SIZE]}
+    values |= {
+        str(row["value"]).lower(): row for row in rows if str(row["value"]).lower() in selected
+    }
+    items = [
+        {
+            "value": value,
+            "text": f"{row['label']} ({row['count']})",
+            "checked": value in selected,
+        }
+        for value, row in values.items()
+    ]
+    items += [
+        {"value": v, "text": f"{v} (0)", "checked": True} for v in selected if v not in values
+    ]
+    return {
+        "name": name,
+        "idPrefix": name,
+        "classes": "govuk-checkboxes--small",
+        "fieldset": {"legend": {"text": legend, "classes": "govuk-fieldset__legend--s"}},
+        "items": items,
+        "errorMessage": {"text": error} if error else None,
+    }
+
+
+def _api_links(request: HttpRequest) -> dict[str, str]:
+    """The same query in the API (ranked, with facets) and as CSV."""
+    params = [
+        ("is_open_source" if key == "open_source" else key, value)
+        for key, values in request.GET.lists()
+        if key in {"q", "capability", "owner", "phase", "standard", "open_source"}
+        for value in values
+    ]
+    query = urlencode(params)
+    csv_query = urlencode([*params, ("format", "csv")])
+    return {
+        "api": f"{reverse('api:search-list')}?{query}" if query else reverse("api:search-list"),
+        "csv": f"{reverse('api:platform-list')}?{csv_query}",
+    }
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    """Ranked results with facets, as the API's ``search/`` gives them (the same FilterSet and
+    search backend), a page at a time, with highlights and advice when nothing matches."""
+    query = search_text(request.GET.get("q", ""))
+    visible = Platform.objects.visible_to(request.user)
+    filterset = SearchFilter(request.GET, queryset=visible, request=request)
+    errors: list[PageError] = []
+    if filterset.is_valid():
+        matches = filterset.qs
+    else:
+        errors = _errors_from_form(filterset.form)
+        # Show what the words alone find, below the error summary.
+        matches = search.search(visible, query) if query else visible
+    if "score" not in matches.query.annotations:
+        matches = search.search(matches, "")
+    if not matches.query.order_by:
+        matches = matches.order_by("name", "slug")
+
+    page = _page(request, matches.for_listing(), PAGE_SIZE, errors)
+    names = search.highlights(page, query, field="name")
+    summaries = search.highlights(page, query, field="summary")
+    for platform in page:
+        platform.name_html, platform.summary_html = names[platform.pk], summaries[platform.pk]
+
+    counts = search.facets(matches)
+    selected = {name: [v.lower() for v in request.GET.getlist(name)] for name, _ in FACETS}
+    messages = {error.field: error.message for error in errors}
+    facets = [
+        _facet_checkboxes(name, legend, counts[name], selected[name], messages.get(name))
+        for name, legend in FACETS
+    ]
+    total = page.paginator.count
+    suggestion = suggest(query, visible) if query and total == 0 and not errors else None
+    context = {
+        "query": query,
+        "page": page,
+        "total": total,
+        "pagination": _pagination(request, page),
+        "facets": facets,
+        "any_filter": any(selected.values()),
+        "suggestion": suggestion,
+        "links": _api_links(request),
+        **(_error_context(errors, {"page": "results"}) if errors else {}),
+    }
+    return render(request, "web/search.html", context, status=400 if errors else 200)
+
+
+# --- a platform ----------------------------------------------------------------------------
+
+
+def _impact_url(platform: Platform) -> str:
+    """The impact page once it exists; until then, the API's impact analysis."""
+    try:
+        return reverse("web:platform-impact", args=[platform.slug])
+    except NoReverseMatch:
+        return reverse("api:platform-dependents", args=[platform.slug])
+
+
+def _history(platform: Platform, user) -> list[history.HistoryEntry]:
+    records = history.records_of(platform)
+    latest = list(records[:HISTORY_ENTRIES])
+    if not latest:
+        return []
+    return history.describe(latest, history.predecessor(records, latest[-1]), user=user)
+
+
+@require_GET
+def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Everything an architect needs to decide to reuse a platform."""
+    user = request.user
+    visible = Platform.objects.visible_to(user)
+    platform = get_object_or_404(visible.for_listing(), slug=slug)
+
+    adoptions = Adoption.objects.visible_to(user).for_listing().filter(platform=platform)
+    status_counts = dict(
+        adoptions.order_by()
+        .values_list("status")
+        .annotate(count=Count("pk"))
+        .values_list("status", "count")
+    )
+    errors: list[PageError] = []
+    statuses = request.GET.getlist("status")
+    allowed = dict(Adoption.Status.choices)
+    unknown = [s for s in statuses if s not in allowed]
+    if unknown:
+        errors.append(
+            PageError(
+                "status", f"“{unknown[0]}” is not an adoption status: choose one from the list."
+            )
+        )
+    elif statuses:
+        adoptions = adoptions.filter(status__in=statuses)
+    adopters = _page(
+        request, adoptions.order_by("organisation__name", "pk"), ADOPTERS_PAGE_SIZE, errors
+    )
+
+    replacement = platform.replaced_by
+    if replacement is not None and not rules.can_view_platform(user, replacement):
+        replacement = None
+    found = search.similar(platform, queryset=visible, limit=SIMILAR_PLATFORMS)
+    similar = [
+        {"platform": m.platform, "reasons": visible_reasons(m.platform, m.reasons, user)}
+        for m in found
+    ]
+    dependencies = Dependency.objects.visible_to(user).for_listing()
+    can_edit = user.is_authenticated and user.is_staff and rules.can_edit_platform(user, platform)
+    status_filter = {
+        "name": "status",
+        "idPrefix": "status",
+        "classes": "govuk-checkboxes--small",
+        "fieldset": {"legend": {"text": "Adoption status", "classes": "govuk-fieldset__legend--s"}},
+        "items": [
+            {
+                "value": value,
+                "text": f"{label} ({status_counts.get(value, 0)})",
+                "checked": value in statuses,
+            }
+            for value, label in Adoption.Status.choices
+        ],
+        "errorMessage": {"text": errors[0].message} if unknown else None,
+    }
+    context = {
+        "platform": platform,
+        "breadcrumbs": [
+            {"text": "Home", "href": reverse("web:home")},
+            {
+                "text": platform.owner.name,
+                "href": reverse("web:organisation", args=[platform.owner.slug]),
+            },
+        ],
+        "replacement": replacement,
+        "adopters": adopters,
+        "adopters_pagination": _pagination(request, adopters),
+        "adopter_total": sum(status_counts.values()),
+        "status_filter": status_filter,
+        "depends_on": dependencies.filter(platform=platform).order_by("depends_on__name"),
+        "depended_on_by": dependencies.filter(depends_on=platform).order_by("platform__name"),
+        "similar": similar,
+        "compare_url": _compare_url([platform, *[m.platform for m in found[:2]]]),
+        "history": _history(platform, user),
+        "impact_url": _impact_url(platform),
+        "edit_url": reverse("admin:platforms_platform_change", args=[platform.pk])
+        if can_edit
+        else None,
+        "api_url": reverse("api:platform-detail", args=[platform.slug]),
+        **(_error_context(errors, {"page": "adopters"}) if errors else {}),
+    }
+    return render(request, "web/platform.html", context, status=400 if errors else 200)
+
+
+# --- an organisation -----------------------------------------------------------------------
+
+
+def could_reuse_for(organisation: Organisation, user) -> list | None:
+    """Common platforms owned elsewhere that meet the needs of this organisation's own platforms:
+    the insights profile's "could reuse". ``None`` until that selector is wired in here."""
+    return None
+
+
+@require_GET
+def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """What an organisation owns and reuses, and where it sits among government bodies."""
+    organisation = get_object_or_404(Organisation.objects.for_listing(), slug=slug)
+    visible = Platform.objects.visible_to(request.user)
+    # The API's own filters: ``owner`` and ``adopted_by`` (an adoption in use).
+    owns = PlatformFilter({"owner": slug}, queryset=visible, request=request).qs
+    reuses = PlatformFilter({"adopted_by": slug}, queryset=visible, request=request).qs
+    context = {
+        "organisation": organisation,
+        "owns": owns.for_listing().order_by("name"),
+        "reuses": reuses.exclude(owner=organisation).for_listing().order_by("name"),
+        "children": organisation.children.order_by("name"),
+        "could_reuse": could_reuse_for(organisation, request.user),
+        "api_url": reverse("api:organisation-detail", args=[organisation.slug]),
+    }
+    return render(request, "web/organisation.html", context)
+
+
+# --- a capability --------------------------------------------------------------------------
+
+
+@require_GET
+def capability_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every platform meeting a need, side by side, so that duplicates show."""
+    capability = get_object_or_404(Capability, slug=slug)
+    visible = Platform.objects.visible_to(request.user)
+    platforms = list(
+        PlatformFilter({"capability": slug}, queryset=visible, request=request)
+        .qs.for_listing()
+        .order_by("-reuse_count", "name")
+    )
+    current = [p for p in platforms if p.phase not in Platform.RETIREMENT_PHASES]
+    context = {
+        "capability": capability,
+        "platforms": platforms,
+        "current_count": len([p for p in current if p.phase in ("beta", "live")]),
+        "compare_url": _compare_url(current[:MAX_COMPARED]) if len(current) >= 2 else None,
+        "search_url": f"{reverse('web:search')}?{urlencode({'capability': slug})}",
+    }
+    return render(request, "web/capability.html", context)
+
+
+# --- compare -------------------------------------------------------------------------------
+
+
+def _compare_url(platforms: list[Platform]) -> str | None:
+    if len(platforms) < 2:
+        return None
+    slugs = ",".join(p.slug for p in platforms[:MAX_COMPARED])
+    return f"{reverse('web:compare')}?{urlencode({'platforms': slugs})}"
+
+
+@require_GET
+def compare_page(request: HttpRequest) -> HttpResponse:
+    """Two or three platforms side by side: ``?platforms=a,b,c`` (or the parameter repeated)."""
+    slugs: list[str] = []
+    for value in request.GET.getlist("platforms"):
+        for slug in value.split(","):
+            if slug.strip() and slug.strip() not in slugs:
+                slugs.append(slug.strip())
+    errors: list[PageError] = []
+    platforms: list[Platform] = []
+    if request.GET and len(slugs) < 2:
+        errors.append(PageError("platforms", "Choose at least two platforms to compare."))
+    elif len(slugs) > MAX_COMPARED:
+        errors.append(
+            PageError("platforms", f"Choose at most {MAX_COMPARED} platforms to compare.")
+        )
+    elif slugs:
+        found = {
+            p.slug: p
+            for p in Platform.objects.visible_to(request.user).for_listing().filter(slug__in=slugs)
+        }
+        missing = [slug for slug in slugs if slug not in found]
+        if missing:
+            errors.append(
+                PageError("platforms", f"There is no platform “{missing[0]}” in the catalogue.")
+            )
+        else:
+            platforms = [found[slug] for slug in slugs]
+    context = {
+        "platforms": platforms,
+        "slugs": ", ".join(slugs),
+        **(_error_context(errors) if errors else {}),
+    }
+    return render(request, "web/compare.html", context, status=400 if errors else 200)
+
+
+# --- register, data sources, errors --------------------------------------------------------
+
+
+@require_GET
+def register_platform(request: HttpRequest) -> HttpResponse:
+    """Editors go to the admin's add form; everyone else signs in first."""
+    add_url = reverse("admin:platforms_platform_add")
+    user = request.user
+    if user.is_authenticated and user.is_staff and (user.is_superuser or rules.roles_of(user)):
+        return redirect(add_url)
+    return redirect_to_login(add_url, login_url=reverse("admin:login"))
+
+
+@require_GET
+def data_sources(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/data_sources.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 404 page (the API answers its own 404s, in its error shape)."""
+    return render(request, "web/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: no database, no user, nothing that could fail again."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"status": 500, "code": "server_error", "message": "Server error.", "errors": {}},
+            status=500,
+        )
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("web/500.html").render(), status=500)
+
+
+__all__ = ["Http404"]

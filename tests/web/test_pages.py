@@ -1,0 +1,379 @@
+"""The public pages through Django's test client: what they show, what they refuse, what they
+never leak, and how many queries they run at two sizes of catalogue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from platforms.models import Adoption
+from tests.factories import OrganisationFactory, PublishedPlatformFactory, editor_of
+from tests.web.catalogue import build_catalogue
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response) -> str:
+    """The page's visible text, roughly: tags out, spaces squeezed."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def catalogue(db):
+    return build_catalogue(size=3)
+
+
+# --- every page: design, title, language, description ------------------------------------------
+
+
+PAGES = [
+    "/",
+    "/search/?q=payments",
+    "/platforms/govuk-pay/",
+    "/organisations/gds/",
+    "/capabilities/payments/",
+    "/compare/?platforms=govuk-pay,govuk-notify",
+    "/data-sources/",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_is_a_govuk_page_with_title_language_and_description(client, catalogue, path):
+    response = client.get(path)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="en-GB" class="govuk-template">' in html
+    assert re.search(r"<title>[^<]+ – Cross-government platform catalogue – GOV.UK</title>", html)
+    assert re.search(r'<meta name="description" content="[^"]{20,}">', html)
+    assert 'href="#main-content"' in html and 'id="main-content"' in html  # skip link
+    assert "govuk-frontend.min.css" in html and "Open Government Licence" in html
+    # One h1, and no inline script or style for the Content-Security-Policy to refuse.
+    assert html.count("<h1") == 1
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    assert " style=" not in html and "<style" not in html
+    # Cookie-free for anonymous readers.
+    assert not response.cookies
+
+
+def test_the_page_title_says_error_when_the_page_shows_one(client, catalogue):
+    response = client.get("/search/?phase=sideways")
+    assert "<title>Error: " in response.content.decode()
+
+
+# --- home -------------------------------------------------------------------------------------
+
+
+def test_home_headlines_reused_platforms_only_never_retired_or_drafts(client, catalogue):
+    response = client.get("/")
+
+    page = text_of(response)
+    most_reused = page.split("Most reused platforms")[1].split("Browse by capability")[0]
+    assert most_reused.index("GOV.UK Pay") < most_reused.index("GOV.UK One Login")
+    assert "GOV.UK Verify" not in most_reused  # retired, though it has adopters
+    assert "GOV.UK Notify" not in most_reused  # only explored, not in use: no reuse
+    assert "Secret payments draft" not in page
+    assert "7 published platforms" in page  # 4 named + 3 case trackers
+    # Capability tiles count what an anonymous reader can see (the draft meets payments too).
+    assert "Payments 4 platforms" in page
+
+
+def test_home_escapes_names(client, db):
+    PublishedPlatformFactory(name="<script>alert(1)</script>")
+    page = client.get("/").content.decode()
+    assert "<script>alert(1)</script>" not in page
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def test_search_ranks_highlights_and_offers_facets_as_checkboxes(client, catalogue):
+    response = client.get("/search/", {"q": "payments"})
+
+    html = response.content.decode()
+    page = text_of(response)
+    assert response.status_code == 200
+    results = page.split("platforms found")[1]
+    assert "4 platforms found" in page
+    assert "GOV.UK Pay" in results and "Case tracker 0" in results
+    assert "<mark>payments</mark>" in html
+    assert 'type="checkbox" value="payments"' in html
+    assert re.search(r"Payments \(4\)", page)
+    assert "Secret payments draft" not in page
+    assert 'href="/api/v1/search/?q=payments"' in html
+    assert 'href="/api/v1/platforms/?q=payments&amp;format=csv"' in html
+
+
+def test_ticking_facets_narrows_the_results(client, catalogue):
+    everything = text_of(client.get("/search/", {"q": "payments"}))
+    narrowed = text_of(client.get("/search/", {"q": "payments", "owner": "land-registry-agency"}))
+
+    assert "GOV.UK Pay" in everything
+    assert "GOV.UK Pay" not in narrowed.split("Download these results")[0].split("found")[1]
+    assert "3 platforms found" in narrowed
+
+
+def test_several_values_of_a_facet_match_any_of_them(client, catalogue):
+    response = client.get("/search/", {"capability": ["payments", "identity"], "phase": "live"})
+    page = text_of(response)
+    assert "GOV.UK Pay" in page and "GOV.UK One Login" in page
+    assert "GOV.UK Verify" not in page.split("found")[1]  # retired, not live
+
+
+def test_highlights_are_escaped(client, db):
+    PublishedPlatformFactory(name="<img src=x onerror=alert(1)> Notify", summary="<b>Notify</b>")
+    from platforms import search
+
+    search.reindex_all()
+    html = client.get("/search/", {"q": "notify"}).content.decode()
+    assert "<img src=x" not in html and "<b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt; <mark>Notify</mark>" in html
+
+
+def test_no_results_gives_advice_and_a_typo_suggestion_that_finds_something(client, catalogue):
+    response = client.get("/search/", {"q": "xqzzv paymnets"})
+
+    page = text_of(response)
+    assert "0 platforms found" in page
+    assert "Did you mean payments" in page
+    assert "checking your spelling" in page
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"capability": "teleportation"}, "There is no capability “teleportation”"),
+        ({"owner": "ministry-of-magic"}, "There is no organisation “ministry-of-magic”"),
+        ({"phase": "sideways"}, "“sideways” is not a phase"),
+        ({"open_source": "maybe"}, "“maybe” is not a value of open source"),
+        ({"page": "two"}, "The page number must be a whole number from 1"),
+        ({"page": "-1"}, "The page number must be a whole number from 1"),
+        ({"page": "99"}, "There is no page 99"),
+    ],
+)
+def test_bad_search_parameters_get_an_error_summary_not_a_500(client, catalogue, params, message):
+    response = client.get("/search/", params)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="govuk-error-summary"' in html and "There is a problem" in html
+    assert message in text_of(response)
+
+
+def test_search_pages_keep_the_query_and_filters(client, db):
+    owner = OrganisationFactory()
+    for n in range(25):
+        PublishedPlatformFactory(name=f"Forms builder {n:02}", owner=owner)
+    from platforms import search
+
+    search.reindex_all()
+    first = client.get("/search/", {"q": "forms", "phase": "live"}).content.decode()
+    second = client.get("/search/", {"q": "forms", "phase": "live", "page": "2"})
+
+    assert 'href="?q=forms&amp;phase=live&amp;page=2"' in first
+    assert "25 platforms found" in text_of(second)
+    assert "Showing 21 to 25 of 25" in text_of(second)
+
+
+# --- a platform -------------------------------------------------------------------------------
+
+
+def test_platform_page_shows_the_record_adopters_dependencies_and_similar(client, catalogue):
+    response = client.get("/platforms/govuk-notify/")
+
+    page = text_of(response)
+    assert "Owner Government Digital Service" in page
+    assert "Borough Council 0" in page
+    assert "Depended on by Case tracker 0 (runtime" in page
+    assert "Similar platforms" in page
+    assert "Change history" in page and "Created" in page
+    assert 'href="/api/v1/platforms/govuk-notify/dependents/"' in response.content.decode()
+
+
+def test_retired_platform_says_what_to_use_instead(client, catalogue):
+    page = text_of(client.get("/platforms/govuk-verify/"))
+    assert "GOV.UK Verify is retired. Use GOV.UK One Login instead." in page
+
+
+def test_adopters_filter_by_status_and_refuse_an_unknown_one(client, catalogue):
+    in_use = text_of(client.get("/platforms/govuk-notify/", {"status": "in_use"}))
+    exploring = text_of(client.get("/platforms/govuk-notify/", {"status": "exploring"}))
+    bad = client.get("/platforms/govuk-notify/", {"status": "bored"})
+
+    assert "No adopter with that status" in in_use
+    assert "Borough Council 2" in exploring
+    assert bad.status_code == 400
+    assert "“bored” is not an adoption status" in text_of(bad)
+
+
+def test_adopters_are_paginated(client, catalogue):
+    for n in range(30):
+        Adoption.objects.create(
+            platform=catalogue.pay, organisation=OrganisationFactory(name=f"Zeta body {n:02}")
+        )
+    first = text_of(client.get("/platforms/govuk-pay/"))
+    second = text_of(client.get("/platforms/govuk-pay/", {"page": 2}))
+
+    assert "Adopters 1 to 25 of 33" in first
+    assert "Adopters 26 to 33 of 33" in second and "Zeta body 29" in second
+
+
+def test_unknown_platform_and_another_organisations_draft_are_the_same_404(client, catalogue):
+    unknown = client.get("/platforms/no-such-platform/")
+    draft = client.get("/platforms/secret-draft/")
+
+    assert unknown.status_code == draft.status_code == 404
+    assert "Page not found" in text_of(unknown)
+    assert text_of(unknown) == text_of(draft)
+
+
+def test_editors_of_the_owner_get_an_edit_link_others_do_not(client, catalogue):
+    edit = reverse("admin:platforms_platform_change", args=[catalogue.pay.pk])
+
+    assert edit not in client.get("/platforms/govuk-pay/").content.decode()
+    client.force_login(editor_of(OrganisationFactory(slug="someone-else")))
+    assert edit not in client.get("/platforms/govuk-pay/").content.decode()
+    client.force_login(editor_of(catalogue.department))
+    assert edit in client.get("/platforms/govuk-pay/").content.decode()
+
+
+def test_members_see_their_own_draft(client, catalogue):
+    client.force_login(editor_of(catalogue.draft.owner))
+    assert client.get("/platforms/secret-draft/").status_code == 200
+
+
+# --- organisations, capabilities, compare -----------------------------------------------------
+
+
+def test_organisation_page_shows_what_it_owns_reuses_and_its_family(client, catalogue):
+    agency = text_of(client.get("/organisations/land-registry-agency/"))
+    department = text_of(client.get("/organisations/gds/"))
+
+    assert "Platforms it owns Platforms owned by this organisation" in agency
+    assert "Case tracker 1" in agency
+    assert "GOV.UK One Login" in agency.split("Platforms it reuses")[1]
+    assert "Part of Government Digital Service" in agency
+    assert "Bodies under it Borough Council 0" in department.replace("Land Registry Agency ", "")
+    assert client.get("/organisations/nobody/").status_code == 404
+
+
+def test_capability_page_lists_every_platform_meeting_it(client, catalogue):
+    response = client.get("/capabilities/identity/")
+
+    page = text_of(response)
+    assert "GOV.UK One Login" in page and "GOV.UK Verify" in page
+    assert "Replaced by GOV.UK One Login" in page
+    assert client.get("/capabilities/teleportation/").status_code == 404
+
+
+def test_compare_shows_platforms_side_by_side(client, catalogue):
+    response = client.get("/compare/", {"platforms": "govuk-pay,govuk-notify"})
+
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "GOV.UK Pay GOV.UK Notify" in page
+    assert "Open source Yes (MIT) No" in page
+
+
+def test_compare_takes_the_parameter_repeated(client, catalogue):
+    response = client.get("/compare/", {"platforms": ["govuk-pay", "govuk-one-login"]})
+    assert "GOV.UK Pay GOV.UK One Login" in text_of(response)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("govuk-pay", "Choose at least two platforms to compare."),
+        ("govuk-pay,govuk-notify,govuk-verify,govuk-one-login", "Choose at most 3 platforms"),
+        ("govuk-pay,nope", "There is no platform “nope” in the catalogue."),
+        ("govuk-pay,secret-draft", "There is no platform “secret-draft” in the catalogue."),
+    ],
+)
+def test_compare_refuses_what_it_cannot_compare(client, catalogue, value, message):
+    response = client.get("/compare/", {"platforms": value})
+    assert response.status_code == 400
+    assert 'class="govuk-error-summary"' in response.content.decode()
+    assert message in text_of(response)
+
+
+# --- register, errors -------------------------------------------------------------------------
+
+
+def test_register_sends_editors_to_the_admin_and_others_to_sign_in(client, catalogue):
+    add = reverse("admin:platforms_platform_add")
+
+    anonymous = client.get("/register/")
+    client.force_login(editor_of(catalogue.department))
+    editor = client.get("/register/")
+
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("admin:login"))
+    assert "next=/admin/platforms/platform/add/" in anonymous["Location"]
+    assert editor.status_code == 302 and editor["Location"] == add
+
+
+def test_unknown_page_is_the_404_page_in_the_same_design(client, db):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert "govuk-template" in response.content.decode()
+    assert "Page not found" in text_of(response)
+
+
+def test_server_error_page_in_the_same_design(rf):
+    from catalogue.web.views import server_error
+
+    response = server_error(rf.get("/platforms/govuk-pay/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in html and "govuk-template" in html
+
+
+# --- bounded queries --------------------------------------------------------------------------
+
+QUERY_BOUNDS = {
+    "/": 6,
+    # 16 on SQLite; PostgreSQL's search backend runs two more for a query.
+    "/search/?q=notifications&capability=payments&page=1": 18,
+    "/search/": 11,
+    "/platforms/govuk-notify/": 21,
+    "/organisations/gds/": 8,
+    "/capabilities/notifications/": 5,
+    "/compare/?platforms=govuk-pay,case-tracker-0,govuk-notify": 3,
+}
+
+
+@pytest.mark.parametrize("size", [2, 12])
+@pytest.mark.parametrize(("path", "bound"), QUERY_BOUNDS.items())
+def test_pages_run_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries, size, path, bound
+):
+    build_catalogue(size=size)
+    with django_assert_max_num_queries(bound):
+        response = client.get(path)
+    assert response.status_code == 200
+
+
+def test_a_bad_page_number_still_shows_the_first_page(client, catalogue):
+    response = client.get("/search/", {"q": "payments", "page": "x"})
+    assert response.status_code == 400
+    assert "GOV.UK Pay" in text_of(response).split("platforms found")[1]
+
+
+def test_an_unknown_facet_value_marks_its_checkboxes_in_error(client, catalogue):
+    html = client.get("/search/", {"capability": "teleportation"}).content.decode()
+    assert 'id="capability-error"' in html
+    assert 'href="#capability"' in html  # the error summary links to the field
+
+
+def test_a_facet_lists_its_biggest_values_and_every_ticked_one(client, db):
+    for n in range(20):
+        PublishedPlatformFactory(owner=OrganisationFactory(name=f"Owner {n:02}", slug=f"owner-{n}"))
+    html = client.get("/search/", {"owner": ["owner-19", "owner-18"]}).content.decode()
+    everything = client.get("/search/").content.decode()
+
+    assert everything.count('name="owner"') == 15
+    assert 'value="owner-19" checked' in html and 'value="owner-18" checked' in html

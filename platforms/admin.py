@@ -291,7 +291,7 @@ class OrganisationPicker(PickerFilter):
 
 
 class MineFilter(admin.SimpleListFilter):
-    """"Ours" or the whole catalogue: editors browse everything, change their own."""
+    """ "Ours" or the whole catalogue: editors browse everything, change their own."""
 
     title = "whose"
     parameter_name = "whose"
@@ -547,11 +547,9 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         adoptions = obj.adoptions.count()
         dependents = obj.dependents.count()
         adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"
-        dependent_list = (
-            reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
-        )
+        dependent_list = reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
         return format_html(
-            '{} organisations other than the owner use it. '
+            "{} organisations other than the owner use it. "
             '<a href="{}">See all {} adoptions</a> (filter by status, search by organisation) · '
             '<a href="{}">{} platforms depend on it</a>',
             getattr(obj, "reuse_count", 0),

@@ -233,7 +233,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         ).data
         headers = {"ETag": _etag(platform)}
         if status_code == status.HTTP_201_CREATED:
-            headers["Location"] = data["url"]
+            # A plain str: the serializer gives a Hyperlink (a str subclass), which WSGI servers
+            # refuse in a header (wsgiref answered 500 after the row was committed).
+            headers["Location"] = str(data["url"])
         return Response(data, status=status_code, headers=headers)
 
     def create(self, request, *args, **kwargs):

@@ -15,6 +15,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.http import (
     HttpRequest,
     HttpResponseNotAllowed,
@@ -144,6 +145,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(ReferenceAdmin):
     list_display = ["name", "abbreviation", "kind", "status", "parent"]
+    ordering = [Lower("name"), "slug"]
     list_filter = ["kind", "status"]
     list_select_related = ["parent"]
     search_fields = ["name", "abbreviation", "slug"]
@@ -417,6 +419,7 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
 
     form = PlatformForm
     list_display = ["name", "owner", "phase", "state", "reuse_count", "updated_at"]
+    ordering = [Lower("name"), "slug"]  # "GOV.UK publishing platform" before "GOV.UK Verify"
     list_filter = [
         MineFilter,
         "state",

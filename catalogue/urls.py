@@ -27,7 +27,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "platform_count": published.count(),
         "organisation_count": Organisation.objects.active().count(),
         "adoption_count": Adoption.objects.filter(platform__in=published).count(),
-        "most_reused": published.for_listing().order_by("-reuse_count", "name")[:10],
+        # Only platforms someone reuses, never a retired one: a headline, not a padded list.
+        "most_reused": published.exclude(phase="retired")
+        .for_listing()
+        .filter(reuse_count__gt=0)
+        .order_by("-reuse_count", "sort_name")[:10],
     }
     return render(request, "catalogue/home.html", context)
 

@@ -15,7 +15,7 @@ def test_home_page_lists_the_most_reused_published_platforms(client):
     notify = PublishedPlatformFactory(name="GOV.UK Notify")
     for _ in range(3):
         AdoptionFactory(platform=notify)
-    PublishedPlatformFactory(name="GOV.UK Pay")
+    AdoptionFactory(platform=PublishedPlatformFactory(name="GOV.UK Pay"))
     DraftPlatformFactory(name="Secret draft")
 
     response = client.get("/")
@@ -28,7 +28,7 @@ def test_home_page_lists_the_most_reused_published_platforms(client):
 
 
 def test_home_page_escapes_names(client):
-    PublishedPlatformFactory(name="<script>alert(1)</script>")
+    AdoptionFactory(platform=PublishedPlatformFactory(name="<script>alert(1)</script>"))
     page = client.get("/").content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;" in page

@@ -526,7 +526,8 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         else:
             draft = None
         found = self.similar_to(request, draft) if draft else []
-        context["similar_platforms"] = [_similar_json(request.user, s) for s in found]
+        context["similar_platforms"] = found
+        context["similar_entries"] = [_similar_json(request.user, s) for s in found]
         context["similar_url"] = reverse("admin:platforms_platform_similar")
         if obj is not None and obj.pk:
             may_edit = rules.can_edit_platform(request.user, obj)

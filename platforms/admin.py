@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 from django.http import (
     HttpRequest,
@@ -514,11 +514,13 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         exclude = request.GET.get("exclude", "")
         draft = {"name": request.GET.get("name", ""), "summary": request.GET.get("summary", "")}
         found = self.similar_to(request, draft, int(exclude) if exclude.isdigit() else None)
-        return JsonResponse({"results": [_similar_json(request.user, s) for s in found]})
+        return JsonResponse({"results": _similar_entries(request.user, found)})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
-        if obj is not None and obj.pk:
+        if obj is not None and obj.pk and not rules.can_edit_platform(request.user, obj):
+            draft = None  # the warning is for whoever registers or edits, not for a reader
+        elif obj is not None and obj.pk:
             draft = obj
         elif form.is_bound:
             draft = {f: form.data.get(f, "") for f in ("name", "summary", "description")}
@@ -527,7 +529,7 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
             draft = None
         found = self.similar_to(request, draft) if draft else []
         context["similar_platforms"] = found
-        context["similar_entries"] = [_similar_json(request.user, s) for s in found]
+        context["similar_entries"] = _similar_entries(request.user, found)
         context["similar_url"] = reverse("admin:platforms_platform_similar")
         if obj is not None and obj.pk:
             may_edit = rules.can_edit_platform(request.user, obj)
@@ -548,8 +550,11 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         """Counts and links, never the list itself: GOV.UK Notify has a thousand adopters."""
         if not obj.pk:
             return "-"
-        adoptions = obj.adoptions.count()
-        dependents = obj.dependents.count()
+        counts = Platform.objects.filter(pk=obj.pk).aggregate(
+            adoptions=Count("adoptions", distinct=True),
+            dependents=Count("dependents", distinct=True),
+        )
+        adoptions, dependents = counts["adoptions"], counts["dependents"]
         adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"
         dependent_list = reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
         return format_html(
@@ -710,13 +715,18 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-def _similar_json(user, similar: search.SimilarPlatform) -> dict[str, Any]:
-    """One entry of the warning: a link to the platform, and for a retired or retiring one,
-    what replaced it (when the user may see the replacement)."""
+def _similar_entries(user, found: list[search.SimilarPlatform]) -> list[dict[str, Any]]:
+    """The warning's entries: each a link to the platform, and for a retired or retiring one,
+    what replaced it, when the user may see the replacement (one query for all of them)."""
+    wanted = {s.platform.replaced_by_id for s in found if s.platform.replaced_by_id}
+    replacements = (
+        {p.pk: p for p in Platform.objects.visible_to(user).filter(pk__in=wanted)} if wanted else {}
+    )
+    return [_similar_json(s, replacements.get(s.platform.replaced_by_id)) for s in found]
+
+
+def _similar_json(similar: search.SimilarPlatform, replacement: Platform | None) -> dict[str, Any]:
     platform = similar.platform
-    replacement = platform.replaced_by if platform.replaced_by_id else None
-    if replacement is not None and not rules.can_view_platform(user, replacement):
-        replacement = None
     return {
         "slug": platform.slug,
         "name": platform.name,

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCAL_ENV := DEBUG=true
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format check-deploy clean assets
+.PHONY: install setup run superuser test lint format check-deploy clean assets
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,15 +17,29 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
-	$(LOCAL_ENV) $(BIN)/python manage.py migrate --noinput
-	$(LOCAL_ENV) $(BIN)/python manage.py load_reference_data
+# First run only: a local `.env` (DEBUG on, a generated SECRET_KEY), so that every
+# `.venv/bin/python manage.py ...` command in the README works as written. An existing .env is
+# never touched; production sets its own environment and has no .env.
+.env:
+	@printf '# Local development settings, written by make on first run. Not for production.\nDEBUG=true\nSECRET_KEY=%s\n' \
+		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "Wrote .env for local development (DEBUG on, a generated SECRET_KEY)."
+
+# Everything `make run` does before serving: virtualenv, .env, migrations, reference data.
+setup: install .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_reference_data
+
+run: setup
 	@echo ""
 	@echo "Catalogue at http://127.0.0.1:8000/ (admin at /admin/, API at /api/v1/)."
-	@echo "To sign in to the admin, create an account first:"
-	@echo "    $(BIN)/python manage.py createsuperuser"
+	@echo "To sign in to the admin, create an account first (in another terminal):"
+	@echo "    make superuser     # or: $(BIN)/python manage.py createsuperuser"
 	@echo ""
-	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+superuser: setup
+	$(BIN)/python manage.py createsuperuser
 
 test: install
 	$(LOCAL_ENV) $(BIN)/pytest $(PYTEST_ARGS)

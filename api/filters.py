@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django_filters import rest_framework as filters
+from django_filters.utils import translate_validation
+from rest_framework.exceptions import ValidationError
 
 from platforms import search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
@@ -92,6 +95,9 @@ class TiebreakOrderingFilter(filters.OrderingFilter):
         ordering = [field for field in ordering if field.lstrip("-") != self.tiebreak]
         if not ordering:
             return qs
+        by_name = any(field.lstrip("-") == "sort_name" for field in ordering)
+        if by_name and "sort_name" not in qs.query.annotations:  # e.g. a ranked search's rows
+            qs = qs.annotate(sort_name=Lower("name"))
         return qs.order_by(*ordering, self.tiebreak)
 
 
@@ -197,7 +203,8 @@ class PlatformFilter(CatalogueFilterSet):
         f"{MAX_QUERY_LENGTH} characters are read.",
     )
     ordering = TiebreakOrderingFilter(
-        fields=("name", "updated_at", "reuse_count"),
+        # (field, parameter): names sort without regard to case (``sort_name``, for_listing).
+        fields=(("sort_name", "name"), "updated_at", "reuse_count"),
         tiebreak="slug",
         help_text="name, updated_at or reuse_count; prefix with - for descending.",
     )
@@ -310,7 +317,7 @@ class OrganisationFilter(CatalogueFilterSet):
     )
     q = filters.CharFilter(method="filter_q", help_text="Words in the name or abbreviation.")
     ordering = TiebreakOrderingFilter(
-        fields=("name", "updated_at"),
+        fields=(("sort_name", "name"), "updated_at"),
         tiebreak="slug",
         help_text="name or updated_at; prefix with - for descending.",
     )
@@ -325,3 +332,30 @@ class OrganisationFilter(CatalogueFilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(abbreviation__iexact=value))
+
+
+def filter_nested(
+    filterset_class: type[CatalogueFilterSet],
+    queryset: QuerySet,
+    request,
+    *,
+    fixed_by_url: tuple[str, ...],
+) -> QuerySet:
+    """Filter a nested list (``platforms/{slug}/adoptions/``...) with its resource's FilterSet, as
+    the top-level list is filtered, less the filters its URL already fixes and ``ordering`` (a
+    nested list keeps its own order). A value that is not allowed is a 400, as on the top-level
+    list; so is a filter of the top-level list that this one does not take, rather than being
+    silently ignored."""
+    filterset = filterset_class(request.query_params, queryset=queryset, request=request)
+    refused = [name for name in (*fixed_by_url, "ordering") if name in filterset.filters]
+    for name in refused:
+        filterset.filters.pop(name)  # each FilterSet has its own copy of the filters
+    given = sorted(name for name in refused if name in request.query_params)
+    if given:
+        allowed = ", ".join(sorted(filterset.filters))
+        raise ValidationError(
+            {name: [f"This list does not take “{name}”. Its filters: {allowed}."] for name in given}
+        )
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    return filterset.qs

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 
 from api import serializers
 from api.exceptions import ErrorSerializer, error_body
+from platforms.models import Adoption, Dependency, Platform
 
 BASE = "http://127.0.0.1:8000/api/v1"
 
@@ -109,6 +110,24 @@ FORMAT = OpenApiParameter(
     enum=["json", "csv"],
     description="csv: one row per result, nested objects flattened (owner.slug, ...).",
 )
+
+
+def _slug_filter(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, description=description)
+
+
+def _choice_filter(name: str, choices, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        {"type": "array", "items": {"type": "string", "enum": [v for v, _label in choices]}},
+        description=description + " Repeat the parameter or separate with commas.",
+        explode=True,
+    )
+
+
+# The filters a nested list takes (the same as its top-level list, less what the URL fixes).
+NESTED_ADOPTION_STATUS = _choice_filter("status", Adoption.Status.choices, "Adoption status.")
+NESTED_DEPENDENCY_KIND = _choice_filter("kind", Dependency.Kind.choices, "Dependency kind.")
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -361,7 +380,12 @@ def organisation_docs() -> dict:
             summary="Platforms an organisation owns",
             description="The platforms it owns that you can see, by name, in cursor pages.",
             filters=False,
-            parameters=[FORMAT],
+            parameters=[
+                FORMAT,
+                _choice_filter("phase", Platform.Phase.choices, "Lifecycle phase."),
+                _slug_filter("capability", "Capability slug."),
+                _slug_filter("standard", "Standard slug."),
+            ],
             responses={
                 200: serializers.PlatformListSerializer(many=True),
                 **errors(*READ_ERRORS),
@@ -373,7 +397,7 @@ def organisation_docs() -> dict:
             summary="Platforms an organisation reuses",
             description="Its adoptions of the platforms you can see, in cursor pages.",
             filters=False,
-            parameters=[FORMAT],
+            parameters=[FORMAT, NESTED_ADOPTION_STATUS, _slug_filter("platform", "Platform slug.")],
             responses={200: serializers.AdoptionSerializer(many=True), **errors(*READ_ERRORS)},
             examples=[_ex("Adoptions", ADOPTION, response_only=True)],
         ),
@@ -510,7 +534,11 @@ def platform_docs() -> dict:
             summary="Who uses a platform",
             description="Its adoptions, in cursor pages.",
             filters=False,
-            parameters=[FORMAT],
+            parameters=[
+                FORMAT,
+                NESTED_ADOPTION_STATUS,
+                _slug_filter("organisation", "Adopting organisation's slug."),
+            ],
             responses={200: serializers.AdoptionSerializer(many=True), **errors(*READ_ERRORS)},
             examples=[_ex("Adoptions", ADOPTION, response_only=True)],
         ),
@@ -519,7 +547,11 @@ def platform_docs() -> dict:
             summary="What a platform depends on",
             description="Its direct dependencies, in cursor pages.",
             filters=False,
-            parameters=[FORMAT],
+            parameters=[
+                FORMAT,
+                NESTED_DEPENDENCY_KIND,
+                _slug_filter("depends_on", "Slug of the platform depended on."),
+            ],
             responses={
                 200: serializers.DependencySerializer(many=True),
                 **errors(*READ_ERRORS),

@@ -4,6 +4,7 @@ FilterSet per resource, and every write is a call to ``platforms.services`` with
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models.functions import Lower
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -104,7 +105,7 @@ WRITE_PERMISSIONS = [permissions.IsAuthenticatedOrReadOnly]
 class CapabilityViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
     """The needs platforms meet. Administrators maintain the list."""
 
-    queryset = Capability.objects.order_by("name")
+    queryset = Capability.objects.order_by(Lower("name"), "slug")
     serializer_class = serializers.CapabilitySerializer
     lookup_field = "slug"
     permission_classes = [IsCatalogueAdminOrReadOnly]
@@ -116,7 +117,7 @@ class CapabilityViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
 class StandardViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
     """Open and government standards platforms conform to. Administrators maintain the list."""
 
-    queryset = Standard.objects.order_by("name")
+    queryset = Standard.objects.order_by(Lower("name"), "slug")
     serializer_class = serializers.StandardSerializer
     lookup_field = "slug"
     permission_classes = [IsCatalogueAdminOrReadOnly]
@@ -136,7 +137,7 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
     permission_classes = [IsCatalogueAdminOrReadOnly]
     filterset_class = filters.OrganisationFilter
     pagination_class = CataloguePagination
-    ordering = ("name", "slug")
+    ordering = ("sort_name", "slug")
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -174,23 +175,40 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
         instance.save()
         return self._respond(instance)
 
+    def get_object(self):
+        # Looked up without the list's filters: ``?status=`` on its adoptions is the adoptions'
+        # status, not the organisation's.
+        organisation = get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+        self.check_object_permissions(self.request, organisation)
+        return organisation
+
     @action(detail=True, methods=["get"])
     def platforms(self, request, slug=None):
         organisation = self.get_object()
         queryset = Platform.objects.visible_to(request.user).for_listing()
-        return self.paginated(
+        queryset = filters.filter_nested(
+            filters.PlatformFilter,
             queryset.filter(owner=organisation),
+            request,
+            fixed_by_url=("owner", "owner_tree", "q"),
+        )
+        return self.paginated(
+            queryset,
             serializers.PlatformListSerializer,
-            ("name", "slug"),
+            ("sort_name", "slug"),
         )
 
     @action(detail=True, methods=["get"], url_path="adoptions", url_name="adoptions")
     def organisation_adoptions(self, request, slug=None):
         organisation = self.get_object()
         queryset = Adoption.objects.visible_to(request.user).for_listing()
-        return self.paginated(
-            queryset.filter(organisation=organisation), serializers.AdoptionSerializer, ("id",)
+        queryset = filters.filter_nested(
+            filters.AdoptionFilter,
+            queryset.filter(organisation=organisation),
+            request,
+            fixed_by_url=("organisation",),
         )
+        return self.paginated(queryset, serializers.AdoptionSerializer, ("id",))
 
 
 # --- platforms -------------------------------------------------------------------------------
@@ -199,8 +217,8 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
 @extend_schema_view(**schema.platform_docs())
 class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.ModelViewSet):
     """Shared platforms. Anyone reads what is published; members of the owner also see its drafts
-    (other organisations' drafts answer 404, as if they did not exist). Searched with ``q``, the
-    list is ranked and comes in offset pages."""
+    (other organisations' drafts answer 404, as if they did not exist). Searched with the q
+    parameter, the list is ranked and comes in offset pages."""
 
     lookup_field = "slug"
     permission_classes = [*WRITE_PERMISSIONS, CanActForOwner]
@@ -214,7 +232,7 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
             return PlatformListPagination
         return CataloguePagination
 
-    ordering = ("name", "slug")
+    ordering = ("sort_name", "slug")
 
     def get_queryset(self):
         return Platform.objects.visible_to(self.request.user).for_listing()
@@ -233,7 +251,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         ).data
         headers = {"ETag": _etag(platform)}
         if status_code == status.HTTP_201_CREATED:
-            headers["Location"] = data["url"]
+            # A plain str: the serializer gives a Hyperlink (a str subclass), which WSGI servers
+            # refuse in a header (wsgiref answered 500 after the row was committed).
+            headers["Location"] = str(data["url"])
         return Response(data, status=status_code, headers=headers)
 
     def create(self, request, *args, **kwargs):
@@ -296,17 +316,25 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
     def adoptions(self, request, slug=None):
         platform = self.get_object()
         queryset = Adoption.objects.visible_to(request.user).for_listing()
-        return self.paginated(
-            queryset.filter(platform=platform), serializers.AdoptionSerializer, ("id",)
+        queryset = filters.filter_nested(
+            filters.AdoptionFilter,
+            queryset.filter(platform=platform),
+            request,
+            fixed_by_url=("platform",),
         )
+        return self.paginated(queryset, serializers.AdoptionSerializer, ("id",))
 
     @action(detail=True, methods=["get"])
     def dependencies(self, request, slug=None):
         platform = self.get_object()
         queryset = Dependency.objects.visible_to(request.user).for_listing()
-        return self.paginated(
-            queryset.filter(platform=platform), serializers.DependencySerializer, ("id",)
+        queryset = filters.filter_nested(
+            filters.DependencyFilter,
+            queryset.filter(platform=platform),
+            request,
+            fixed_by_url=("platform",),
         )
+        return self.paginated(queryset, serializers.DependencySerializer, ("id",))
 
     @action(detail=True, methods=["get"])
     def history(self, request, slug=None):

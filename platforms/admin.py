@@ -14,9 +14,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
+from django.http import (
+    HttpRequest,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from platforms import rules, search, services
@@ -138,6 +145,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(Organisation)
 class OrganisationAdmin(ReferenceAdmin):
     list_display = ["name", "abbreviation", "kind", "status", "parent"]
+    ordering = [Lower("name"), "slug"]
     list_filter = ["kind", "status"]
     list_select_related = ["parent"]
     search_fields = ["name", "abbreviation", "slug"]
@@ -184,10 +192,32 @@ class SynonymAdmin(ReferenceAdmin):
 # --- platforms -------------------------------------------------------------------------------
 
 
-class OrganisationScopedAdmin(ServiceErrorMixin):
-    """Records that belong to an organisation: members may open the section, and a row only
-    when ``may_edit`` says the rules let them change it. Django's per-model permission table is
-    not used: rights come from memberships."""
+class ReadOnlyHistoryMixin:
+    """History pages show old versions; they never write. django-simple-history's form view
+    saves on POST (``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the button), and decides on the
+    historical copy, which may name a former owner: so POST is refused outright, and a GET is
+    allowed only for a record the user can open today."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        # django-simple-history shows the history of a row missing from ``get_queryset`` (it
+        # takes it for deleted): another organisation's draft must read as absent instead.
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if self.get_object(request, unquote(object_id)) is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class OrganisationScopedAdmin(ReadOnlyHistoryMixin, ServiceErrorMixin):
+    """Records that belong to an organisation. Members browse everything the catalogue shows
+    them (``get_queryset``: published records and their own drafts) and change a row only when
+    ``may_edit`` says the rules let them. Django's per-model permission table is not used:
+    rights come from memberships."""
 
     def may_edit(self, user, obj) -> bool:
         raise NotImplementedError
@@ -196,16 +226,123 @@ class OrganisationScopedAdmin(ServiceErrorMixin):
         return is_member(request)
 
     def has_view_permission(self, request, obj=None):
-        return is_member(request) and (obj is None or self.may_edit(request.user, obj))
+        # Rows come from ``get_queryset``, already scoped to what the user may see.
+        return is_member(request)
 
     def has_add_permission(self, request):
         return is_member(request)
 
     def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+        return is_member(request) and (obj is None or self.may_edit(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+        return self.has_change_permission(request, obj)
+
+
+class PickerFilter(admin.SimpleListFilter):
+    """Filter a changelist by one related record, given by id in the URL (the platform page
+    links here). Offers only the selected record, so the sidebar stays small however many
+    records there are, and the choice is limited to what the user may see."""
+
+    field = ""
+
+    def __init__(self, request, params, model, model_admin):
+        self.request = request
+        super().__init__(request, params, model, model_admin)
+
+    def choices_queryset(self):
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value or not str(value).isdigit():
+            return []
+        return [(str(p.pk), p.name) for p in self.choices_queryset().filter(pk=value)[:1]]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not str(value).isdigit():
+            return queryset.none()
+        return queryset.filter(**{f"{self.field}_id": value})
+
+
+class PlatformPicker(PickerFilter):
+    title = "platform"
+    parameter_name = "platform"
+    field = "platform"
+
+    def choices_queryset(self):
+        return Platform.objects.visible_to(self.request.user)
+
+
+class DependsOnPicker(PlatformPicker):
+    title = "depends on"
+    parameter_name = "depends_on"
+    field = "depends_on"
+
+
+class OrganisationPicker(PickerFilter):
+    title = "organisation"
+    parameter_name = "organisation"
+    field = "organisation"
+
+    def choices_queryset(self):
+        return Organisation.objects.all()
+
+
+class MineFilter(admin.SimpleListFilter):
+    """ "Ours" or the whole catalogue: editors browse everything, change their own."""
+
+    title = "whose"
+    parameter_name = "whose"
+    lookup = "owner_id__in"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "My organisation's")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            own = Organisation.objects.editable_by(request.user).values("pk")
+            return queryset.filter(**{self.lookup: own})
+        return queryset
+
+
+class AdoptionMineFilter(MineFilter):
+    lookup = "organisation_id__in"
+
+
+class DependencyMineFilter(MineFilter):
+    lookup = "platform__owner_id__in"
+
+
+class TagsField(forms.CharField):
+    """Keywords typed as "payments, card, fees" and stored as a list."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Keywords separated by commas, e.g. payments, card, fees.")
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        text = super().to_python(value) or ""
+        tags: list[str] = []
+        for part in text.split(","):
+            tag = " ".join(part.split())
+            if tag and tag not in tags:
+                tags.append(tag)
+        return tags
+
+    def has_changed(self, initial, data):
+        return self.to_python(initial or []) != self.to_python(data)
 
 
 class VersionedForm(forms.ModelForm):
@@ -226,6 +363,7 @@ class VersionedForm(forms.ModelForm):
 
 
 class PlatformForm(VersionedForm):
+    tags = TagsField(max_length=1000)
     stale_message = (
         "Someone else changed this platform after you opened it. Your changes were not saved: "
         "reload the page to see the new version, then make them again."
@@ -236,34 +374,11 @@ class PlatformForm(VersionedForm):
         exclude = ["state", "review_note"]  # noqa: DJ006 - the admin's fieldsets pick the rest
 
 
-class AdoptionInline(admin.TabularInline):
-    """Adopters shown on the platform page. Adoptions belong to the consumer, so the owner
-    reads them here and each consumer maintains its own in the Adoptions section."""
-
-    model = Adoption
-    extra = 0
-    fields = ["organisation", "status", "use_case", "start_date", "end_date", "evidence_source"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("organisation")
-
-    def has_view_permission(self, request, obj=None):
-        return is_member(request)  # the platform page around it is already scoped
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class DependencyInline(admin.TabularInline):
+    """What the platform depends on: a handful of rows, edited on the platform's page by whoever
+    may edit the platform. The target may be any platform the editor can see (published, or
+    their own organisation's); saves go through the services."""
+
     model = Dependency
     fk_name = "platform"
     extra = 0
@@ -271,38 +386,61 @@ class DependencyInline(admin.TabularInline):
     autocomplete_fields = ["depends_on"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("depends_on")
+        return (
+            super()
+            .get_queryset(request)
+            .filter(depends_on__in=Platform.objects.visible_to(request.user).values("pk"))
+            .select_related("depends_on")
+        )
 
-    # Whoever may edit the platform may edit what it depends on.
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "depends_on":
+            kwargs["queryset"] = Platform.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def has_view_permission(self, request, obj=None):
-        return is_member(request) and (obj is None or rules.can_edit_platform(request.user, obj))
+        return is_member(request)  # the platform page around it is already scoped
 
     def has_add_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+        return is_member(request) and (obj is None or rules.can_edit_platform(request.user, obj))
 
     def has_change_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+        return self.has_add_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_view_permission(request, obj)
+        return self.has_add_permission(request, obj)
 
 
 @admin.register(Platform)
 class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
+    """The whole catalogue a user may see: published platforms (read-only unless theirs) and
+    their own organisation's drafts. Adopters and dependents are counted and linked to their own
+    filtered, paginated changelists, so the page stays small whatever the platform's reuse."""
+
     form = PlatformForm
     list_display = ["name", "owner", "phase", "state", "reuse_count", "updated_at"]
-    list_filter = ["state", "phase", "is_open_source", "capabilities", "data_classification"]
+    ordering = [Lower("name"), "slug"]  # "GOV.UK publishing platform" before "GOV.UK Verify"
+    list_filter = [
+        MineFilter,
+        "state",
+        "phase",
+        "is_open_source",
+        "capabilities",
+        "data_classification",
+    ]
     list_select_related = ["owner"]
     search_fields = ["name", "summary", "slug", "owner__name", "owner__abbreviation"]
     autocomplete_fields = ["owner", "replaced_by"]
     filter_horizontal = ["capabilities", "standards"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["state", "review_note", "created_at", "updated_at"]
-    inlines = [DependencyInline, AdoptionInline]
+    readonly_fields = ["state", "review_note", "reuse", "created_at", "updated_at"]
+    inlines = [DependencyInline]
     actions = ["submit_for_review", "publish", "retire"]
+    save_on_top = True
     fieldsets = [
         (None, {"fields": ["name", "slug", "owner", "summary", "description", "version"]}),
         ("Lifecycle", {"fields": ["phase", "replaced_by", "state", "review_note"]}),
+        ("Reuse", {"fields": ["reuse"]}),
         ("What it does", {"fields": ["capabilities", "standards", "tags"]}),
         (
             "Links",
@@ -328,11 +466,26 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return Platform.objects.editable_by(request.user).with_reuse_counts()
+        # Another organisation's draft is not in it: opening one reads exactly like a platform
+        # that does not exist.
+        return Platform.objects.visible_to(request.user).with_reuse_counts()
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:  # nothing to count yet
+            return [(n, o) for n, o in self.fieldsets if n != "Reuse"]
+        return self.fieldsets
 
     # Search: the catalogue's search backend ranks the changelist, best match first, unless the
-    # user sorted by a column.
+    # user sorted by a column. The autocomplete of a dependency's own platform offers only the
+    # platforms the user may change.
     def get_search_results(self, request, queryset, search_term):
+        if (request.GET.get("model_name"), request.GET.get("field_name")) == (
+            "dependency",
+            "platform",
+        ):
+            queryset = queryset.filter(
+                pk__in=Platform.objects.editable_by(request.user).values("pk")
+            )
         if not search_term.strip():
             return super().get_search_results(request, queryset, search_term)
         results = search.search(queryset, search_term)
@@ -361,20 +514,59 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         exclude = request.GET.get("exclude", "")
         draft = {"name": request.GET.get("name", ""), "summary": request.GET.get("summary", "")}
         found = self.similar_to(request, draft, int(exclude) if exclude.isdigit() else None)
-        return JsonResponse({"results": [_similar_json(s) for s in found]})
+        return JsonResponse({"results": _similar_entries(request.user, found)})
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
-        if obj is not None and obj.pk:
+        if obj is not None and obj.pk and not rules.can_edit_platform(request.user, obj):
+            draft = None  # the warning is for whoever registers or edits, not for a reader
+        elif obj is not None and obj.pk:
             draft = obj
         elif form.is_bound:
             draft = {f: form.data.get(f, "") for f in ("name", "summary", "description")}
             draft["capabilities"] = [c for c in form.data.getlist("capabilities") if c.isdigit()]
         else:
             draft = None
-        context["similar_platforms"] = self.similar_to(request, draft) if draft else []
+        found = self.similar_to(request, draft) if draft else []
+        context["similar_platforms"] = found
+        context["similar_entries"] = _similar_entries(request.user, found)
         context["similar_url"] = reverse("admin:platforms_platform_similar")
+        if obj is not None and obj.pk:
+            may_edit = rules.can_edit_platform(request.user, obj)
+            context["owned_by"] = None if may_edit else obj.owner
+            context["adopt_url"] = (
+                reverse("admin:platforms_adoption_add") + f"?platform={obj.pk}"
+                if obj.is_published
+                else None
+            )
+            context["may_submit"] = may_edit and obj.state == Platform.State.DRAFT
+            context["may_publish"] = obj.state == Platform.State.IN_REVIEW and (
+                rules.can_review_platform(request.user, obj)
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="Who uses it")
+    def reuse(self, obj: Platform) -> str:
+        """Counts and links, never the list itself: GOV.UK Notify has a thousand adopters."""
+        if not obj.pk:
+            return "-"
+        counts = Platform.objects.filter(pk=obj.pk).aggregate(
+            adoptions=Count("adoptions", distinct=True),
+            dependents=Count("dependents", distinct=True),
+        )
+        adoptions, dependents = counts["adoptions"], counts["dependents"]
+        adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"
+        dependent_list = reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
+        return format_html(
+            "{} organisations other than the owner use it. "
+            '<a href="{}">See all {} adoptions</a> (filter by status, search by organisation) · '
+            '<a href="{}">{} platforms depend on it</a>',
+            getattr(obj, "reuse_count", 0),
+            adoption_list,
+            adoptions,
+            dependent_list,
+            dependents,
+        )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -388,6 +580,10 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
             kwargs["queryset"] = Organisation.objects.editable_by(request.user)
+        if db_field.name == "replaced_by":
+            # Published platforms or the user's own: another organisation's draft is refused
+            # with the same message as an id that does not exist.
+            kwargs["queryset"] = Platform.objects.visible_to(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):
@@ -433,17 +629,38 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         dependencies = formset.save(commit=False)
         for dependency in formset.deleted_objects:
             services.dependency_remove(actor=request.user, dependency=dependency)
+        changed = {f.instance.pk: f.changed_data for f in formset.initial_forms if f.instance.pk}
         for dependency in dependencies:
-            if dependency.pk:
-                dependency.save()  # kind or description changed; the pair is unchanged
-            else:
-                services.dependency_add(
+            fields = changed.get(dependency.pk, [])
+            if dependency.pk and "depends_on" not in fields:
+                services.dependency_update(
                     actor=request.user,
-                    platform=platform,
-                    depends_on=dependency.depends_on,
-                    kind=dependency.kind,
-                    description=dependency.description,
+                    dependency=dependency,
+                    data={f: getattr(dependency, f) for f in fields if f != "id"},
                 )
+                continue
+            if dependency.pk:  # pointed at another platform: a new dependency replaces it
+                services.dependency_remove(actor=request.user, dependency=dependency)
+            services.dependency_add(
+                actor=request.user,
+                platform=platform,
+                depends_on=dependency.depends_on,
+                kind=dependency.kind,
+                description=dependency.description,
+            )
+
+    # The review buttons on the change form: save, then take the step (Django's own pattern for
+    # "Save and continue editing").
+    def response_change(self, request, obj):
+        for button, service, verb in (
+            ("_submit_for_review", services.platform_submit, "submitted for review"),
+            ("_publish", services.platform_publish, "published"),
+        ):
+            if button in request.POST:
+                done = service(actor=request.user, platform=obj)
+                self.message_user(request, f"{done.name} was {verb}.", messages.SUCCESS)
+                return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
 
     def delete_view(self, request, object_id, extra_context=None):
         # Say why before showing Django's list of protected rows: retiring is the way out.
@@ -498,13 +715,33 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
-def _similar_json(similar: search.SimilarPlatform) -> dict[str, Any]:
+def _similar_entries(user, found: list[search.SimilarPlatform]) -> list[dict[str, Any]]:
+    """The warning's entries: each a link to the platform, and for a retired or retiring one,
+    what replaced it, when the user may see the replacement (one query for all of them)."""
+    wanted = {s.platform.replaced_by_id for s in found if s.platform.replaced_by_id}
+    replacements = (
+        {p.pk: p for p in Platform.objects.visible_to(user).filter(pk__in=wanted)} if wanted else {}
+    )
+    return [_similar_json(s, replacements.get(s.platform.replaced_by_id)) for s in found]
+
+
+def _similar_json(similar: search.SimilarPlatform, replacement: Platform | None) -> dict[str, Any]:
     platform = similar.platform
     return {
         "slug": platform.slug,
         "name": platform.name,
+        "url": reverse("admin:platforms_platform_change", args=[platform.pk]),
         "owner": platform.owner.name,
         "phase": platform.get_phase_display(),
+        "retired": platform.phase in Platform.RETIREMENT_PHASES,
+        "replaced_by": (
+            {
+                "name": replacement.name,
+                "url": reverse("admin:platforms_platform_change", args=[replacement.pk]),
+            }
+            if replacement
+            else None
+        ),
         "score": similar.score,
         "reasons": similar.reasons,
     }
@@ -526,9 +763,18 @@ class AdoptionForm(VersionedForm):
 
 @admin.register(Adoption)
 class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
+    """Every adoption of a platform the user can see (read-only unless their organisation is
+    the consumer): the platform page links here, filtered to that platform."""
+
     form = AdoptionForm
     list_display = ["platform", "organisation", "status", "use_case", "evidence_source"]
-    list_filter = ["status", "evidence_source"]
+    list_filter = [
+        AdoptionMineFilter,
+        PlatformPicker,
+        OrganisationPicker,
+        "status",
+        "evidence_source",
+    ]
     list_select_related = ["platform", "organisation"]
     search_fields = ["platform__name", "organisation__name", "use_case", "evidence_name"]
     autocomplete_fields = ["platform", "organisation"]
@@ -536,7 +782,16 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     actions = ["end_adoptions"]
 
     def get_queryset(self, request):
-        return Adoption.objects.editable_by(request.user)
+        return Adoption.objects.visible_to(request.user)
+
+    def get_changeform_initial_data(self, request):
+        # The platform comes from the "record an adoption" link; the organisation is the
+        # user's own when they act for one only.
+        initial = super().get_changeform_initial_data(request)
+        own = list(Organisation.objects.editable_by(request.user)[:2])
+        if len(own) == 1 and not request.user.is_superuser:
+            initial.setdefault("organisation", own[0].pk)
+        return initial
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organisation":
@@ -590,16 +845,17 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(Dependency)
 class DependencyAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
+    """Which platform needs which, for every pair the user can see; changed by whoever may
+    change the depending platform."""
+
     list_display = ["platform", "depends_on", "kind"]
-    list_filter = ["kind"]
+    list_filter = [DependencyMineFilter, PlatformPicker, DependsOnPicker, "kind"]
     list_select_related = ["platform", "depends_on"]
     search_fields = ["platform__name", "depends_on__name"]
     autocomplete_fields = ["platform", "depends_on"]
 
     def get_queryset(self, request):
-        return Dependency.objects.filter(
-            platform__in=Platform.objects.editable_by(request.user).values("pk")
-        )
+        return Dependency.objects.visible_to(request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "platform":
@@ -613,7 +869,16 @@ class DependencyAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()
+            fields = {"kind", "description"} & set(form.changed_data)
+            if "platform" in form.changed_data or "depends_on" in form.changed_data:
+                raise services.InvalidData(
+                    "To point at another platform, delete this dependency and add a new one."
+                )
+            services.dependency_update(
+                actor=request.user,
+                dependency=obj,
+                data={name: form.cleaned_data[name] for name in fields},
+            )
             return
         saved = services.dependency_add(
             actor=request.user,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -40,7 +40,9 @@ class OrganisationQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> OrganisationQuerySet:
-        return self.select_related("parent", "superseded_by")
+        # ``sort_name``: names sort without regard to case on every database ("GOV.UK publishing
+        # platform" before "GOV.UK Verify"), and cursor pages can compare positions on it.
+        return self.select_related("parent", "superseded_by").annotate(sort_name=Lower("name"))
 
     def editable_by(self, user: User) -> OrganisationQuerySet:
         """Organisations the user may act for: all for staff, their memberships otherwise."""
@@ -96,6 +98,7 @@ class PlatformQuerySet(models.QuerySet):
             self.select_related("owner", "replaced_by")
             .prefetch_related("capabilities", "standards")
             .with_reuse_counts()
+            .annotate(sort_name=Lower("name"))  # case-insensitive name order, as above
         )
 
 

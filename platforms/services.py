@@ -61,6 +61,14 @@ class Conflict(CatalogueError):
     code = "conflict"
 
 
+class NotFound(CatalogueError):
+    """No such record, or one the caller may not see: both read the same, so a refusal never
+    reveals that another organisation's draft exists."""
+
+    status_code = 404
+    code = "not_found"
+
+
 class StaleVersion(CatalogueError):
     """Someone else changed the record since the caller read it."""
 
@@ -155,6 +163,24 @@ def _check_version(current: int, expected: int | None) -> None:
         )
 
 
+def _locked(model: type, pk: Any) -> Any:
+    """The current row, locked until the transaction ends. Every service decides on this copy,
+    never on the object it was handed, which may be stale or a historical copy (an old owner)."""
+    row = model.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"This {model._meta.verbose_name} no longer exists.")
+    return row
+
+
+def _require_visible(actor: Actor, platform: Platform, field: str) -> None:
+    """``platform`` may be named by ``actor`` (as a dependency or a replacement): published, or
+    their own organisation's. Another organisation's draft is reported exactly like a platform
+    that does not exist."""
+    if actor is not None and not rules.can_view_platform(actor, platform):
+        message = "There is no such platform in the catalogue."
+        raise InvalidData(message, field_errors={field: [message]})
+
+
 def unique_slug(model: type, text: str, *, max_length: int = 100) -> str:
     """A slug from ``text`` that no row of ``model`` uses yet."""
     base = slugify(text)[:max_length].strip("-") or "item"
@@ -218,18 +244,21 @@ def platform_update(
     capabilities = data.pop("capabilities", None)
     standards = data.pop("standards", None)
     _unknown_fields(data, PLATFORM_FIELDS)
+    # Lock the current row so that two writers with the same version cannot both succeed, and
+    # decide on it: the rules see today's owner, not the caller's copy.
+    locked = _locked(Platform, platform.pk)
     if actor is not None:
         _require(
-            rules.can_edit_platform(actor, platform),
-            f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
+            rules.can_edit_platform(actor, locked),
+            f"You cannot change {locked.name}: it belongs to {locked.owner.name}.",
         )
-        if owner is not None and owner.pk != platform.owner_id:
+        if owner is not None and owner.pk != locked.owner_id:
             _require(
                 rules.can_act_for(actor, owner),
-                f"You cannot give {platform.name} to {owner.name}: you are not a member of it.",
+                f"You cannot give {locked.name} to {owner.name}: you are not a member of it.",
             )
-    # Lock the row so that two writers with the same version cannot both succeed.
-    locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        if data.get("replaced_by") is not None:
+            _require_visible(actor, data["replaced_by"], "replaced_by")
     _check_version(locked.version, expected_version)
     for field, value in data.items():
         setattr(locked, field, value)
@@ -249,9 +278,19 @@ def platform_update(
 
 
 def _transition(
-    *, actor: Actor, platform: Platform, allowed_from: Iterable[str], to: str, verb: str, **extra
+    *,
+    actor: Actor,
+    platform: Platform,
+    allowed_from: Iterable[str],
+    to: str,
+    verb: str,
+    may=None,
+    refusal: str = "",
+    **extra,
 ) -> Platform:
-    locked = Platform.objects.select_for_update().get(pk=platform.pk)
+    locked = _locked(Platform, platform.pk)
+    if actor is not None and may is not None:
+        _require(may(actor, locked), refusal.format(name=locked.name, owner=locked.owner.name))
     if locked.state not in allowed_from:
         raise InvalidTransition(
             f"Cannot {verb} {locked.name}: it is {locked.get_state_display().lower()}."
@@ -267,17 +306,14 @@ def _transition(
 @transaction.atomic
 def platform_submit(*, actor: Actor, platform: Platform) -> Platform:
     """An editor asks a reviewer of the owning organisation to publish the platform."""
-    if actor is not None:
-        _require(
-            rules.can_edit_platform(actor, platform),
-            f"You cannot submit {platform.name}: it belongs to {platform.owner.name}.",
-        )
     return _transition(
         actor=actor,
         platform=platform,
         allowed_from=[Platform.State.DRAFT],
         to=Platform.State.IN_REVIEW,
         verb="submit",
+        may=rules.can_edit_platform,
+        refusal="You cannot submit {name}: it belongs to {owner}.",
         review_note="",
     )
 
@@ -285,27 +321,25 @@ def platform_submit(*, actor: Actor, platform: Platform) -> Platform:
 @transaction.atomic
 def platform_publish(*, actor: Actor, platform: Platform) -> Platform:
     """A reviewer of the owning organisation (or staff) publishes a submitted platform."""
-    if actor is not None:
-        _require(
-            rules.can_review_platform(actor, platform),
-            f"Only a reviewer of {platform.owner.name} can publish {platform.name}.",
-        )
     return _transition(
         actor=actor,
         platform=platform,
         allowed_from=[Platform.State.IN_REVIEW],
         to=Platform.State.PUBLISHED,
         verb="publish",
+        may=rules.can_review_platform,
+        refusal="Only a reviewer of {owner} can publish {name}.",
     )
 
 
 @transaction.atomic
 def platform_reject(*, actor: Actor, platform: Platform, reason: str) -> Platform:
     """A reviewer sends a submission back to draft, saying why."""
+    locked = _locked(Platform, platform.pk)
     if actor is not None:
         _require(
-            rules.can_review_platform(actor, platform),
-            f"Only a reviewer of {platform.owner.name} can reject {platform.name}.",
+            rules.can_review_platform(actor, locked),
+            f"Only a reviewer of {locked.owner.name} can reject {locked.name}.",
         )
     if not reason or not reason.strip():
         raise InvalidData(
@@ -332,12 +366,14 @@ def platform_retire(
 ) -> Platform:
     """Mark a platform retired (or retiring, still running but closed to new adopters), naming its
     replacement where there is one. Adoptions and history are kept."""
+    locked = _locked(Platform, platform.pk)
     if actor is not None:
         _require(
-            rules.can_edit_platform(actor, platform),
-            f"You cannot retire {platform.name}: it belongs to {platform.owner.name}.",
+            rules.can_edit_platform(actor, locked),
+            f"You cannot retire {locked.name}: it belongs to {locked.owner.name}.",
         )
-    locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        if replaced_by is not None:
+            _require_visible(actor, replaced_by, "replaced_by")
     target = Platform.Phase.RETIRING if retiring else Platform.Phase.RETIRED
     if locked.phase == Platform.Phase.RETIRED:
         raise InvalidTransition(f"{locked.name} is already retired.")
@@ -378,17 +414,18 @@ def platform_deletion_refusal(platform: Platform) -> str | None:
 def platform_delete(*, actor: Actor, platform: Platform) -> None:
     """Delete a platform nobody uses or depends on. Otherwise it must be retired instead, so that
     the record of its reuse is not lost."""
+    locked = _locked(Platform, platform.pk)
     if actor is not None:
         _require(
-            rules.can_edit_platform(actor, platform),
-            f"You cannot delete {platform.name}: it belongs to {platform.owner.name}.",
+            rules.can_edit_platform(actor, locked),
+            f"You cannot delete {locked.name}: it belongs to {locked.owner.name}.",
         )
-    refusal = platform_deletion_refusal(platform)
+    refusal = platform_deletion_refusal(locked)
     if refusal:
         raise Conflict(refusal)
     if actor is not None and actor.is_authenticated:
-        platform._history_user = actor
-    platform.delete()
+        locked._history_user = actor
+    locked.delete()
 
 
 # --- adoptions -------------------------------------------------------------------------------
@@ -412,10 +449,7 @@ def adoption_record(
             rules.can_act_for(actor, organisation),
             f"You cannot record adoptions for {organisation.name}: you are not a member of it.",
         )
-        _require(
-            rules.can_view_platform(actor, platform),
-            f"{platform.name} is not published yet.",
-        )
+        _require_visible(actor, platform, "platform")
     adoption = Adoption(
         platform=platform, organisation=organisation, status=status, use_case=use_case, **fields
     )
@@ -434,12 +468,12 @@ def adoption_update(
 ) -> Adoption:
     """Change an adoption's status, dates, use or evidence."""
     _unknown_fields(data, ADOPTION_FIELDS)
+    locked = _locked(Adoption, adoption.pk)
     if actor is not None:
         _require(
-            rules.can_edit_adoption(actor, adoption),
-            f"You cannot change this adoption: it belongs to {adoption.organisation.name}.",
+            rules.can_edit_adoption(actor, locked),
+            f"You cannot change this adoption: it belongs to {locked.organisation.name}.",
         )
-    locked = Adoption.objects.select_for_update().get(pk=adoption.pk)
     _check_version(locked.version, expected_version)
     for field, value in data.items():
         setattr(locked, field, value)
@@ -454,7 +488,7 @@ def adoption_end(
     *, actor: Actor, adoption: Adoption, end_date: datetime.date | None = None
 ) -> Adoption:
     """The organisation stopped using the platform. The adoption is kept, as history of reuse."""
-    if adoption.status == Adoption.Status.STOPPED:
+    if _locked(Adoption, adoption.pk).status == Adoption.Status.STOPPED:
         raise InvalidTransition("This adoption has already ended.")
     return adoption_update(
         actor=actor,
@@ -466,14 +500,15 @@ def adoption_end(
 @transaction.atomic
 def adoption_delete(*, actor: Actor, adoption: Adoption) -> None:
     """Remove an adoption recorded by mistake (to say it ended, use ``adoption_end``)."""
+    locked = _locked(Adoption, adoption.pk)
     if actor is not None:
         _require(
-            rules.can_edit_adoption(actor, adoption),
-            f"You cannot delete this adoption: it belongs to {adoption.organisation.name}.",
+            rules.can_edit_adoption(actor, locked),
+            f"You cannot delete this adoption: it belongs to {locked.organisation.name}.",
         )
     if actor is not None and actor.is_authenticated:
-        adoption._history_user = actor
-    adoption.delete()
+        locked._history_user = actor
+    locked.delete()
 
 
 # --- dependencies ----------------------------------------------------------------------------
@@ -494,10 +529,7 @@ def dependency_add(
             rules.can_edit_platform(actor, platform),
             f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
         )
-        _require(
-            rules.can_view_platform(actor, depends_on),
-            f"{depends_on.name} is not published yet.",
-        )
+        _require_visible(actor, depends_on, "depends_on")
     if platform.pk == depends_on.pk:
         raise InvalidData(
             "A platform cannot depend on itself.",
@@ -511,17 +543,38 @@ def dependency_add(
     return dependency
 
 
+def _locked_dependency(actor: Actor, dependency: Dependency) -> Dependency:
+    locked = _locked(Dependency, dependency.pk)
+    if actor is not None:
+        platform = locked.platform
+        _require(
+            rules.can_edit_platform(actor, platform),
+            f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
+        )
+    return locked
+
+
+@transaction.atomic
+def dependency_update(
+    *, actor: Actor, dependency: Dependency, data: Mapping[str, Any]
+) -> Dependency:
+    """Change what kind of dependency it is, or its description. The pair itself is the
+    dependency's identity: to point at another platform, remove it and add a new one."""
+    _unknown_fields(data, frozenset({"kind", "description"}))
+    locked = _locked_dependency(actor, dependency)
+    for field, value in data.items():
+        setattr(locked, field, value)
+    _validate(locked)
+    _save(locked, actor)
+    return locked
+
+
 @transaction.atomic
 def dependency_remove(*, actor: Actor, dependency: Dependency) -> None:
-    if actor is not None:
-        _require(
-            rules.can_edit_platform(actor, dependency.platform),
-            f"You cannot change {dependency.platform.name}: "
-            f"it belongs to {dependency.platform.owner.name}.",
-        )
+    locked = _locked_dependency(actor, dependency)
     if actor is not None and actor.is_authenticated:
-        dependency._history_user = actor
-    dependency.delete()
+        locked._history_user = actor
+    locked.delete()
 
 
 # --- reference records: organisations, capabilities, standards ------------------------------

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from platforms.models import Adoption, Organisation, Platform
 from tests.factories import (
@@ -63,23 +64,37 @@ def signed_in(client, user):
     return client
 
 
-def test_an_editor_sees_only_their_organisations_platforms(client, home, other):
+def test_an_editor_browses_the_published_catalogue_but_not_others_drafts(client, home, other):
     ours = DraftPlatformFactory(owner=home, name="GOV.UK Forms")
     theirs = PublishedPlatformFactory(owner=other, name="Government Gateway")
+    hidden = DraftPlatformFactory(owner=other, name="Secret draft")
 
     response = signed_in(client, editor_of(home)).get(CHANGELIST)
 
     assert response.status_code == 200
-    shown = list(response.context["cl"].result_list)
-    assert shown == [ours]
-    assert theirs.name not in response.content.decode()
+    assert set(response.context["cl"].result_list) == {ours, theirs}
+    assert hidden.name not in response.content.decode()
+    mine = client.get(CHANGELIST, {"whose": "mine"})
+    assert list(mine.context["cl"].result_list) == [ours]
 
 
-def test_an_editor_cannot_open_another_organisations_platform(client, home, other):
-    theirs = PublishedPlatformFactory(owner=other)
+def test_an_editor_reads_another_organisations_published_platform(client, home, other):
+    theirs = PublishedPlatformFactory(owner=other, summary="Original")
     response = signed_in(client, editor_of(home)).get(change_url(theirs))
-    assert response.status_code == 302  # "doesn't exist" for them, back to the index
-    assert response.url == reverse("admin:index")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Owned by {escape(other.name)}" in page
+    assert "doesn" not in page  # not "doesn't exist"
+    assert 'name="_save"' not in page  # read-only: no Save button
+    assert reverse("admin:platforms_adoption_add") + f"?platform={theirs.pk}" in page
+
+
+def test_an_editor_cannot_open_another_organisations_draft(client, home, other):
+    theirs = DraftPlatformFactory(owner=other)
+    response = signed_in(client, editor_of(home)).get(change_url(theirs))
+    absent = client.get(reverse("admin:platforms_platform_change", args=[987654]))
+    assert response.status_code == absent.status_code == 302  # "doesn't exist", to the index
+    assert response.url == absent.url == reverse("admin:index")
 
 
 def test_an_editor_cannot_change_another_organisations_platform(client, home, other):
@@ -205,13 +220,20 @@ def test_deleting_an_adopted_platform_is_refused_with_a_message(client, home):
     assert Platform.objects.filter(pk=platform.pk).exists()
 
 
-def test_an_editor_sees_only_adoptions_of_their_organisation(client, home, other):
+def test_an_editor_reads_all_adoptions_of_visible_platforms_and_changes_their_own(
+    client, home, other
+):
     ours = AdoptionFactory(organisation=home)
-    AdoptionFactory(organisation=other)
-    response = signed_in(client, editor_of(home)).get(
-        reverse("admin:platforms_adoption_changelist")
-    )
-    assert list(response.context["cl"].result_list) == [ours]
+    theirs = AdoptionFactory(organisation=other)
+    hidden = AdoptionFactory(organisation=other, platform=DraftPlatformFactory(owner=other))
+    client = signed_in(client, editor_of(home))
+    response = client.get(reverse("admin:platforms_adoption_changelist"))
+    assert set(response.context["cl"].result_list) == {ours, theirs}
+    assert hidden not in response.context["cl"].result_list
+    theirs_page = client.get(reverse("admin:platforms_adoption_change", args=[theirs.pk]))
+    assert 'name="_save"' not in theirs_page.content.decode()
+    ours_page = client.get(reverse("admin:platforms_adoption_change", args=[ours.pk]))
+    assert 'name="_save"' in ours_page.content.decode()
 
 
 def test_an_editor_records_an_adoption_only_for_their_organisation(client, home, other):
@@ -313,4 +335,9 @@ def test_another_organisation_cannot_read_a_platforms_admin_history(client, home
     platform = DraftPlatformFactory(owner=home)
     url = reverse("admin:platforms_platform_history", args=[platform.pk])
     response = signed_in(client, editor_of(other)).get(url)
-    assert response.status_code in {403, 404}
+    absent = client.get(reverse("admin:platforms_platform_history", args=[987654]))
+    assert response.status_code == absent.status_code == 302  # "doesn't exist"
+    assert response.url == absent.url == reverse("admin:index")
+    version = platform.history.first().history_id
+    form = reverse("admin:platforms_platform_simple_history", args=[platform.pk, version])
+    assert client.get(form).url == reverse("admin:index")

@@ -42,6 +42,7 @@ PLATFORM_KEYS = {
     "service_url",
     "documentation_url",
     "source_code_url",
+    "contact_email",
     "is_open_source",
     "licence",
     "hosting",

@@ -235,7 +235,10 @@ def test_the_admin_changelist_ranks_by_the_search_backend(client):
     platform("Letters", summary="Print letters.", description="Payments are invoiced.", owner=owner)
     platform("Payments hub", summary="Take card payments.", owner=owner)
     platform("Payments elsewhere", summary="Take card payments.")  # not the editor's
-    response = client.get(reverse("admin:platforms_platform_changelist"), {"q": "payments"})
+    # Editors browse the whole catalogue; "My organisation's" narrows it to theirs.
+    response = client.get(
+        reverse("admin:platforms_platform_changelist"), {"q": "payments", "whose": "mine"}
+    )
     assert response.status_code == 200
     assert [p.name for p in response.context["cl"].result_list] == ["Payments hub", "Letters"]
 

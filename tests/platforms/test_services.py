@@ -265,7 +265,8 @@ def test_an_editor_cannot_record_an_adoption_for_another_organisation(home, othe
 
 
 def test_nobody_outside_the_owner_can_adopt_a_draft(home, other):
-    with pytest.raises(services.NotAllowed, match="not published"):
+    # Worded like a platform that does not exist: the refusal does not reveal the draft.
+    with pytest.raises(services.InvalidData, match="no such platform"):
         services.adoption_record(
             actor=editor_of(other), platform=DraftPlatformFactory(owner=home), organisation=other
         )

@@ -23,14 +23,33 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from platforms.models import Organisation, Platform
 from platforms.search import text
-from platforms.search.base import BaseSearchBackend, Draft, PlatformsOrIds, platform_ids
+from platforms.search.base import (
+    CANDIDATES,
+    BaseSearchBackend,
+    Draft,
+    PlatformsOrIds,
+    bounded,
+    platform_ids,
+)
 
 CONFIG = "english"
 # ts_rank's normalisation 32 scales a rank to rank / (rank + 1), i.e. into 0..1.
@@ -139,6 +158,10 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
 
     def search(self, queryset: QuerySet, query: str) -> QuerySet:
+        """Two queries whatever the number of matches: the matches ranked narrowly (id and
+        score only, a top-N sort under ``LIMIT``) with their total in the same pass, then the
+        best :data:`~platforms.search.base.CANDIDATES` returned as a queryset that re-scores only
+        those rows. The count and the facets still describe every match."""
         query = " ".join((query or "").split())
         if not query:
             return queryset.annotate(score=Value(0.0, output_field=FloatField()))
@@ -153,9 +176,6 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
         )
         similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
-        matches = queryset.filter(Q(search_vector=strict) | similar_name)
-        if matches.count() < self.fallback_below:
-            matches = queryset.filter(Q(search_vector=broad) | similar_name)
         vector = F("search_vector")
         score = (
             2 * SearchRank(vector, strict, normalization=RANK_NORMALISATION)
@@ -163,18 +183,38 @@ class PostgresSearchBackend(BaseSearchBackend):
             + 0.8 * TrigramWordSimilarity(query, "name")
             + 0.3 * Coalesce(TrigramSimilarity("owner__abbreviation", query), 0.0)
         )
-        return matches.annotate(score=score).order_by("-score", "name", "pk")
+        matches = queryset.filter(Q(search_vector=strict) | similar_name)
+        best, total = self._best(matches, score)
+        several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
+        if total < self.fallback_below and several_words:  # one word: "any" is "all"
+            matches = queryset.filter(Q(search_vector=broad) | similar_name)
+            best, total = self._best(matches, score)
+        result = queryset.filter(pk__in=best).annotate(score=score).order_by("-score", "name", "pk")
+        return bounded(result, matches, total)
+
+    @staticmethod
+    def _best(matches: QuerySet, score) -> tuple[list[int], int]:
+        """(ids of the best candidates, number of matches), in one query."""
+        rows = list(
+            matches.annotate(score=score, total=Window(Count("*")))
+            .order_by("-score", "name", "pk")
+            .values_list("pk", "total")[:CANDIDATES]
+        )
+        return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
         words = text.distinctive_words(draft.text)
         broad = _any_of([*words, *self.expansions(" ".join(words))])
-        name = text.without_brand(draft.name)
+        # Names compared without the brand most of them share ("GOV.UK Verify" is not like
+        # "GOV.UK Notify") nor the generic words ("Widget booking service" is not like "GOV.UK
+        # Platform as a Service").
+        name = text.name_for_comparison(draft.name)
         condition = Q(search_vector=broad) if broad is not None else Q(pk__in=[])
         if name:
-            condition |= Q(name__trigram_similar=draft.name)
-        # Names compared without the brand most of them share ("GOV.UK Verify" is not like
-        # "GOV.UK Notify").
-        own_name = _regexp_replace(Lower("name"), text.BRANDS_PG, " ")
+            condition |= Q(name__trigram_similar=name)
+        own_name = _regexp_replace(
+            _regexp_replace(Lower("name"), text.BRANDS_PG, " "), text.GENERIC_PG, " "
+        )
         name_similarity = TrigramSimilarity(own_name, name) if name else Value(0.0)
         text_similarity = (
             SearchRank(F("search_vector"), broad, normalization=RANK_NORMALISATION)

@@ -202,7 +202,7 @@ def test_facets_count_the_matches_in_a_bounded_number_of_queries(django_assert_n
     search.reindex(Platform.objects.all())
     result = search.search(Platform.objects.all(), "payments")
     list(result)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(1):  # the matched ids once, the five counts over them
         facets = search.facets(result)
     assert facets["capability"] == [
         {"value": payments.slug, "label": "Payments", "count": 6},

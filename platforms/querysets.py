@@ -28,15 +28,30 @@ class OrganisationQuerySet(models.QuerySet):
         return self.exclude(status="closed")
 
     def with_platform_counts(self) -> OrganisationQuerySet:
+        """Annotate ``owned_platform_count`` and ``adoption_count`` (of published platforms).
+
+        Correlated subqueries, not JOIN + GROUP BY: a join of the organisations with their
+        platforms and all their adoptions made 1.2M rows (sorted on disk) to count a page of 20;
+        a subquery counts only the rows of the page, each through an index."""
+        from platforms.models import Adoption, Platform
+
+        owned = (
+            Platform.objects.filter(owner=OuterRef("pk"), state="published")
+            .order_by()
+            .values("owner")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
+        adopted = (
+            Adoption.objects.filter(organisation=OuterRef("pk"), platform__state="published")
+            .order_by()
+            .values("organisation")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
         return self.annotate(
-            owned_platform_count=Count(
-                "platforms", filter=Q(platforms__state="published"), distinct=True
-            ),
-            adoption_count=Count(
-                "adoptions",
-                filter=Q(adoptions__platform__state="published"),
-                distinct=True,
-            ),
+            owned_platform_count=Coalesce(Subquery(owned, output_field=IntegerField()), 0),
+            adoption_count=Coalesce(Subquery(adopted, output_field=IntegerField()), 0),
         )
 
     def for_listing(self) -> OrganisationQuerySet:
@@ -117,11 +132,16 @@ class AdoptionQuerySet(models.QuerySet):
 
     def visible_to(self, user: User) -> AdoptionQuerySet:
         """Adoptions of the platforms the user can see."""
-        from platforms.models import Platform
-
         if user.is_authenticated and user.is_superuser:
             return self.all()
-        return self.filter(platform__in=Platform.objects.visible_to(user).values("id"))
+        # A join on the platform's state, not "platform IN (all visible platforms)": the page
+        # of an organisation with 30,000 adoptions then reads 20 rows in index order.
+        if not user.is_authenticated:
+            return self.filter(platform__state="published")
+        return self.filter(
+            Q(platform__state="published")
+            | Q(platform__owner_id__in=_member_organisation_ids(user))
+        )
 
     def editable_by(self, user: User) -> AdoptionQuerySet:
         """Adoptions where the user's organisation is the consumer."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ from platforms.search import text
 
 PlatformsOrIds = Platform | int | Iterable[Platform | int] | QuerySet
 FACETS = ("capability", "owner", "phase", "standard", "open_source")
+MEMO_SECONDS = 2.0
+MEMO_SIZE = 1000
 # Ranking reads at most this many of the best matches (the deepest ranked page is
 # api.pagination.MAX_RANKED_OFFSET plus a page): a broad word matching a quarter of the
 # catalogue is ranked once, narrowly (id and score), and only the candidates are read in full.
@@ -137,7 +140,29 @@ class BaseSearchBackend:
     # --- shared ------------------------------------------------------------------------------
 
     def synonyms(self) -> list[tuple[str, list[str]]]:
-        return [(s.term, s.expansion_list) for s in Synonym.objects.all()]
+        """The synonyms, read at most once every few seconds per process (a search request used
+        to read them three times). A change in the admin clears this process's copy at once
+        (``forget``); other processes see it within ``MEMO_SECONDS``."""
+        return self.memo(
+            "synonyms", lambda: [(s.term, s.expansion_list) for s in Synonym.objects.all()]
+        )
+
+    # --- a short memory, so that one request does not repeat the same small query -------------
+
+    def memo(self, key, compute):
+        now = time.monotonic()
+        store = self.__dict__.setdefault("_memo", {})
+        found = store.get(key)
+        if found is not None and now - found[0] < MEMO_SECONDS:
+            return found[1]
+        if len(store) > MEMO_SIZE:
+            store.clear()
+        value = compute()
+        store[key] = (now, value)
+        return value
+
+    def forget(self) -> None:
+        self.__dict__.pop("_memo", None)
 
     def expansions(self, query: str) -> list[str]:
         """The synonyms' expansions that apply to ``query``."""
@@ -156,18 +181,19 @@ class BaseSearchBackend:
         (a materialised CTE) and the five ``GROUP BY`` queries read them. For a search result, over
         every match, not only the ranked candidates (see :func:`all_matches`)."""
         empty: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
-        ids = all_matches(queryset).order_by().values("pk")
+        # The CTE carries the platform columns the facets count, so that only the (small)
+        # link and reference tables are joined to it, never the wide platform table again.
+        ids = all_matches(queryset).order_by().values("pk", "owner_id", "phase", "is_open_source")
         try:
             ids_sql, params = ids.query.sql_with_params()
         except EmptyResultSet:
             return empty
-        platform = Platform._meta.db_table
         organisation = Organisation._meta.db_table
         capability_links = Platform.capabilities.through._meta.db_table
         standard_links = Platform.standards.through._meta.db_table
         capability, standard = Capability._meta.db_table, Standard._meta.db_table
         sql = f"""
-            WITH m(id) AS MATERIALIZED ({ids_sql})
+            WITH m(id, owner_id, phase, is_open_source) AS MATERIALIZED ({ids_sql})
             SELECT 'capability', c.slug, c.name, COUNT(*) FROM m
                 JOIN {capability_links} l ON l.platform_id = m.id
                 JOIN {capability} c ON c.id = l.capability_id GROUP BY c.slug, c.name
@@ -176,15 +202,13 @@ class BaseSearchBackend:
                 JOIN {standard_links} l ON l.platform_id = m.id
                 JOIN {standard} s ON s.id = l.standard_id GROUP BY s.slug, s.name
             UNION ALL
-            SELECT 'owner', o.slug, o.name, COUNT(*) FROM m JOIN {platform} p ON p.id = m.id
-                JOIN {organisation} o ON o.id = p.owner_id GROUP BY o.slug, o.name
+            SELECT 'owner', o.slug, o.name, COUNT(*) FROM m
+                JOIN {organisation} o ON o.id = m.owner_id GROUP BY o.slug, o.name
             UNION ALL
-            SELECT 'phase', p.phase, p.phase, COUNT(*) FROM m JOIN {platform} p ON p.id = m.id
-                GROUP BY p.phase
+            SELECT 'phase', m.phase, m.phase, COUNT(*) FROM m GROUP BY m.phase
             UNION ALL
-            SELECT 'open_source', CASE WHEN p.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
-                FROM m JOIN {platform} p ON p.id = m.id
-                GROUP BY CASE WHEN p.is_open_source THEN 'y' ELSE 'n' END
+            SELECT 'open_source', CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
+                FROM m GROUP BY CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END
         """  # noqa: S608 - table names from the models, values as parameters
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

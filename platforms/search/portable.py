@@ -127,6 +127,7 @@ class SQLiteSearchBackend(BaseSearchBackend):
             )
             words = {w for row in cursor.fetchall() for t in row for w in text.words(t)}
             self._remember(cursor, sorted(w for w in words if len(w) >= 3))
+        self.forget()
 
     @staticmethod
     def _remember(cursor, words: list[str]) -> None:
@@ -155,7 +156,11 @@ class SQLiteSearchBackend(BaseSearchBackend):
 
     def _nearest_words(self, words: list[str]) -> dict[str, list[str]]:
         """{query word: the real words it is probably a misspelling of}, for the query words
-        (4 letters or more) that no platform holds."""
+        (4 letters or more) that no platform holds. Remembered for a few seconds: the search
+        and its highlights ask the same."""
+        return self.memo(("nearest", tuple(words)), lambda: self._lookup_nearest(words))
+
+    def _lookup_nearest(self, words: list[str]) -> dict[str, list[str]]:
         long_words = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
         if not long_words:
             return {}

@@ -149,8 +149,12 @@ class PostgresSearchBackend(BaseSearchBackend):
     @staticmethod
     def _set_trigram_threshold() -> None:
         """pg_trgm's default word similarity threshold (0.6) misses one-letter typos in short
-        words ("notfy" is 0.5 like "GOV.UK Notify"). Set for the session, every search, since a
-        rolled-back transaction undoes it; only this module uses the trigram operators."""
+        words ("notfy" is 0.5 like "GOV.UK Notify"). The connection sets it at start (see
+        ``DATABASES`` in catalogue/settings.py); without that, set it for the session, every
+        search, since a rolled-back transaction undoes it."""
+        options = connection.settings_dict.get("OPTIONS", {}).get("options", "")
+        if "pg_trgm.word_similarity_threshold" in options:
+            return
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
@@ -236,29 +240,56 @@ class PostgresSearchBackend(BaseSearchBackend):
     def highlights(
         self, platforms: Iterable[Platform], query: str, *, field: str = "summary"
     ) -> dict[int, SafeString]:
+        """The name and the summary are marked in one query (a results page asks for both), the
+        other remembered for a few seconds."""
         platforms = list(platforms)
-        texts = [(getattr(p, field) or "").replace(START, "").replace(STOP, "") for p in platforms]
-        words = [w for w in text.words(query) if w not in text.STOPWORDS]
-        phrases = [*words, *self.expansions(query)]
         if not platforms:
             return {}
+
+        def key(f: str) -> tuple:
+            return ("highlights", query, f, tuple((p.pk, getattr(p, f)) for p in platforms))
+
+        found = self.memo(key(field), lambda: None)
+        if found is not None:
+            return found
+        fields = [field, *(f for f in ("name", "summary") if f != field)]
+        marked = self._headlines(platforms, query, fields)
+        for other in fields[1:]:
+            self.memo(key(other), lambda other=other: marked[other])
+        return marked[field]
+
+    def _headlines(
+        self, platforms: list[Platform], query: str, fields: list[str]
+    ) -> dict[str, dict[int, SafeString]]:
+        texts = [
+            (getattr(p, f) or "").replace(START, "").replace(STOP, "")
+            for f in fields
+            for p in platforms
+        ]
+        words = [w for w in text.words(query) if w not in text.STOPWORDS]
+        phrases = [*words, *self.expansions(query)]
         if not phrases:
-            return {p.pk: escape(t) for p, t in zip(platforms, texts, strict=True)}
-        tsquery = " || ".join(["plainto_tsquery(%s, %s)"] * len(phrases))
-        params: list = []
-        for phrase in phrases:
-            params += [CONFIG, phrase]
-        options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT ts_headline(%s, t, ({tsquery}), %s) "  # noqa: S608 - placeholders only
-                "FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
-                [CONFIG, *params, options, texts],
-            )
-            marked = [row[0] for row in cursor.fetchall()]
+            marked = [escape(t) for t in texts]
+        else:
+            tsquery = " || ".join(["plainto_tsquery(%s, %s)"] * len(phrases))
+            params: list = []
+            for phrase in phrases:
+                params += [CONFIG, phrase]
+            options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT ts_headline(%s, t, ({tsquery}), %s) "  # noqa: S608 - placeholders
+                    "FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
+                    [CONFIG, *params, options, texts],
+                )
+                marked = [
+                    mark_safe(  # noqa: S308 - escaped first, then only our own marks become tags
+                        escape(row[0]).replace(START, "<mark>").replace(STOP, "</mark>")
+                    )
+                    for row in cursor.fetchall()
+                ]
+        n = len(platforms)
         return {
-            p.pk: mark_safe(  # noqa: S308 - escaped first, then only our own marks become tags
-                escape(m).replace(START, "<mark>").replace(STOP, "</mark>")
-            )
-            for p, m in zip(platforms, marked, strict=True)
+            f: {p.pk: marked[i * n + j] for j, p in enumerate(platforms)}
+            for i, f in enumerate(fields)
         }

@@ -312,6 +312,7 @@ class Command(BaseCommand):
         self.now = timezone.now()
         started = time.monotonic()
         with transaction.atomic():
+            self._taxonomies()
             organisations = self._organisations(options["organisations"])
             platforms = self._platforms(options["platforms"], organisations)
             self._adoptions(options["adoptions"], platforms, organisations)
@@ -350,6 +351,17 @@ class Command(BaseCommand):
         return " ".join(words)
 
     # --- rows --------------------------------------------------------------------------------
+
+    def _taxonomies(self) -> None:
+        """The real capabilities and standards (the reference files), if the database has none:
+        platforms are tagged with them."""
+        from platforms.reference import catalogue
+        from platforms.reference.report import LoadReport
+
+        if not Capability.objects.exists():
+            catalogue.load_capabilities(REFERENCE / "capabilities.yaml", LoadReport())
+        if not Standard.objects.exists():
+            catalogue.load_standards(REFERENCE / "standards.yaml", LoadReport())
 
     def _organisations(self, count: int) -> list[tuple[int, int]]:
         """(id, weight) of the organisations added: departments, then bodies beneath them."""

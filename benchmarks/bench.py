@@ -173,7 +173,8 @@ def endpoints(context: dict) -> list[dict]:
             "sql": ADOPTIONS_SQL.format(where=f"a.platform_id = {pay}"),
         },
         {
-            "name": f"organisations/{{slug}}/adoptions/ ({context['big_org_adoptions']:,} adoptions)",
+            "name": "organisations/{slug}/adoptions/ "
+            f"({context['big_org_adoptions']:,} adoptions)",
             "path": f"/api/v1/organisations/{context['big_org_slug']}/adoptions/",
             "sql": ADOPTIONS_SQL.format(where=f"a.organisation_id = {big_org}"),
         },
@@ -189,7 +190,7 @@ def endpoints(context: dict) -> list[dict]:
         {
             "name": f"impact (dependents/) of GOV.UK Notify ({context['notify_dependents']:,})",
             "path": "/api/v1/platforms/govuk-notify/dependents/",
-            "sql": "SELECT p.slug, p.name, o.slug, o.name FROM platforms_dependency d "
+            "sql": "SELECT p.slug, p.name, o.slug, o.name FROM platforms_dependency d "  # noqa: S608
             "JOIN platforms_platform p ON p.id = d.platform_id JOIN platforms_organisation o "
             f"ON o.id = p.owner_id WHERE d.depends_on_id = {notify} ORDER BY p.name LIMIT 100",
         },

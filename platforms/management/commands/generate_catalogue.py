@@ -313,12 +313,16 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             self._taxonomies()
+            dropped = self._drop_secondary_indexes()
             organisations = self._organisations(options["organisations"])
             platforms = self._platforms(options["platforms"], organisations)
             self._adoptions(options["adoptions"], platforms, organisations)
             self._dependencies(options["dependencies"], platforms)
             self._step("reuse counts", lambda: self._sql(RECOUNT))
             self._step("search index", self._reindex)
+            if dropped:  # the deferred foreign-key checks first: an index waits for them
+                self._step("foreign keys", lambda: self._sql("SET CONSTRAINTS ALL IMMEDIATE"))
+            self._step("indexes", lambda: [self._sql(sql) for sql in dropped])
         if connection.vendor == "postgresql":
             self._step("ANALYZE", lambda: self._sql("ANALYZE"))
         self.stdout.write(
@@ -337,6 +341,37 @@ class Command(BaseCommand):
         function()
         if not self.quiet:
             self.stderr.write(f"{label}: {time.monotonic() - started:.1f} s")
+
+    def _drop_secondary_indexes(self) -> list[str]:
+        """PostgreSQL: drop the plain (non-unique) indexes of the tables filled, for the length
+        of the load, and give back the statements that make them again: building an index once
+        over a million rows is much faster than updating ten indexes row by row (as pg_restore
+        does). Inside the transaction, so nothing else ever sees the tables without them."""
+        if connection.vendor != "postgresql":
+            return []
+        tables = [
+            model._meta.db_table
+            for model in (
+                Platform,
+                Adoption,
+                Dependency,
+                Platform.capabilities.through,
+                Platform.standards.through,
+            )
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s) "
+                "AND i.indexdef NOT LIKE 'CREATE UNIQUE%%' "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+                [tables],
+            )
+            found = cursor.fetchall()
+            for name, _definition in found:
+                cursor.execute(f'DROP INDEX "{name}"')
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        return [definition for _name, definition in found]
 
     @staticmethod
     def _sql(statement: str) -> None:

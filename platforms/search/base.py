@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,51 @@ MEMO_SIZE = 1000
 # api.pagination.MAX_RANKED_OFFSET plus a page): a broad word matching a quarter of the
 # catalogue is ranked once, narrowly (id and score), and only the candidates are read in full.
 CANDIDATES = 1100
+
+
+def _facets_over_m() -> str:
+    """The five facet counts over a CTE ``m(id, owner_id, phase, is_open_source)``, as rows
+    (facet, value, label, count)."""
+    organisation = Organisation._meta.db_table
+    capability_links = Platform.capabilities.through._meta.db_table
+    standard_links = Platform.standards.through._meta.db_table
+    capability, standard = Capability._meta.db_table, Standard._meta.db_table
+    return f"""
+        SELECT 'capability', c.slug, c.name, COUNT(*) FROM m
+            JOIN {capability_links} l ON l.platform_id = m.id
+            JOIN {capability} c ON c.id = l.capability_id GROUP BY c.slug, c.name
+        UNION ALL
+        SELECT 'standard', s.slug, s.name, COUNT(*) FROM m
+            JOIN {standard_links} l ON l.platform_id = m.id
+            JOIN {standard} s ON s.id = l.standard_id GROUP BY s.slug, s.name
+        UNION ALL
+        SELECT 'owner', o.slug, o.name, COUNT(*) FROM m
+            JOIN {organisation} o ON o.id = m.owner_id GROUP BY o.slug, o.name
+        UNION ALL
+        SELECT 'phase', m.phase, m.phase, COUNT(*) FROM m GROUP BY m.phase
+        UNION ALL
+        SELECT 'open_source', CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
+            FROM m GROUP BY CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END
+    """  # noqa: S608 - table names from the models
+
+
+FACETS_OVER_M = _facets_over_m()
+
+
+def facet_counts(rows) -> dict[str, list[dict[str, Any]]]:
+    """The facets as the API shows them, from (facet, value, label, count) rows."""
+    phase_labels = dict(Platform.Phase.choices)
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
+    for facet, value, label, count in rows:
+        if facet == "phase":
+            label = phase_labels.get(value, value)
+        elif facet == "open_source":
+            value = value == "y"
+            label = "Open source" if value else "Not open source"
+        found[facet].append({"value": value, "label": label, "count": count})
+    for entries in found.values():
+        entries.sort(key=lambda row: (-row["count"], str(row["value"])))
+    return found
 
 
 def bounded(result: QuerySet, matches: QuerySet, total: int) -> QuerySet:
@@ -178,53 +224,25 @@ class BaseSearchBackend:
     def facets(self, queryset: QuerySet) -> dict[str, list[dict[str, Any]]]:
         """Counts of the platforms in ``queryset`` (usually a search result) by capability,
         owner, phase, standard and open source, in ONE query: the matched ids are computed once
-        (a materialised CTE) and the five ``GROUP BY`` queries read them. For a search result, over
-        every match, not only the ranked candidates (see :func:`all_matches`)."""
-        empty: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
+        (a materialised CTE) and the five ``GROUP BY`` queries read them. For a search result,
+        over every match, not only the ranked candidates (see :func:`all_matches`); a backend
+        that counted them while ranking (PostgreSQL) hands them over without a query."""
+        counted = getattr(queryset.query, "search_facets", None)
+        if counted is not None:
+            return copy.deepcopy(counted)
         # The CTE carries the platform columns the facets count, so that only the (small)
         # link and reference tables are joined to it, never the wide platform table again.
         ids = all_matches(queryset).order_by().values("pk", "owner_id", "phase", "is_open_source")
         try:
             ids_sql, params = ids.query.sql_with_params()
         except EmptyResultSet:
-            return empty
-        organisation = Organisation._meta.db_table
-        capability_links = Platform.capabilities.through._meta.db_table
-        standard_links = Platform.standards.through._meta.db_table
-        capability, standard = Capability._meta.db_table, Standard._meta.db_table
-        sql = f"""
-            WITH m(id, owner_id, phase, is_open_source) AS MATERIALIZED ({ids_sql})
-            SELECT 'capability', c.slug, c.name, COUNT(*) FROM m
-                JOIN {capability_links} l ON l.platform_id = m.id
-                JOIN {capability} c ON c.id = l.capability_id GROUP BY c.slug, c.name
-            UNION ALL
-            SELECT 'standard', s.slug, s.name, COUNT(*) FROM m
-                JOIN {standard_links} l ON l.platform_id = m.id
-                JOIN {standard} s ON s.id = l.standard_id GROUP BY s.slug, s.name
-            UNION ALL
-            SELECT 'owner', o.slug, o.name, COUNT(*) FROM m
-                JOIN {organisation} o ON o.id = m.owner_id GROUP BY o.slug, o.name
-            UNION ALL
-            SELECT 'phase', m.phase, m.phase, COUNT(*) FROM m GROUP BY m.phase
-            UNION ALL
-            SELECT 'open_source', CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
-                FROM m GROUP BY CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END
-        """  # noqa: S608 - table names from the models, values as parameters
+            return facet_counts([])
+        sql = f"WITH m(id, owner_id, phase, is_open_source) AS MATERIALIZED ({ids_sql}) " + (
+            FACETS_OVER_M
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        phase_labels = dict(Platform.Phase.choices)
-        found = empty
-        for facet, value, label, count in rows:
-            if facet == "phase":
-                label = phase_labels.get(value, value)
-            elif facet == "open_source":
-                value = value == "y"
-                label = "Open source" if value else "Not open source"
-            found[facet].append({"value": value, "label": label, "count": count})
-        for entries in found.values():
-            entries.sort(key=lambda row: (-row["count"], str(row["value"])))
-        return found
+            return facet_counts(cursor.fetchall())
 
     def similar(
         self,

@@ -22,9 +22,9 @@ from django.contrib.postgres.search import (
     TrigramSimilarity,
     TrigramWordSimilarity,
 )
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Count,
     F,
     FloatField,
     Func,
@@ -34,7 +34,6 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
-    Window,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils.html import escape
@@ -44,10 +43,12 @@ from platforms.models import Organisation, Platform
 from platforms.search import text
 from platforms.search.base import (
     CANDIDATES,
+    FACETS_OVER_M,
     BaseSearchBackend,
     Draft,
     PlatformsOrIds,
     bounded,
+    facet_counts,
     platform_ids,
 )
 
@@ -188,23 +189,49 @@ class PostgresSearchBackend(BaseSearchBackend):
             + 0.3 * Coalesce(TrigramSimilarity("owner__abbreviation", query), 0.0)
         )
         matches = queryset.filter(Q(search_vector=strict) | similar_name)
-        best, total = self._best(matches, score)
+        best, total, facets = self._best(matches, score)
         several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
         if total < self.fallback_below and several_words:  # one word: "any" is "all"
             matches = queryset.filter(Q(search_vector=broad) | similar_name)
-            best, total = self._best(matches, score)
+            best, total, facets = self._best(matches, score)
         result = queryset.filter(pk__in=best).annotate(score=score).order_by("-score", "name", "pk")
+        result.query.search_facets = facets
         return bounded(result, matches, total)
 
     @staticmethod
-    def _best(matches: QuerySet, score) -> tuple[list[int], int]:
-        """(ids of the best candidates, number of matches), in one query."""
-        rows = list(
-            matches.annotate(score=score, total=Window(Count("*")))
-            .order_by("-score", "name", "pk")
-            .values_list("pk", "total")[:CANDIDATES]
+    def _best(matches: QuerySet, score) -> tuple[list[int], int, dict]:
+        """(ids of the best candidates, number of matches, facets), in ONE query: the matches
+        are found and scored once (a materialised CTE of narrow rows: id, the facet columns,
+        name, score), then the top-N sort, the count and the five facet counts read them."""
+        inner = (
+            matches.annotate(score=score)
+            .order_by()
+            .values_list("pk", "owner_id", "phase", "is_open_source", "name", "score")
         )
-        return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
+        try:
+            inner_sql, params = inner.query.sql_with_params()
+        except EmptyResultSet:
+            return [], 0, facet_counts([])
+        sql = (
+            "WITH m(id, owner_id, phase, is_open_source, name, score) AS MATERIALIZED "  # noqa: S608
+            f"({inner_sql}) "
+            "SELECT 'best', b.id::text, '', b.n FROM (SELECT id, ROW_NUMBER() OVER "
+            f"(ORDER BY score DESC, name, id) AS n FROM m ORDER BY n LIMIT {CANDIDATES}) b "
+            "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m "
+            f"UNION ALL {FACETS_OVER_M}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        best = [
+            int(value)
+            for facet, value, _label, _n in sorted(
+                (r for r in rows if r[0] == "best"), key=lambda r: r[3]
+            )
+        ]
+        total = next(n for facet, _v, _l, n in rows if facet == "total")
+        facets = facet_counts(r for r in rows if r[0] not in ("best", "total"))
+        return best, total, facets
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
         words = text.distinctive_words(draft.text)

@@ -20,13 +20,16 @@ only, top-N under ``LIMIT``) and counts them; the returned queryset reads only t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case, FloatField, QuerySet, Value, When
+from django.db.models import FloatField, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -91,9 +94,16 @@ def _padded_trigrams(word: str) -> set[str]:
 
 
 def _score(values: dict[int, float]):
-    return Case(
-        *[When(pk=pk, then=Value(score)) for pk, score in values.items()],
-        default=Value(0.0),
+    """The candidates' scores as an SQL expression: one JSON parameter read by ``json_extract``
+    (a ``CASE`` of 1,100 branches took the ORM a second and a half to build)."""
+    scores = json.dumps({str(pk): score for pk, score in values.items()})
+    return Coalesce(
+        RawSQL(
+            "json_extract(%s, '$.\"' || platforms_platform.id || '\"')",
+            [scores],
+            output_field=FloatField(),
+        ),
+        Value(0.0),
         output_field=FloatField(),
     )
 
@@ -215,18 +225,21 @@ class SQLiteSearchBackend(BaseSearchBackend):
         except EmptyResultSet:
             return {}, 0
         with connection.cursor() as cursor:
+            # The visible ids are a separate CTE joined afterwards: "rowid IN (...)" inside the
+            # MATCH made SQLite run the full-text query once per visible row (2.4 s at 10k).
             cursor.execute(
-                f"WITH r AS MATERIALIZED (SELECT rowid AS id, bm25({INDEX}, {WEIGHTS}) AS rank, "  # noqa: S608
-                f"name FROM {INDEX} WHERE {INDEX} MATCH %s AND rowid IN ({ids_sql})), "
+                f"WITH v(id) AS MATERIALIZED ({ids_sql}), "  # noqa: S608
+                f"f AS MATERIALIZED (SELECT rowid AS id, bm25({INDEX}, {WEIGHTS}) AS rank, "
+                f"name FROM {INDEX} WHERE {INDEX} MATCH %s), "
+                "r AS MATERIALIZED (SELECT f.id, f.rank, f.name FROM f JOIN v ON v.id = f.id), "
                 f"n AS MATERIALIZED (SELECT rowid AS id FROM {INDEX} WHERE {INDEX} MATCH %s), "
-                f"b AS MATERIALIZED (SELECT rowid AS id FROM {INDEX} WHERE {INDEX} MATCH %s), "
-                "s AS (SELECT id, name, -rank + 3.0 * (id IN (SELECT id FROM n)) "
-                "+ 1.0 * (id IN (SELECT id FROM b)) AS score FROM r) "
-                "SELECT id, score, (SELECT COUNT(*) FROM r) FROM s "
-                f"ORDER BY score DESC, name, id LIMIT {CANDIDATES}",
+                f"b AS MATERIALIZED (SELECT rowid AS id FROM {INDEX} WHERE {INDEX} MATCH %s) "
+                "SELECT r.id, -r.rank + 3.0 * (n.id IS NOT NULL) + 1.0 * (b.id IS NOT NULL) "
+                "AS score, (SELECT COUNT(*) FROM r) FROM r LEFT JOIN n ON n.id = r.id "
+                f"LEFT JOIN b ON b.id = r.id ORDER BY score DESC, r.name, r.id LIMIT {CANDIDATES}",
                 [
-                    expression,
                     *params,
+                    expression,
                     f"{{name variants}} : ({expression})",
                     f"{{body}} : ({expression})",
                 ],
@@ -276,7 +289,7 @@ class SQLiteSearchBackend(BaseSearchBackend):
             cursor.execute(
                 f"SELECT {INDEX}.rowid, p.name, {INDEX}.body, {INDEX}.description "  # noqa: S608
                 f"FROM {INDEX} JOIN platforms_platform p ON p.id = {INDEX}.rowid "
-                f"WHERE {INDEX} MATCH %s AND {INDEX}.rowid IN ({ids_sql}) "
+                f"WHERE {INDEX} MATCH %s AND p.id IN ({ids_sql}) "
                 f"ORDER BY bm25({INDEX}, {WEIGHTS}) LIMIT %s",
                 [" OR ".join(parts), *params, limit],
             )

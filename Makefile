@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCAL_ENV := DEBUG=true
 PYTEST_ARGS ?=
 
-.PHONY: install setup run superuser test lint format check-deploy clean assets
+.PHONY: install setup run superuser test lint format check-deploy clean assets bench bench-smoke
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,17 @@ assets:
 		"(https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/)." \
 		"Rebuild with: make assets" > $(GOVUK_STATIC)/LICENCE.txt
 	awk '/^## Licence/{on=1;next} /^## /{on=0} on' node_modules/govuk-frontend/README.md >> $(GOVUK_STATIC)/LICENCE.txt
+
+# The national-scale benchmark (BENCHMARKS.md): PostgreSQL only, via DATABASE_URL (a database it
+# may fill with 100k generated platforms). Needs wrk for the load run (apt-get install wrk).
+bench: install
+	@test -n "$(DATABASE_URL)" || (echo "make bench needs DATABASE_URL=postgres://..."; exit 1)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# Query counts (never times) of every benchmarked endpoint on 1,000 generated platforms: SQLite
+# in a throwaway file unless DATABASE_URL is set (then an EMPTY database). Run by CI.
+bench-smoke: install
+	$(BIN)/python benchmarks/smoke.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache node_modules

@@ -19,6 +19,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
 )
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, serializers
@@ -118,6 +119,12 @@ def _validation_message(errors: dict[str, list[str]]) -> str:
     )
 
 
+class ServiceBusy(exceptions.APIException):
+    status_code = 503
+    default_code = "service_busy"
+    default_detail = "The request took too long and was stopped. Narrow it, or try again later."
+
+
 def _translate(exc: Exception) -> Exception:
     """Turn Django and database exceptions into the DRF or domain ones they mean."""
     if isinstance(exc, RequestDataTooBig):
@@ -135,6 +142,10 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return exceptions.ValidationError(detail)
+    if isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) == "57014":
+        # PostgreSQL's statement_timeout (DATABASE_STATEMENT_TIMEOUT) cancelled the query: the
+        # server is overloaded or the request too broad; say so rather than fail with a 500.
+        return ServiceBusy()
     if isinstance(exc, ProtectedError | RestrictedError):
         from platforms.services import Conflict
 

@@ -186,6 +186,13 @@ class RankedPagination(SmallCollectionPagination):
 
     limit_query_param = "page_size"
 
+    def get_count(self, queryset) -> int:
+        # A search result knows how many platforms matched (it ranked them): no second count.
+        from platforms.search.base import total_matches
+
+        total = total_matches(queryset)
+        return super().get_count(queryset) if total is None else total
+
     def get_offset(self, request) -> int:
         return ranked_offset(request)
 

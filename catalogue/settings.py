@@ -21,6 +21,7 @@ env = environ.Env(
     API_MAX_PAGE_SIZE=(int, 100),
     API_THROTTLE_ANON=(str, "120/minute"),
     API_THROTTLE_USER=(str, "600/minute"),
+    DATABASE_STATEMENT_TIMEOUT=(int, 10000),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -94,6 +95,17 @@ DATABASES = {
 # Reuse connections, and check them before use so that a database restart is survived.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL stops any one statement that runs longer than this many milliseconds (0: never), so
+# that an overloaded server sheds slow queries (the API answers 503) instead of queueing them.
+# JIT compilation is off: it cost ~200 ms per search query for nothing (short OLTP queries).
+DATABASE_STATEMENT_TIMEOUT = env("DATABASE_STATEMENT_TIMEOUT")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["options"] = (
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT} -c jit=off"
+        # Typo tolerance of search (platforms/search/postgres.py): "notfy" finds "Notify".
+        " -c pg_trgm.word_similarity_threshold=0.45"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class PlatformsConfig(AppConfig):
     name = "platforms"
     verbose_name = "Platform catalogue"
+
+    def ready(self) -> None:
+        from django.core.signals import request_started
+        from django.db.models.signals import post_delete, post_save
+
+        from platforms import search
+        from platforms.models import Synonym
+
+        # Search remembers the synonyms for a few seconds: an edit applies at once here.
+        def forget(**kwargs):
+            search.forget()
+
+        post_save.connect(forget, sender=Synonym, dispatch_uid="search_forget_synonyms_saved")
+        post_delete.connect(forget, sender=Synonym, dispatch_uid="search_forget_synonyms_deleted")
+        # And never from one request to the next: the memory only spares repeats within one.
+        request_started.connect(forget, dispatch_uid="search_forget_per_request")

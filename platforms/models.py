@@ -218,11 +218,18 @@ class Platform(TimeStampedModel):
     version = models.PositiveIntegerField(
         default=1, help_text="Increases on every change; used to refuse stale writes."
     )
+    # Organisations other than the owner with an adoption in use: stored so that the list can be
+    # ordered by it through an index, kept right by ``platforms.services`` (``recount_reuse``).
+    reuse_count = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Organisations other than the owner using it (maintained by the services).",
+    )
     # Written only by ``platforms.search`` (PostgreSQL); a typeless, unused column on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
     history = HistoricalRecords(
-        m2m_fields=[capabilities, standards], excluded_fields=["search_vector"]
+        m2m_fields=[capabilities, standards], excluded_fields=["search_vector", "reuse_count"]
     )
     objects = PlatformQuerySet.as_manager()
 
@@ -231,6 +238,12 @@ class Platform(TimeStampedModel):
         indexes = [
             models.Index(fields=["state", "phase"]),
             models.Index(fields=["owner", "state"]),
+            # The list's orderings, each ending with the cursor's tiebreak (slug), after the
+            # visibility filter (state): a page is an index range scan, never a sort of all rows.
+            models.Index(fields=["state", "name", "slug"], name="platform_state_name"),
+            models.Index(fields=["state", "-reuse_count", "slug"], name="platform_state_reuse"),
+            models.Index(fields=["-reuse_count", "slug"], name="platform_reuse"),
+            models.Index(fields=["state", "-updated_at", "slug"], name="platform_state_updated"),
             # PostgreSQL only (the migration skips them elsewhere): see platforms/search.
             GinIndex(fields=["search_vector"], name="platform_search_vector_gin"),
             GinIndex(fields=["name"], name="platform_name_trgm", opclasses=["gin_trgm_ops"]),
@@ -333,7 +346,14 @@ class Adoption(TimeStampedModel):
                 violation_error_message="The end date cannot be before the start date.",
             ),
         ]
-        indexes = [models.Index(fields=["platform", "status"])]
+        indexes = [
+            models.Index(fields=["platform", "status"]),
+            # A platform's or an organisation's adoptions in cursor order (id), and the
+            # "adopted_by" filter.
+            models.Index(fields=["platform", "id"], name="adoption_platform_id"),
+            models.Index(fields=["organisation", "id"], name="adoption_organisation_id"),
+            models.Index(fields=["organisation", "status"], name="adoption_organisation_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} uses {self.platform}"

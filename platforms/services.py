@@ -271,6 +271,10 @@ def platform_update(
         locked.capabilities.set(capabilities)
     if standards is not None:
         locked.standards.set(standards)
+    if owner is not None:
+        # The owner's own adoptions are not reuse: a new owner changes the count.
+        recount_reuse([locked.pk])
+        locked.refresh_from_db(fields=["reuse_count"])
     # The search document holds the name, texts, owner, capabilities and standards; the other
     # services (state, phase, dependencies) change none of them.
     search.reindex(locked)
@@ -431,6 +435,22 @@ def platform_delete(*, actor: Actor, platform: Platform) -> None:
 # --- adoptions -------------------------------------------------------------------------------
 
 
+# --- stored reuse counts (issue 14) ----------------------------------------------------------
+
+
+def recount_reuse(platform_ids: Iterable[int]) -> None:
+    """Bring ``Platform.reuse_count`` up to date for these platforms, inside the caller's
+    transaction. The rows are locked first, so that the count (a new statement, hence a new
+    snapshot under READ COMMITTED) sees every concurrent writer that committed before us."""
+    from platforms.querysets import reuse_count_subquery
+
+    ids = sorted({int(pk) for pk in platform_ids if pk is not None})
+    if not ids:
+        return
+    list(Platform.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    Platform.objects.filter(pk__in=ids).update(reuse_count=reuse_count_subquery())
+
+
 @transaction.atomic
 def adoption_record(
     *,
@@ -455,6 +475,7 @@ def adoption_record(
     )
     _validate(adoption)
     _save(adoption, actor)
+    recount_reuse([adoption.platform_id])
     return adoption
 
 
@@ -475,11 +496,13 @@ def adoption_update(
             f"You cannot change this adoption: it belongs to {locked.organisation.name}.",
         )
     _check_version(locked.version, expected_version)
+    counted_before = locked.platform_id
     for field, value in data.items():
         setattr(locked, field, value)
     locked.version += 1
     _validate(locked)
     _save(locked, actor)
+    recount_reuse([counted_before, locked.platform_id])
     return locked
 
 
@@ -508,7 +531,9 @@ def adoption_delete(*, actor: Actor, adoption: Adoption) -> None:
         )
     if actor is not None and actor.is_authenticated:
         locked._history_user = actor
+    platform_id = locked.platform_id
     locked.delete()
+    recount_reuse([platform_id])
 
 
 # --- dependencies ----------------------------------------------------------------------------

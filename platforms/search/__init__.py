@@ -66,6 +66,11 @@ def _backend_for(vendor: str) -> BaseSearchBackend:
     return PortableSearchBackend()
 
 
+def forget() -> None:
+    """Drop what the backends remember for a few seconds (synonyms, typo lookups)."""
+    get_backend().forget()
+
+
 def get_backend() -> BaseSearchBackend:
     """The search backend for the default database."""
     return _backend_for(connection.vendor)

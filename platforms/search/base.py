@@ -2,17 +2,93 @@
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils.safestring import SafeString
 
-from platforms.models import Capability, Platform, Synonym
+from platforms.models import Capability, Organisation, Platform, Standard, Synonym
 from platforms.search import text
 
 PlatformsOrIds = Platform | int | Iterable[Platform | int] | QuerySet
+FACETS = ("capability", "owner", "phase", "standard", "open_source")
+MEMO_SECONDS = 2.0
+MEMO_SIZE = 1000
+# Ranking reads at most this many of the best matches (the deepest ranked page is
+# api.pagination.MAX_RANKED_OFFSET plus a page): a broad word matching a quarter of the
+# catalogue is ranked once, narrowly (id and score), and only the candidates are read in full.
+CANDIDATES = 1100
+
+
+def _facets_over_m() -> str:
+    """The five facet counts over a CTE ``m(id, owner_id, phase, is_open_source)``, as rows
+    (facet, value, label, count)."""
+    organisation = Organisation._meta.db_table
+    capability_links = Platform.capabilities.through._meta.db_table
+    standard_links = Platform.standards.through._meta.db_table
+    capability, standard = Capability._meta.db_table, Standard._meta.db_table
+    return f"""
+        SELECT 'capability', c.slug, c.name, COUNT(*) FROM m
+            JOIN {capability_links} l ON l.platform_id = m.id
+            JOIN {capability} c ON c.id = l.capability_id GROUP BY c.slug, c.name
+        UNION ALL
+        SELECT 'standard', s.slug, s.name, COUNT(*) FROM m
+            JOIN {standard_links} l ON l.platform_id = m.id
+            JOIN {standard} s ON s.id = l.standard_id GROUP BY s.slug, s.name
+        UNION ALL
+        SELECT 'owner', o.slug, o.name, COUNT(*) FROM m
+            JOIN {organisation} o ON o.id = m.owner_id GROUP BY o.slug, o.name
+        UNION ALL
+        SELECT 'phase', m.phase, m.phase, COUNT(*) FROM m GROUP BY m.phase
+        UNION ALL
+        SELECT 'open_source', CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
+            FROM m GROUP BY CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END
+    """  # noqa: S608 - table names from the models
+
+
+FACETS_OVER_M = _facets_over_m()
+
+
+def facet_counts(rows) -> dict[str, list[dict[str, Any]]]:
+    """The facets as the API shows them, from (facet, value, label, count) rows."""
+    phase_labels = dict(Platform.Phase.choices)
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
+    for facet, value, label, count in rows:
+        if facet == "phase":
+            label = phase_labels.get(value, value)
+        elif facet == "open_source":
+            value = value == "y"
+            label = "Open source" if value else "Not open source"
+        found[facet].append({"value": value, "label": label, "count": count})
+    for entries in found.values():
+        entries.sort(key=lambda row: (-row["count"], str(row["value"])))
+    return found
+
+
+def bounded(result: QuerySet, matches: QuerySet, total: int) -> QuerySet:
+    """Mark a ranked ``result`` (the best candidates) with every match and their number: the
+    facets and the count describe all matches, not only the candidates. Kept on ``query``,
+    which Django copies with every clone of the queryset."""
+    result.query.search_all_matches = matches
+    result.query.search_total = total
+    return result
+
+
+def all_matches(queryset: QuerySet) -> QuerySet:
+    """Every platform a search matched (``queryset`` itself if it is not a bounded result)."""
+    matches = getattr(queryset.query, "search_all_matches", None)
+    return queryset if matches is None else matches
+
+
+def total_matches(queryset: QuerySet) -> int | None:
+    """How many platforms a bounded search matched, or None for another queryset."""
+    return getattr(queryset.query, "search_total", None)
 
 
 @dataclass(frozen=True)
@@ -110,7 +186,29 @@ class BaseSearchBackend:
     # --- shared ------------------------------------------------------------------------------
 
     def synonyms(self) -> list[tuple[str, list[str]]]:
-        return [(s.term, s.expansion_list) for s in Synonym.objects.all()]
+        """The synonyms, read at most once every few seconds per process (a search request used
+        to read them three times). A change in the admin clears this process's copy at once
+        (``forget``); other processes see it within ``MEMO_SECONDS``."""
+        return self.memo(
+            "synonyms", lambda: [(s.term, s.expansion_list) for s in Synonym.objects.all()]
+        )
+
+    # --- a short memory, so that one request does not repeat the same small query -------------
+
+    def memo(self, key, compute):
+        now = time.monotonic()
+        store = self.__dict__.setdefault("_memo", {})
+        found = store.get(key)
+        if found is not None and now - found[0] < MEMO_SECONDS:
+            return found[1]
+        if len(store) > MEMO_SIZE:
+            store.clear()
+        value = compute()
+        store[key] = (now, value)
+        return value
+
+    def forget(self) -> None:
+        self.__dict__.pop("_memo", None)
 
     def expansions(self, query: str) -> list[str]:
         """The synonyms' expansions that apply to ``query``."""
@@ -125,39 +223,26 @@ class BaseSearchBackend:
 
     def facets(self, queryset: QuerySet) -> dict[str, list[dict[str, Any]]]:
         """Counts of the platforms in ``queryset`` (usually a search result) by capability,
-        owner, phase, standard and open source: one aggregate query each, over the matched ids,
-        however many platforms there are."""
-        ids = queryset.order_by().values("pk")
-        platforms = Platform.objects.filter(pk__in=ids).order_by()
-        capability_links = Platform.capabilities.through.objects.filter(platform_id__in=ids)
-        standard_links = Platform.standards.through.objects.filter(platform_id__in=ids)
-
-        def rows(qs: QuerySet, value: str, label: str | None) -> list[dict[str, Any]]:
-            fields = [value] if label is None else [value, label]
-            counted = qs.values(*fields).annotate(count=Count("*")).order_by("-count", value)
-            return [
-                {
-                    "value": row[value],
-                    "label": row[label] if label else row[value],
-                    "count": row["count"],
-                }
-                for row in counted
-            ]
-
-        phase_labels = dict(Platform.Phase.choices)
-        phases = rows(platforms, "phase", None)
-        for row in phases:
-            row["label"] = phase_labels.get(row["value"], row["value"])
-        open_source = rows(platforms, "is_open_source", None)
-        for row in open_source:
-            row["label"] = "Open source" if row["value"] else "Not open source"
-        return {
-            "capability": rows(capability_links, "capability__slug", "capability__name"),
-            "owner": rows(platforms, "owner__slug", "owner__name"),
-            "phase": phases,
-            "standard": rows(standard_links, "standard__slug", "standard__name"),
-            "open_source": open_source,
-        }
+        owner, phase, standard and open source, in ONE query: the matched ids are computed once
+        (a materialised CTE) and the five ``GROUP BY`` queries read them. For a search result,
+        over every match, not only the ranked candidates (see :func:`all_matches`); a backend
+        that counted them while ranking (PostgreSQL) hands them over without a query."""
+        counted = getattr(queryset.query, "search_facets", None)
+        if counted is not None:
+            return copy.deepcopy(counted)
+        # The CTE carries the platform columns the facets count, so that only the (small)
+        # link and reference tables are joined to it, never the wide platform table again.
+        ids = all_matches(queryset).order_by().values("pk", "owner_id", "phase", "is_open_source")
+        try:
+            ids_sql, params = ids.query.sql_with_params()
+        except EmptyResultSet:
+            return facet_counts([])
+        sql = f"WITH m(id, owner_id, phase, is_open_source) AS MATERIALIZED ({ids_sql}) " + (
+            FACETS_OVER_M
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return facet_counts(cursor.fetchall())
 
     def similar(
         self,

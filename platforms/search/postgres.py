@@ -22,15 +22,35 @@ from django.contrib.postgres.search import (
     TrigramSimilarity,
     TrigramWordSimilarity,
 )
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, FloatField, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import (
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from platforms.models import Organisation, Platform
 from platforms.search import text
-from platforms.search.base import BaseSearchBackend, Draft, PlatformsOrIds, platform_ids
+from platforms.search.base import (
+    CANDIDATES,
+    FACETS_OVER_M,
+    BaseSearchBackend,
+    Draft,
+    PlatformsOrIds,
+    bounded,
+    facet_counts,
+    platform_ids,
+)
 
 CONFIG = "english"
 # ts_rank's normalisation 32 scales a rank to rank / (rank + 1), i.e. into 0..1.
@@ -130,8 +150,12 @@ class PostgresSearchBackend(BaseSearchBackend):
     @staticmethod
     def _set_trigram_threshold() -> None:
         """pg_trgm's default word similarity threshold (0.6) misses one-letter typos in short
-        words ("notfy" is 0.5 like "GOV.UK Notify"). Set for the session, every search, since a
-        rolled-back transaction undoes it; only this module uses the trigram operators."""
+        words ("notfy" is 0.5 like "GOV.UK Notify"). The connection sets it at start (see
+        ``DATABASES`` in catalogue/settings.py); without that, set it for the session, every
+        search, since a rolled-back transaction undoes it."""
+        options = connection.settings_dict.get("OPTIONS", {}).get("options", "")
+        if "pg_trgm.word_similarity_threshold" in options:
+            return
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
@@ -139,6 +163,10 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
 
     def search(self, queryset: QuerySet, query: str) -> QuerySet:
+        """Two queries whatever the number of matches: the matches ranked narrowly (id and
+        score only, a top-N sort under ``LIMIT``) with their total in the same pass, then the
+        best :data:`~platforms.search.base.CANDIDATES` returned as a queryset that re-scores only
+        those rows. The count and the facets still describe every match."""
         query = " ".join((query or "").split())
         if not query:
             return queryset.annotate(score=Value(0.0, output_field=FloatField()))
@@ -153,9 +181,6 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
         )
         similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
-        matches = queryset.filter(Q(search_vector=strict) | similar_name)
-        if matches.count() < self.fallback_below:
-            matches = queryset.filter(Q(search_vector=broad) | similar_name)
         vector = F("search_vector")
         score = (
             2 * SearchRank(vector, strict, normalization=RANK_NORMALISATION)
@@ -163,18 +188,64 @@ class PostgresSearchBackend(BaseSearchBackend):
             + 0.8 * TrigramWordSimilarity(query, "name")
             + 0.3 * Coalesce(TrigramSimilarity("owner__abbreviation", query), 0.0)
         )
-        return matches.annotate(score=score).order_by("-score", "name", "pk")
+        matches = queryset.filter(Q(search_vector=strict) | similar_name)
+        best, total, facets = self._best(matches, score)
+        several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
+        if total < self.fallback_below and several_words:  # one word: "any" is "all"
+            matches = queryset.filter(Q(search_vector=broad) | similar_name)
+            best, total, facets = self._best(matches, score)
+        result = queryset.filter(pk__in=best).annotate(score=score).order_by("-score", "name", "pk")
+        result.query.search_facets = facets
+        return bounded(result, matches, total)
+
+    @staticmethod
+    def _best(matches: QuerySet, score) -> tuple[list[int], int, dict]:
+        """(ids of the best candidates, number of matches, facets), in ONE query: the matches
+        are found and scored once (a materialised CTE of narrow rows: id, the facet columns,
+        name, score), then the top-N sort, the count and the five facet counts read them."""
+        inner = (
+            matches.annotate(score=score)
+            .order_by()
+            .values_list("pk", "owner_id", "phase", "is_open_source", "name", "score")
+        )
+        try:
+            inner_sql, params = inner.query.sql_with_params()
+        except EmptyResultSet:
+            return [], 0, facet_counts([])
+        sql = (
+            "WITH m(id, owner_id, phase, is_open_source, name, score) AS MATERIALIZED "  # noqa: S608
+            f"({inner_sql}) "
+            "SELECT 'best', b.id::text, '', b.n FROM (SELECT id, ROW_NUMBER() OVER "
+            f"(ORDER BY score DESC, name, id) AS n FROM m ORDER BY n LIMIT {CANDIDATES}) b "
+            "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m "
+            f"UNION ALL {FACETS_OVER_M}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        best = [
+            int(value)
+            for facet, value, _label, _n in sorted(
+                (r for r in rows if r[0] == "best"), key=lambda r: r[3]
+            )
+        ]
+        total = next(n for facet, _v, _l, n in rows if facet == "total")
+        facets = facet_counts(r for r in rows if r[0] not in ("best", "total"))
+        return best, total, facets
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
         words = text.distinctive_words(draft.text)
         broad = _any_of([*words, *self.expansions(" ".join(words))])
-        name = text.without_brand(draft.name)
+        # Names compared without the brand most of them share ("GOV.UK Verify" is not like
+        # "GOV.UK Notify") nor the generic words ("Widget booking service" is not like "GOV.UK
+        # Platform as a Service").
+        name = text.name_for_comparison(draft.name)
         condition = Q(search_vector=broad) if broad is not None else Q(pk__in=[])
         if name:
-            condition |= Q(name__trigram_similar=draft.name)
-        # Names compared without the brand most of them share ("GOV.UK Verify" is not like
-        # "GOV.UK Notify").
-        own_name = _regexp_replace(Lower("name"), text.BRANDS_PG, " ")
+            condition |= Q(name__trigram_similar=name)
+        own_name = _regexp_replace(
+            _regexp_replace(Lower("name"), text.BRANDS_PG, " "), text.GENERIC_PG, " "
+        )
         name_similarity = TrigramSimilarity(own_name, name) if name else Value(0.0)
         text_similarity = (
             SearchRank(F("search_vector"), broad, normalization=RANK_NORMALISATION)
@@ -196,29 +267,56 @@ class PostgresSearchBackend(BaseSearchBackend):
     def highlights(
         self, platforms: Iterable[Platform], query: str, *, field: str = "summary"
     ) -> dict[int, SafeString]:
+        """The name and the summary are marked in one query (a results page asks for both), the
+        other remembered for a few seconds."""
         platforms = list(platforms)
-        texts = [(getattr(p, field) or "").replace(START, "").replace(STOP, "") for p in platforms]
-        words = [w for w in text.words(query) if w not in text.STOPWORDS]
-        phrases = [*words, *self.expansions(query)]
         if not platforms:
             return {}
+
+        def key(f: str) -> tuple:
+            return ("highlights", query, f, tuple((p.pk, getattr(p, f)) for p in platforms))
+
+        found = self.memo(key(field), lambda: None)
+        if found is not None:
+            return found
+        fields = [field, *(f for f in ("name", "summary") if f != field)]
+        marked = self._headlines(platforms, query, fields)
+        for other in fields[1:]:
+            self.memo(key(other), lambda other=other: marked[other])
+        return marked[field]
+
+    def _headlines(
+        self, platforms: list[Platform], query: str, fields: list[str]
+    ) -> dict[str, dict[int, SafeString]]:
+        texts = [
+            (getattr(p, f) or "").replace(START, "").replace(STOP, "")
+            for f in fields
+            for p in platforms
+        ]
+        words = [w for w in text.words(query) if w not in text.STOPWORDS]
+        phrases = [*words, *self.expansions(query)]
         if not phrases:
-            return {p.pk: escape(t) for p, t in zip(platforms, texts, strict=True)}
-        tsquery = " || ".join(["plainto_tsquery(%s, %s)"] * len(phrases))
-        params: list = []
-        for phrase in phrases:
-            params += [CONFIG, phrase]
-        options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT ts_headline(%s, t, ({tsquery}), %s) "  # noqa: S608 - placeholders only
-                "FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
-                [CONFIG, *params, options, texts],
-            )
-            marked = [row[0] for row in cursor.fetchall()]
+            marked = [escape(t) for t in texts]
+        else:
+            tsquery = " || ".join(["plainto_tsquery(%s, %s)"] * len(phrases))
+            params: list = []
+            for phrase in phrases:
+                params += [CONFIG, phrase]
+            options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT ts_headline(%s, t, ({tsquery}), %s) "  # noqa: S608 - placeholders
+                    "FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
+                    [CONFIG, *params, options, texts],
+                )
+                marked = [
+                    mark_safe(  # noqa: S308 - escaped first, then only our own marks become tags
+                        escape(row[0]).replace(START, "<mark>").replace(STOP, "</mark>")
+                    )
+                    for row in cursor.fetchall()
+                ]
+        n = len(platforms)
         return {
-            p.pk: mark_safe(  # noqa: S308 - escaped first, then only our own marks become tags
-                escape(m).replace(START, "<mark>").replace(STOP, "</mark>")
-            )
-            for p, m in zip(platforms, marked, strict=True)
+            f: {p.pk: marked[i * n + j] for j, p in enumerate(platforms)}
+            for i, f in enumerate(fields)
         }

@@ -161,6 +161,17 @@ def distinctive_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words(text) if w not in STOPWORDS | COMMON_WORDS))
 
 
+def name_for_comparison(name: str) -> str:
+    """A name as similarity compares it: without the brand, the generic words and the stop
+    words ("GOV.UK Platform as a Service" -> "", "Widget booking service" -> "widget booking"),
+    so that two names are alike only for the words that tell platforms apart."""
+    return " ".join(distinctive_words(without_brand(name)))
+
+
+# The same for PostgreSQL: a regexp_replace pattern of every word name_for_comparison drops.
+GENERIC_PG = r"\m(" + "|".join(sorted(COMMON_WORDS | STOPWORDS)) + r")\M"
+
+
 def without_brand(name: str) -> str:
     """A platform's name without the brand most names share: "GOV.UK Notify" -> "notify"."""
     return " ".join(BRANDS.sub(" ", name or "").lower().split())

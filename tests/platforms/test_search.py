@@ -190,7 +190,7 @@ def test_the_services_keep_the_index_current():
 
 
 @pytest.mark.django_db
-def test_facets_count_the_matches_in_a_bounded_number_of_queries(django_assert_num_queries):
+def test_facets_count_the_matches_in_a_bounded_number_of_queries(django_assert_max_num_queries):
     payments, forms = CapabilityFactory(name="Payments"), CapabilityFactory(name="Forms")
     oauth = StandardFactory(name="OAuth 2.0")
     gds = OrganisationFactory(name="Government Digital Service")
@@ -202,7 +202,8 @@ def test_facets_count_the_matches_in_a_bounded_number_of_queries(django_assert_n
     search.reindex(Platform.objects.all())
     result = search.search(Platform.objects.all(), "payments")
     list(result)
-    with django_assert_num_queries(5):
+    # The matched ids once, the five counts over them (PostgreSQL counted them while ranking).
+    with django_assert_max_num_queries(1):
         facets = search.facets(result)
     assert facets["capability"] == [
         {"value": payments.slug, "label": "Payments", "count": 6},

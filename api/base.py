@@ -10,7 +10,7 @@ from api import history, serializers
 from api.exceptions import refuse_unreadable_request
 from api.pagination import CataloguePagination
 from api.parsers import PARSERS, JSONParser
-from api.renderers import CSVRenderer
+from api.renderers import CSVRenderer, stream_csv_response
 
 # Actions that answer with a list, and so may also answer in CSV.
 LIST_ACTIONS = frozenset(
@@ -68,8 +68,31 @@ class CatalogueViewSetMixin:
         data = serializers.HistoryEntrySerializer(entries, many=True).data
         return paginator.get_paginated_response(data)
 
+    def wants_csv(self) -> bool:
+        return isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer)
+
+    def csv_response(self, queryset, serializer_class):
+        """Every record the filters selected, as streamed CSV (a list is never cut to a page)."""
+        if not queryset.query.order_by:
+            queryset = queryset.order_by(*(getattr(self, "ordering", None) or ("pk",)))
+        return stream_csv_response(
+            queryset,
+            serializer_class,
+            context=self.get_serializer_context(),
+            # /api/v1/platforms/govuk-pay/adoptions/ -> platforms-govuk-pay-adoptions.csv
+            filename="-".join(self.request.path.strip("/").split("/")[2:]) or "export",
+        )
+
+    def list(self, request, *args, **kwargs):
+        if self.wants_csv():
+            queryset = self.filter_queryset(self.get_queryset())
+            return self.csv_response(queryset, self.get_serializer_class())
+        return super().list(request, *args, **kwargs)
+
     def paginated(self, queryset, serializer_class, ordering):
-        """A nested list (e.g. a platform's adoptions), in cursor pages."""
+        """A nested list (e.g. a platform's adoptions), in cursor pages (or whole, as CSV)."""
+        if self.wants_csv():
+            return self.csv_response(queryset.order_by(*ordering), serializer_class)
         paginator = CataloguePagination()
         page = paginator.paginate_queryset(queryset.order_by(*ordering), self.request, view=self)
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data

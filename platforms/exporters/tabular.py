@@ -2,19 +2,25 @@
 
 The platform CSV columns are the ones the CSV importer reads (``PLATFORM_COLUMNS``), so an export
 imported again is a round trip, keyed on ``slug``.
+
+Every export streams: rows are read with ``QuerySet.iterator(chunk_size=CHUNK_SIZE)`` (a
+server-side cursor on PostgreSQL), related lists are prefetched once per chunk, and each row is
+written as soon as it is formatted. Memory stays that of one chunk whatever the catalogue's size,
+and the number of queries is a few per ``CHUNK_SIZE`` rows.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+from platforms.exporters.cells import csv_lines
 from platforms.models import Adoption, Organisation, Platform
 
 LIST_SEPARATOR = ";"
+# Rows read (and related lists prefetched) at a time.
+CHUNK_SIZE = 2000
 
 # (column, what it holds). The CSV importer reads the same columns.
 PLATFORM_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -87,6 +93,8 @@ def published_platforms():
         Platform.objects.published()
         .select_related("owner", "replaced_by")
         .prefetch_related("capabilities", "standards")
+        # The search index is a large column no export shows.
+        .defer("search_vector", "replaced_by__search_vector")
         .order_by("slug")
     )
 
@@ -169,40 +177,56 @@ def adoption_row(adoption: Adoption) -> dict[str, Any]:
 
 
 def rows(resource: str) -> tuple[tuple[str, ...], Iterable[dict[str, Any]]]:
-    """The column names and the rows of one resource (published records only)."""
+    """The column names and the rows of one resource (published records only), read lazily in
+    chunks of ``CHUNK_SIZE``."""
     if resource == "platforms":
-        return PLATFORM_FIELDNAMES, (platform_row(p) for p in published_platforms())
-    if resource == "organisations":
-        return ORGANISATION_FIELDNAMES, (organisation_row(o) for o in organisations())
-    if resource == "adoptions":
-        return ADOPTION_FIELDNAMES, (adoption_row(a) for a in published_adoptions())
-    raise ValueError(f"Unknown resource '{resource}'; use one of {', '.join(RESOURCES)}.")
+        records, to_row = published_platforms(), platform_row
+        fieldnames = PLATFORM_FIELDNAMES
+    elif resource == "organisations":
+        records, to_row, fieldnames = organisations(), organisation_row, ORGANISATION_FIELDNAMES
+    elif resource == "adoptions":
+        records, to_row, fieldnames = published_adoptions(), adoption_row, ADOPTION_FIELDNAMES
+    else:
+        raise ValueError(f"Unknown resource '{resource}'; use one of {', '.join(RESOURCES)}.")
+    return fieldnames, (to_row(record) for record in records.iterator(chunk_size=CHUNK_SIZE))
+
+
+def _csv_cell(value: Any) -> str:
+    return LIST_SEPARATOR.join(value) if isinstance(value, list) else _text(value)
+
+
+def stream_csv(resource: str) -> Iterator[str]:
+    """The resource as CSV, line by line; list cells are joined with ';' and every cell is made
+    safe for spreadsheets (``cells.spreadsheet_safe``)."""
+    fieldnames, records = rows(resource)
+    return csv_lines(
+        fieldnames, ({key: _csv_cell(value) for key, value in row.items()} for row in records)
+    )
+
+
+def _json_value(value: Any) -> Any:
+    return value if isinstance(value, list | bool) or value is None else _text(value)
+
+
+def stream_json(resource: str) -> Iterator[str]:
+    """The resource as a JSON array of objects (lists stay lists, dates are ISO 8601), one record
+    at a time; the text is the same as ``json.dumps(records, indent=2)``."""
+    _, records = rows(resource)
+    first = True
+    for row in records:
+        record = json.dumps(
+            {key: _json_value(value) for key, value in row.items()}, ensure_ascii=False, indent=2
+        )
+        yield ("[\n  " if first else ",\n  ") + record.replace("\n", "\n  ")
+        first = False
+    yield "[]\n" if first else "\n]\n"
 
 
 def export_csv(resource: str) -> str:
-    """The resource as CSV text; list cells are joined with ';'."""
-    fieldnames, records = rows(resource)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
-    writer.writeheader()
-    for row in records:
-        writer.writerow(
-            {
-                key: LIST_SEPARATOR.join(value) if isinstance(value, list) else _text(value)
-                for key, value in row.items()
-            }
-        )
-    return out.getvalue()
+    """The resource as CSV text (the whole of :func:`stream_csv`)."""
+    return "".join(stream_csv(resource))
 
 
 def export_json(resource: str) -> str:
-    """The resource as a JSON array of objects (lists stay lists, dates are ISO 8601)."""
-    _, records = rows(resource)
-    data = [
-        {
-            k: (v if isinstance(v, list | bool) else (_text(v) if v is not None else None))
-            for k, v in row.items()
-        }
-        for row in records
-    ]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    """The resource as JSON text (the whole of :func:`stream_json`)."""
+    return "".join(stream_json(resource))

@@ -82,13 +82,16 @@ def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def csv_rows(queryset, serializer_class, context: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The flattened rows of ``queryset``, read and serialised ``CHUNK_SIZE`` records at a
-    time."""
+def csv_rows(queryset, serializer: serializers.Serializer) -> Iterator[dict[str, Any]]:
+    """The flattened rows of ``queryset``, read ``CHUNK_SIZE`` records at a time (prefetching
+    once per chunk) and represented one by one by ``serializer``, as a list would."""
     for chunk in _chunks(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-        for item in serializer_class(chunk, many=True, context=context).data:
+        for record in chunk:
             row: dict[str, Any] = {}
-            _flatten(item, "", row)
+            _flatten(serializer.to_representation(record), "", row)
+            # A prefetch cache refers back to its record (a reference cycle): cleared, each
+            # chunk is freed as soon as it is written rather than at a garbage collection.
+            record.__dict__.pop("_prefetched_objects_cache", None)
             yield row
 
 
@@ -99,9 +102,11 @@ def stream_csv_response(
     context = {**context}
     if context.get("request") is not None:
         context["request"] = _RequestWithoutFormat(context["request"])
-    header = columns(serializer_class(context=context))
+    # One serializer for every record (as a list's child is): a serializer per chunk would be a
+    # reference cycle (fields <-> parent) holding its chunk until a garbage collection.
+    serializer = serializer_class(context=context)
     return StreamingHttpResponse(
-        csv_lines(header, csv_rows(queryset, serializer_class, context), lineterminator="\r\n"),
+        csv_lines(columns(serializer), csv_rows(queryset, serializer), lineterminator="\r\n"),
         content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}",
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
     )

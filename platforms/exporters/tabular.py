@@ -3,16 +3,18 @@
 The platform CSV columns are the ones the CSV importer reads (``PLATFORM_COLUMNS``), so an export
 imported again is a round trip, keyed on ``slug``.
 
-Every export streams: rows are read with ``QuerySet.iterator(chunk_size=CHUNK_SIZE)`` (a
-server-side cursor on PostgreSQL), related lists are prefetched once per chunk, and each row is
+Every export streams: rows are read as plain values with
+``QuerySet.values().iterator(chunk_size=CHUNK_SIZE)`` (a server-side cursor on PostgreSQL; no
+model instances), a platform's capabilities and standards are read once per chunk, and each row is
 written as soon as it is formatted. Memory stays that of one chunk whatever the catalogue's size,
-and the number of queries is a few per ``CHUNK_SIZE`` rows.
+and the number of queries is 1 + 2 per ``CHUNK_SIZE`` platforms (1 for the other resources).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from platforms.exporters.cells import csv_lines
@@ -89,106 +91,98 @@ def _text(value: Any) -> str:
 
 
 def published_platforms():
-    return (
-        Platform.objects.published()
-        .select_related("owner", "replaced_by")
-        .prefetch_related("capabilities", "standards")
-        # The search index is a large column no export shows.
-        .defer("search_vector", "replaced_by__search_vector")
-        .order_by("slug")
-    )
+    return Platform.objects.published().order_by("slug")
 
 
 def published_adoptions():
-    return (
-        Adoption.objects.filter(platform__state=Platform.State.PUBLISHED)
-        .select_related("platform", "organisation")
-        .order_by("platform__slug", "organisation__slug", "use_case")
+    return Adoption.objects.filter(platform__state=Platform.State.PUBLISHED).order_by(
+        "platform__slug", "organisation__slug", "use_case"
     )
 
 
 def organisations():
-    return Organisation.objects.select_related("parent", "superseded_by").order_by("slug")
+    return Organisation.objects.order_by("slug")
 
 
 def platform_row(platform: Platform) -> dict[str, Any]:
-    """A platform as a flat row of the export (and import) columns."""
-    return {
-        "slug": platform.slug,
-        "name": platform.name,
-        "summary": platform.summary,
-        "description": platform.description,
-        "owner": platform.owner.slug,
-        "phase": platform.phase,
-        "state": platform.state,
-        # Exports are public: a replacement that is still a draft is not named.
-        "replaced_by": (
-            platform.replaced_by.slug
-            if platform.replaced_by and platform.replaced_by.is_published
-            else ""
-        ),
-        "capabilities": sorted(c.slug for c in platform.capabilities.all()),
-        "standards": sorted(s.slug for s in platform.standards.all()),
-        "tags": list(platform.tags),
-        "service_url": platform.service_url,
-        "documentation_url": platform.documentation_url,
-        "source_code_url": platform.source_code_url,
-        "is_open_source": platform.is_open_source,
-        "licence": platform.licence,
-        "hosting": platform.hosting,
-        "supplier": platform.supplier,
-        "contract_end_date": platform.contract_end_date,
-        "contact_email": platform.contact_email,
-        "data_classification": platform.data_classification,
-        "handles_personal_data": platform.handles_personal_data,
-        "pricing_model": platform.pricing_model,
-        "sources": platform.sources,
-    }
+    """One platform (a model instance) as a flat row of the export (and import) columns."""
+    row = {name: getattr(platform, name) for name in PLATFORM_FIELDNAMES}
+    row["owner"] = platform.owner.slug
+    # Exports are public: a replacement that is still a draft is not named.
+    replacement = platform.replaced_by
+    row["replaced_by"] = replacement.slug if replacement and replacement.is_published else ""
+    row["capabilities"] = sorted(c.slug for c in platform.capabilities.all())
+    row["standards"] = sorted(s.slug for s in platform.standards.all())
+    row["tags"] = list(platform.tags)
+    return row
 
 
-def organisation_row(organisation: Organisation) -> dict[str, Any]:
-    return {
-        "slug": organisation.slug,
-        "name": organisation.name,
-        "abbreviation": organisation.abbreviation,
-        "kind": organisation.kind,
-        "status": organisation.status,
-        "parent": organisation.parent.slug if organisation.parent else "",
-        "superseded_by": organisation.superseded_by.slug if organisation.superseded_by else "",
-        "website": organisation.website,
-        "govuk_url": organisation.govuk_url,
-    }
+# How each export reads its columns with ``values()``: a column named here comes through a
+# relation (the related record's slug); any other column is the model field of the same name, so
+# a column added to the field names is exported without more code.
+_THROUGH = {
+    "platforms": {"owner": "owner__slug", "replaced_by": "replaced_by__slug"},
+    "organisations": {"parent": "parent__slug", "superseded_by": "superseded_by__slug"},
+    "adoptions": {"platform": "platform__slug", "organisation": "organisation__slug"},
+}
+# Many-to-many columns of platforms: read once per chunk, as sorted lists of slugs.
+_PLATFORM_LISTS = {
+    "capabilities": (Platform.capabilities.through, "capability__slug"),
+    "standards": (Platform.standards.through, "standard__slug"),
+}
 
 
-def adoption_row(adoption: Adoption) -> dict[str, Any]:
-    return {
-        "platform": adoption.platform.slug,
-        "organisation": adoption.organisation.slug,
-        "status": adoption.status,
-        "use_case": adoption.use_case,
-        "start_date": adoption.start_date,
-        "end_date": adoption.end_date,
-        "notes": adoption.notes,
-        "evidence_source": adoption.evidence_source,
-        "evidence_url": adoption.evidence_url,
-        "evidence_date": adoption.evidence_date,
-        "evidence_name": adoption.evidence_name,
-    }
+def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _value_rows(queryset, resource: str, fieldnames: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """The rows of ``queryset``, read as plain values (no model instances) ``CHUNK_SIZE`` at a
+    time; for platforms, their capability and standard slugs are read once per chunk."""
+    through = _THROUGH[resource]
+    lists = _PLATFORM_LISTS if resource == "platforms" else {}
+    lookups = {name: through.get(name, name) for name in fieldnames if name not in lists}
+    extra = ("id", "slug", "replaced_by__state") if resource == "platforms" else ("id",)
+    values = queryset.values(*extra, *dict.fromkeys(lookups.values()))
+    for chunk in _chunks(values.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        related: dict[str, dict[int, list[str]]] = {}
+        for name, (model, slug) in lists.items():
+            related[name] = {}
+            # The chunk's platforms by the range of their (unique) slugs: an index range scan,
+            # cheaper to build and to run than a list of thousands of ids.
+            pairs = model.objects.filter(
+                platform__state=Platform.State.PUBLISHED,
+                platform__slug__gte=chunk[0]["slug"],
+                platform__slug__lte=chunk[-1]["slug"],
+            )
+            for platform_id, value in pairs.values_list("platform_id", slug).order_by(slug):
+                related[name].setdefault(platform_id, []).append(value)
+        for record in chunk:
+            row = {name: record[lookup] for name, lookup in lookups.items()}
+            for name in lists:
+                row[name] = related[name].get(record["id"], [])
+            if resource == "platforms":
+                # Exports are public: a replacement that is still a draft is not named.
+                if record["replaced_by__state"] != Platform.State.PUBLISHED:
+                    row["replaced_by"] = ""
+                row["tags"] = list(row["tags"] or [])
+            yield {name: row[name] for name in fieldnames}
 
 
 def rows(resource: str) -> tuple[tuple[str, ...], Iterable[dict[str, Any]]]:
     """The column names and the rows of one resource (published records only), read lazily in
     chunks of ``CHUNK_SIZE``."""
-    if resource == "platforms":
-        records, to_row = published_platforms(), platform_row
-        fieldnames = PLATFORM_FIELDNAMES
-    elif resource == "organisations":
-        records, to_row, fieldnames = organisations(), organisation_row, ORGANISATION_FIELDNAMES
-    elif resource == "adoptions":
-        records, to_row, fieldnames = published_adoptions(), adoption_row, ADOPTION_FIELDNAMES
-    else:
+    sources = {
+        "platforms": (published_platforms, PLATFORM_FIELDNAMES),
+        "organisations": (organisations, ORGANISATION_FIELDNAMES),
+        "adoptions": (published_adoptions, ADOPTION_FIELDNAMES),
+    }
+    if resource not in sources:
         raise ValueError(f"Unknown resource '{resource}'; use one of {', '.join(RESOURCES)}.")
-    return fieldnames, (to_row(record) for record in records.iterator(chunk_size=CHUNK_SIZE))
+    queryset, fieldnames = sources[resource]
+    return fieldnames, _value_rows(queryset(), resource, fieldnames)
 
 
 def _csv_cell(value: Any) -> str:

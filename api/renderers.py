@@ -105,8 +105,10 @@ def stream_csv_response(
     # One serializer for every record (as a list's child is): a serializer per chunk would be a
     # reference cycle (fields <-> parent) holding its chunk until a garbage collection.
     serializer = serializer_class(context=context)
+    header = columns(serializer)
+    cells = ([row.get(name, "") for name in header] for row in csv_rows(queryset, serializer))
     return StreamingHttpResponse(
-        csv_lines(columns(serializer), csv_rows(queryset, serializer), lineterminator="\r\n"),
+        csv_lines(header, cells, lineterminator="\r\n"),
         content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}",
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
     )
@@ -136,4 +138,5 @@ class CSVRenderer(BaseRenderer):
         header: list[str] = []
         for row in rows:
             header.extend(key for key in row if key not in header)
-        return "".join(csv_lines(header, rows, lineterminator="\r\n")).encode(self.charset)
+        cells = ([row.get(name, "") for name in header] for row in rows)
+        return "".join(csv_lines(header, cells, lineterminator="\r\n")).encode(self.charset)

@@ -15,7 +15,7 @@ characters (or by another apostrophe) is prefixed too, so that every cell reads 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -54,20 +54,20 @@ class _Line:
 
 
 def csv_lines(
-    fieldnames: Iterable[str], rows: Iterable[dict[str, Any]], *, lineterminator: str = "\n"
+    fieldnames: Iterable[str], rows: Iterable[Sequence[Any]], *, lineterminator: str = "\n"
 ) -> Iterator[str]:
-    """The header and then one CSV line per row, every cell made :func:`spreadsheet_safe`.
+    """The header and then one CSV line per row (a sequence of cells in ``fieldnames`` order),
+    every cell made :func:`spreadsheet_safe`.
 
     A generator of pieces of ``LINES_PER_PIECE`` lines: nothing more is held, so a
-    ``StreamingHttpResponse`` or a file can be fed from it in constant memory. Missing keys are
-    written as empty cells.
+    ``StreamingHttpResponse`` or a file can be fed from it in constant memory.
     """
     fieldnames = list(fieldnames)
     writer = csv.writer(_Line(), lineterminator=lineterminator)
     yield writer.writerow(fieldnames)
     lines: list[str] = []
     for row in rows:
-        lines.append(writer.writerow([spreadsheet_safe(row.get(name, "")) for name in fieldnames]))
+        lines.append(writer.writerow([spreadsheet_safe(cell) for cell in row]))
         if len(lines) == LINES_PER_PIECE:
             yield "".join(lines)
             lines = []

@@ -3,25 +3,26 @@
 The platform CSV columns are the ones the CSV importer reads (``PLATFORM_COLUMNS``), so an export
 imported again is a round trip, keyed on ``slug``.
 
-Every export streams: rows are read as plain values with
-``QuerySet.values().iterator(chunk_size=CHUNK_SIZE)`` (a server-side cursor on PostgreSQL; no
-model instances), a platform's capabilities and standards are read once per chunk, and each row is
-written as soon as it is formatted. Memory stays that of one chunk whatever the catalogue's size,
-and the number of queries is 1 + 2 per ``CHUNK_SIZE`` platforms (1 for the other resources).
+Every export streams, from one query: rows are read as plain values with
+``QuerySet.values_list().iterator(chunk_size=CHUNK_SIZE)`` (a server-side cursor on PostgreSQL;
+no model instances), a platform's capability and standard slugs come in the same row (aggregated
+by the database), and each row is written as soon as it is formatted. Memory stays that of one
+chunk whatever the catalogue's size.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import Any
+
+from django.db.models import Aggregate, CharField, F, OuterRef, Subquery, Value
 
 from platforms.exporters.cells import csv_lines
 from platforms.models import Adoption, Organisation, Platform
 
 LIST_SEPARATOR = ";"
-# Rows read (and related lists prefetched) at a time.
+# Rows fetched from the database at a time.
 CHUNK_SIZE = 2000
 
 # (column, what it holds). The CSV importer reads the same columns.
@@ -117,63 +118,78 @@ def platform_row(platform: Platform) -> dict[str, Any]:
     return row
 
 
-# How each export reads its columns with ``values()``: a column named here comes through a
-# relation (the related record's slug); any other column is the model field of the same name, so
-# a column added to the field names is exported without more code.
+# How each export reads its columns: a column named here comes through a relation (the related
+# record's slug); any other column is the model field of the same name, so a column added to the
+# field names is exported without more code.
 _THROUGH = {
     "platforms": {"owner": "owner__slug", "replaced_by": "replaced_by__slug"},
     "organisations": {"parent": "parent__slug", "superseded_by": "superseded_by__slug"},
     "adoptions": {"platform": "platform__slug", "organisation": "organisation__slug"},
 }
-# Many-to-many columns of platforms: read once per chunk, as sorted lists of slugs.
+# Many-to-many columns of platforms: (through model, the related slug).
 _PLATFORM_LISTS = {
     "capabilities": (Platform.capabilities.through, "capability__slug"),
     "standards": (Platform.standards.through, "standard__slug"),
 }
 
 
-def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(records)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+class _JoinedSlugs(Aggregate):
+    """A group's slugs joined with ``LIST_SEPARATOR`` (slugs never hold it): ``group_concat`` on
+    SQLite, ``string_agg`` on PostgreSQL (both take the expression and the separator)."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+    def __init__(self, expression) -> None:
+        super().__init__(expression, Value(LIST_SEPARATOR))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
 
 
-def _value_rows(queryset, resource: str, fieldnames: tuple[str, ...]) -> Iterator[dict[str, Any]]:
-    """The rows of ``queryset``, read as plain values (no model instances) ``CHUNK_SIZE`` at a
-    time; for platforms, their capability and standard slugs are read once per chunk."""
+def joined_slugs(through, slug: str) -> Subquery:
+    """Per platform (the outer row), its related slugs joined with ``LIST_SEPARATOR``."""
+    return Subquery(
+        through.objects.filter(platform_id=OuterRef("pk"))
+        .values("platform_id")
+        .annotate(joined=_JoinedSlugs(F(slug)))
+        .values("joined"),
+        output_field=CharField(),
+    )
+
+
+def _value_rows(queryset, resource: str, fieldnames: tuple[str, ...]) -> Iterator[list[Any]]:
+    """The rows of ``queryset`` as lists in ``fieldnames`` order, read from one query as plain
+    values, ``CHUNK_SIZE`` at a time."""
     through = _THROUGH[resource]
     lists = _PLATFORM_LISTS if resource == "platforms" else {}
-    lookups = {name: through.get(name, name) for name in fieldnames if name not in lists}
-    extra = ("id", "slug", "replaced_by__state") if resource == "platforms" else ("id",)
-    values = queryset.values(*extra, *dict.fromkeys(lookups.values()))
-    for chunk in _chunks(values.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-        related: dict[str, dict[int, list[str]]] = {}
-        for name, (model, slug) in lists.items():
-            related[name] = {}
-            # The chunk's platforms by the range of their (unique) slugs: an index range scan,
-            # cheaper to build and to run than a list of thousands of ids.
-            pairs = model.objects.filter(
-                platform__state=Platform.State.PUBLISHED,
-                platform__slug__gte=chunk[0]["slug"],
-                platform__slug__lte=chunk[-1]["slug"],
-            )
-            for platform_id, value in pairs.values_list("platform_id", slug).order_by(slug):
-                related[name].setdefault(platform_id, []).append(value)
-        for record in chunk:
-            row = {name: record[lookup] for name, lookup in lookups.items()}
-            for name in lists:
-                row[name] = related[name].get(record["id"], [])
-            if resource == "platforms":
-                # Exports are public: a replacement that is still a draft is not named.
-                if record["replaced_by__state"] != Platform.State.PUBLISHED:
-                    row["replaced_by"] = ""
-                row["tags"] = list(row["tags"] or [])
-            yield {name: row[name] for name in fieldnames}
+    queryset = queryset.annotate(
+        **{f"{name}_slugs": joined_slugs(model, slug) for name, (model, slug) in lists.items()}
+    )
+    lookups = [f"{n}_slugs" if n in lists else through.get(n, n) for n in fieldnames]
+    list_at = [fieldnames.index(name) for name in lists]
+    if resource != "platforms":
+        for values in queryset.values_list(*lookups).iterator(chunk_size=CHUNK_SIZE):
+            yield list(values)
+        return
+    replaced_by, tags = fieldnames.index("replaced_by"), fieldnames.index("tags")
+    width = len(fieldnames)
+    for values in queryset.values_list(*lookups, "replaced_by__state").iterator(
+        chunk_size=CHUNK_SIZE
+    ):
+        row = list(values[:width])
+        for at in list_at:
+            row[at] = sorted(row[at].split(LIST_SEPARATOR)) if row[at] else []
+        # Exports are public: a replacement that is still a draft is not named.
+        if values[width] != Platform.State.PUBLISHED:
+            row[replaced_by] = ""
+        row[tags] = list(row[tags] or [])
+        yield row
 
 
-def rows(resource: str) -> tuple[tuple[str, ...], Iterable[dict[str, Any]]]:
-    """The column names and the rows of one resource (published records only), read lazily in
-    chunks of ``CHUNK_SIZE``."""
+def rows(resource: str) -> tuple[tuple[str, ...], Iterable[list[Any]]]:
+    """The column names and the rows (lists in the columns' order) of one resource, published
+    records only, read lazily in chunks of ``CHUNK_SIZE``."""
     sources = {
         "platforms": (published_platforms, PLATFORM_FIELDNAMES),
         "organisations": (organisations, ORGANISATION_FIELDNAMES),
@@ -190,28 +206,32 @@ def _csv_cell(value: Any) -> str:
 
 
 def stream_csv(resource: str) -> Iterator[str]:
-    """The resource as CSV, line by line; list cells are joined with ';' and every cell is made
-    safe for spreadsheets (``cells.spreadsheet_safe``)."""
+    """The resource as CSV, in pieces of lines; list cells are joined with ';' and every cell is
+    made safe for spreadsheets (``cells.spreadsheet_safe``)."""
     fieldnames, records = rows(resource)
     return csv_lines(
-        fieldnames, ({key: _csv_cell(value) for key, value in row.items()} for row in records)
+        fieldnames,
+        # Most cells are text already: only the others are converted.
+        ([c if c.__class__ is str else _csv_cell(c) for c in row] for row in records),
     )
 
 
 def _json_value(value: Any) -> Any:
-    return value if isinstance(value, list | bool) or value is None else _text(value)
+    return value if isinstance(value, list | bool | str) or value is None else _text(value)
 
 
 def stream_json(resource: str) -> Iterator[str]:
-    """The resource as a JSON array of objects (lists stay lists, dates are ISO 8601), one record
-    at a time; the text is the same as ``json.dumps(records, indent=2)``."""
-    _, records = rows(resource)
+    """The resource as a JSON array of objects (lists stay lists, dates are ISO 8601), one
+    record a line, written as they are read."""
+    fieldnames, records = rows(resource)
+    # The C encoder (no indent): one record a line keeps the file readable and diffable.
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     first = True
     for row in records:
-        record = json.dumps(
-            {key: _json_value(value) for key, value in row.items()}, ensure_ascii=False, indent=2
+        record = encode(
+            {key: _json_value(value) for key, value in zip(fieldnames, row, strict=True)}
         )
-        yield ("[\n  " if first else ",\n  ") + record.replace("\n", "\n  ")
+        yield ("[\n" if first else ",\n") + record
         first = False
     yield "[]\n" if first else "\n]\n"
 

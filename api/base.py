@@ -83,17 +83,30 @@ class CatalogueViewSetMixin:
             filename="-".join(self.request.path.strip("/").split("/")[2:]) or "export",
         )
 
-    def list(self, request, *args, **kwargs):
+    # A CSV list is every record, streamed, not a page. Done through DRF's pagination hooks rather
+    # than by overriding ``list`` (a ``list`` here would give every viewset a list route): the
+    # filtered queryset is kept instead of a page, and the "paginated response" is the stream.
+    _csv_queryset = None
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
         if self.wants_csv():
-            queryset = self.filter_queryset(self.get_queryset())
-            return self.csv_response(queryset, self.get_serializer_class())
-        return super().list(request, *args, **kwargs)
+            # The page was still read: a bad page_size, cursor or offset is the same 400 as in
+            # JSON, although a CSV ignores them.
+            self._csv_queryset = queryset
+            return []
+        return page
+
+    def get_paginated_response(self, data):
+        if self._csv_queryset is not None:
+            return self.csv_response(self._csv_queryset, self.get_serializer_class())
+        return super().get_paginated_response(data)
 
     def paginated(self, queryset, serializer_class, ordering):
         """A nested list (e.g. a platform's adoptions), in cursor pages (or whole, as CSV)."""
-        if self.wants_csv():
-            return self.csv_response(queryset.order_by(*ordering), serializer_class)
         paginator = CataloguePagination()
         page = paginator.paginate_queryset(queryset.order_by(*ordering), self.request, view=self)
+        if self.wants_csv():  # after the page: the same 400s for bad paging as in JSON
+            return self.csv_response(queryset.order_by(*ordering), serializer_class)
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data
         return paginator.get_paginated_response(data)

@@ -128,3 +128,18 @@ def test_drafts_of_others_stay_out(api_client):
     records = csv_records(api_client.get("/api/v1/platforms/?format=csv"))
     assert [r["slug"] for r in records] == ["shown"]
     assert Platform.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/platforms/?format=csv&page_size=true",
+        "/api/v1/adoptions/?format=csv&cursor=not-a-cursor",
+        "/api/v1/platforms/govuk-pay/adoptions/?format=csv&page_size=0",
+        "/api/v1/capabilities/?format=csv&offset=-1",
+    ],
+)
+def test_bad_paging_is_the_same_400_although_a_csv_ignores_paging(api_client, pay, path):
+    response = api_client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"

@@ -10,7 +10,7 @@ from api import history
 from api.exceptions import refuse_unreadable_request
 from api.pagination import CataloguePagination
 from api.parsers import PARSERS, JSONParser
-from api.renderers import CSVRenderer
+from api.renderers import CSVRenderer, stream_csv_response
 
 # Actions that answer with a list, and so may also answer in CSV.
 LIST_ACTIONS = frozenset(
@@ -62,9 +62,45 @@ class CatalogueViewSetMixin:
         """The change history of ``instance``, newest first, in cursor pages."""
         return history.history_page(self, instance)
 
+    def wants_csv(self) -> bool:
+        return isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer)
+
+    def csv_response(self, queryset, serializer_class):
+        """Every record the filters selected, as streamed CSV (a list is never cut to a page)."""
+        if not queryset.query.order_by:
+            queryset = queryset.order_by(*(getattr(self, "ordering", None) or ("pk",)))
+        return stream_csv_response(
+            queryset,
+            serializer_class,
+            context=self.get_serializer_context(),
+            # /api/v1/platforms/govuk-pay/adoptions/ -> platforms-govuk-pay-adoptions.csv
+            filename="-".join(self.request.path.strip("/").split("/")[2:]) or "export",
+        )
+
+    # A CSV list is every record, streamed, not a page. Done through DRF's pagination hooks rather
+    # than by overriding ``list`` (a ``list`` here would give every viewset a list route): the
+    # filtered queryset is kept instead of a page, and the "paginated response" is the stream.
+    _csv_queryset = None
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if self.wants_csv():
+            # The page was still read: a bad page_size, cursor or offset is the same 400 as in
+            # JSON, although a CSV ignores them.
+            self._csv_queryset = queryset
+            return []
+        return page
+
+    def get_paginated_response(self, data):
+        if self._csv_queryset is not None:
+            return self.csv_response(self._csv_queryset, self.get_serializer_class())
+        return super().get_paginated_response(data)
+
     def paginated(self, queryset, serializer_class, ordering):
-        """A nested list (e.g. a platform's adoptions), in cursor pages."""
+        """A nested list (e.g. a platform's adoptions), in cursor pages (or whole, as CSV)."""
         paginator = CataloguePagination()
         page = paginator.paginate_queryset(queryset.order_by(*ordering), self.request, view=self)
+        if self.wants_csv():  # after the page: the same 400s for bad paging as in JSON
+            return self.csv_response(queryset.order_by(*ordering), serializer_class)
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data
         return paginator.get_paginated_response(data)

@@ -4,7 +4,10 @@ through ``platforms.exporters`` (CSV, JSON, DCAT-AP JSON-LD)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -18,7 +21,7 @@ from api import schema, serializers
 from api.base import CatalogueViewSetMixin
 from api.exceptions import RequestTooLarge, error_body, refuse_unreadable_request
 from platforms import rules
-from platforms.exporters import RESOURCES, catalogue_jsonld, tabular
+from platforms.exporters import RESOURCES, stream_catalogue_jsonld, stream_csv, stream_json
 from platforms.importers import run_import
 from platforms.importers.base import MAX_FILE_BYTES
 
@@ -134,7 +137,12 @@ class CatalogueJSONLDView(DownloadView):
 
     @extend_schema(**schema.catalogue_jsonld_docs())
     def get(self, request):
-        return Response(catalogue_jsonld(request.build_absolute_uri("/")))
+        # Streamed; its IRIs are built from SITE_URL, the catalogue's published address, so
+        # they name the same things whichever host name the request came through.
+        return StreamingHttpResponse(
+            stream_catalogue_jsonld(settings.SITE_URL),
+            content_type=JSONLDRenderer.media_type,
+        )
 
 
 EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -149,13 +157,15 @@ class ExportView(DownloadView):
                 + ", ".join(f"{r}.{e}" for r in RESOURCES for e in EXPORT_TYPES)
                 + "."
             )
-        return HttpResponse(
+        return StreamingHttpResponse(
             export(resource, extension),
             content_type=EXPORT_TYPES[extension],
             headers={"Content-Disposition": f'attachment; filename="{resource}.{extension}"'},
         )
 
 
-def export(resource: str, extension: str) -> str:
-    """``platforms.exporters``' CSV or JSON of the published ``resource``."""
-    return tabular.export_csv(resource) if extension == "csv" else tabular.export_json(resource)
+def export(resource: str, extension: str) -> Iterator[str]:
+    """``platforms.exporters``' CSV or JSON of the published ``resource``, streamed: rows are read
+    in chunks and sent as they are written, so a large catalogue costs constant memory and
+    starts arriving at once."""
+    return stream_csv(resource) if extension == "csv" else stream_json(resource)

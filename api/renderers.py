@@ -1,42 +1,124 @@
-"""CSV for list endpoints (``?format=csv``): one row per result, nested objects flattened.
+"""CSV for list endpoints (``?format=csv`` or ``Accept: text/csv``): one row per record, nested
+objects flattened, every record the filters select, streamed.
 
 Written here rather than taken from djangorestframework-csv: that package flattens the pagination
 envelope into a single row and lists into numbered columns (``capabilities.0.slug``); a catalogue
 export wants one row per record with ``owner.slug`` columns and lists joined with ``; ``.
+
+A CSV list is not paginated: :func:`stream_csv_response` reads the filtered queryset in chunks
+(``QuerySet.iterator(chunk_size=...)``, prefetching once per chunk), serialises each chunk with the
+list's own serializer and sends its rows at once, so the whole list arrives in constant memory.
+The columns come from the serializer's fields, not from the data, so each field is one column
+(``replaced_by.slug``...) whether or not a row has a value for it. Every cell goes through
+``platforms.exporters.cells`` (formulas neutralised), like every CSV the product writes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
+from django.http import QueryDict, StreamingHttpResponse
+from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
+from rest_framework.settings import api_settings
+
+from platforms.exporters.cells import csv_lines
+
+# Records read and serialised at a time.
+CHUNK_SIZE = 1000
+LIST_JOIN = "; "
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        # A list of related objects becomes their slugs (or names), joined.
+        return LIST_JOIN.join(
+            str(item.get("slug") or item.get("name") or "") if isinstance(item, dict) else str(item)
+            for item in value
+        )
+    return "" if value is None else value
 
 
 def _flatten(value: Any, prefix: str, row: dict[str, Any]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             _flatten(item, f"{prefix}.{key}" if prefix else str(key), row)
-    elif isinstance(value, list):
-        # A list of related objects becomes their slugs (or names), joined.
-        parts = [
-            str(item.get("slug") or item.get("name") or "") if isinstance(item, dict) else str(item)
-            for item in value
-        ]
-        row[prefix] = _defuse("; ".join(parts))
     else:
-        row[prefix] = _defuse("" if value is None else value)
+        row[prefix] = _cell(value)
 
 
-def _defuse(value: Any) -> Any:
-    # Spreadsheet programs run a cell starting with = + - @ as a formula: names come from users.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def columns(serializer: serializers.BaseSerializer, prefix: str = "") -> list[str]:
+    """The CSV columns of a serializer's output: a nested object's fields become ``name.field``
+    columns (whether it is null or not), any list one column."""
+    names: list[str] = []
+    for name, field in serializer.fields.items():
+        column = f"{prefix}.{name}" if prefix else name
+        if isinstance(field, serializers.Serializer):
+            names.extend(columns(field, column))
+        else:
+            names.append(column)
+    return names
+
+
+class _RequestWithoutFormat:
+    """The request as hyperlinks should see it: DRF copies ``?format=`` into every URL it builds
+    (so a CSV's URL columns would all end in ``?format=csv``); a link names the resource."""
+
+    def __init__(self, request) -> None:
+        self._request = request
+        query = request.GET.copy()
+        query.pop(api_settings.URL_FORMAT_OVERRIDE, None)
+        self.GET: QueryDict = query
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+
+def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def csv_rows(queryset, serializer: serializers.Serializer) -> Iterator[dict[str, Any]]:
+    """The flattened rows of ``queryset``, read ``CHUNK_SIZE`` records at a time (prefetching
+    once per chunk) and represented one by one by ``serializer``, as a list would."""
+    for chunk in _chunks(queryset.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        for record in chunk:
+            row: dict[str, Any] = {}
+            _flatten(serializer.to_representation(record), "", row)
+            # A prefetch cache refers back to its record (a reference cycle): cleared, each
+            # chunk is freed as soon as it is written rather than at a garbage collection.
+            record.__dict__.pop("_prefetched_objects_cache", None)
+            yield row
+
+
+def stream_csv_response(
+    queryset, serializer_class, *, context: dict[str, Any], filename: str
+) -> StreamingHttpResponse:
+    """Every record of ``queryset`` (already filtered and ordered) as a streamed CSV download."""
+    context = {**context}
+    if context.get("request") is not None:
+        context["request"] = _RequestWithoutFormat(context["request"])
+    # One serializer for every record (as a list's child is): a serializer per chunk would be a
+    # reference cycle (fields <-> parent) holding its chunk until a garbage collection.
+    serializer = serializer_class(context=context)
+    header = columns(serializer)
+    cells = ([row.get(name, "") for name in header] for row in csv_rows(queryset, serializer))
+    return StreamingHttpResponse(
+        csv_lines(header, cells, lineterminator="\r\n"),
+        content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )
 
 
 class CSVRenderer(BaseRenderer):
+    """Selects CSV in content negotiation. List actions answer with
+    :func:`stream_csv_response` instead of rendering a page; this renders anything else given
+    to it (a single record, or a list of them) with the same flattening and cells."""
+
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
@@ -56,8 +138,5 @@ class CSVRenderer(BaseRenderer):
         header: list[str] = []
         for row in rows:
             header.extend(key for key in row if key not in header)
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue().encode(self.charset)
+        cells = ([row.get(name, "") for name in header] for row in rows)
+        return "".join(csv_lines(header, cells, lineterminator="\r\n")).encode(self.charset)

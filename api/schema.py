@@ -108,7 +108,8 @@ FORMAT = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
     enum=["json", "csv"],
-    description="csv: one row per result, nested objects flattened (owner.slug, ...).",
+    description="csv: every result the filters select (not paged), one row each, nested "
+    "objects flattened (owner.slug, ...); a cell beginning with = + - @ gets a leading '.",
 )
 
 
@@ -995,8 +996,8 @@ def export_docs() -> dict:
         "catalogues: platforms.csv has the columns the CSV import reads (lists separated by ';'), "
         "so an export imported again changes nothing; .json is an array of the same records. "
         "Published platforms only (and the adoptions of published platforms); drafts never "
-        "appear. The list endpoints' ?format=csv is a different thing: one page of what you can "
-        "see, in the API's representation.",
+        "appear. Streamed. The list endpoints' ?format=csv is a different thing: everything you "
+        "can see that their filters select, in the API's representation.",
         "parameters": [
             OpenApiParameter(
                 "resource",

@@ -139,6 +139,9 @@ STORAGES = {
     },
 }
 
+# Where the catalogue is published: the base of the absolute IRIs in the DCAT-AP export.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # Request bodies: the API takes JSON and imported files, never more than this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 

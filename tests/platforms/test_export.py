@@ -67,9 +67,9 @@ def test_dcat_jsonld_structure(catalogue):
     assert service["@type"] == ["dcat:DataService", "adms:Asset"]
     assert service["dct:title"] == "GOV.UK Notify"
     assert service["dct:publisher"]["foaf:name"] == "Government Digital Service"
-    assert service["dcat:landingPage"] == "https://www.notifications.service.gov.uk/"
-    assert service["dcat:endpointURL"] == "https://www.notifications.service.gov.uk/"
-    assert service["dct:license"] == "https://spdx.org/licenses/MIT"
+    assert service["dcat:landingPage"]["@id"] == "https://www.notifications.service.gov.uk/"
+    assert service["dcat:endpointURL"]["@id"] == "https://www.notifications.service.gov.uk/"
+    assert service["dct:license"]["@id"] == "https://spdx.org/licenses/MIT"
     assert service["dcat:theme"][0]["skos:prefLabel"] == "Notifications"
     assert service["adms:status"]["@id"] == "http://purl.org/adms/status/Completed"
     assert service["dct:modified"]

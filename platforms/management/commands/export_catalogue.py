@@ -1,13 +1,12 @@
-"""Export the published catalogue as CSV, JSON or DCAT-AP JSON-LD."""
+"""Export the published catalogue as CSV, JSON or DCAT-AP JSON-LD, streamed to a file or standard
+output (constant memory, whatever the catalogue's size)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from platforms.exporters import RESOURCES, catalogue_jsonld, export_csv, export_json
+from platforms.exporters import RESOURCES, stream_catalogue_jsonld, stream_csv, stream_json
 
 
 class Command(BaseCommand):
@@ -18,7 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--resource", choices=RESOURCES, default="platforms")
         parser.add_argument("--output", help="File to write (default: standard output).")
         parser.add_argument(
-            "--base-url", default="", help="Makes the JSON-LD IRIs absolute, e.g. https://…"
+            "--base-url",
+            default="",
+            help="The site the JSON-LD IRIs are built from (default: the SITE_URL setting, "
+            f"now {settings.SITE_URL}).",
         )
 
     def handle(self, *args, **options):
@@ -26,14 +28,16 @@ class Command(BaseCommand):
         if fmt == "jsonld":
             if resource != "platforms":
                 raise CommandError("The JSON-LD export is the whole catalogue: omit --resource.")
-            text = json.dumps(catalogue_jsonld(options["base_url"]), indent=2, ensure_ascii=False)
-            text += "\n"
+            pieces = stream_catalogue_jsonld(options["base_url"] or None)
         elif fmt == "csv":
-            text = export_csv(resource)
+            pieces = stream_csv(resource)
         else:
-            text = export_json(resource)
+            pieces = stream_json(resource)
         if options["output"]:
-            Path(options["output"]).write_text(text, encoding="utf-8")
+            # newline="": the CSV writer chose the line endings; text mode must not change them.
+            with open(options["output"], "w", encoding="utf-8", newline="") as out:
+                out.writelines(pieces)
             self.stderr.write(f"Wrote {options['output']}")
         else:
-            self.stdout.write(text, ending="")
+            for piece in pieces:
+                self.stdout.write(piece, ending="")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 
-from api import history, serializers
+from api import history
 from api.exceptions import refuse_unreadable_request
 from api.pagination import CataloguePagination
 from api.parsers import PARSERS, JSONParser
@@ -60,13 +60,7 @@ class CatalogueViewSetMixin:
 
     def history_page(self, instance):
         """The change history of ``instance``, newest first, in cursor pages."""
-        paginator = CataloguePagination()
-        records = history.records_of(instance)
-        page = paginator.paginate_queryset(records, self.request, view=self)
-        before = history.predecessor(records, page[-1]) if page else None
-        entries = history.describe(page, before, user=self.request.user)
-        data = serializers.HistoryEntrySerializer(entries, many=True).data
-        return paginator.get_paginated_response(data)
+        return history.history_page(self, instance)
 
     def paginated(self, queryset, serializer_class, ordering):
         """A nested list (e.g. a platform's adoptions), in cursor pages."""

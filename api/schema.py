@@ -205,7 +205,7 @@ HISTORY_ENTRY = {
     "id": 118,
     "version": 4,
     "changed_at": "2025-03-10T14:21:07Z",
-    "changed_by": "a.editor",
+    "changed_by": "an editor of Government Digital Service",
     "change_type": "changed",
     "changes": [
         {"field": "capabilities", "old": ["notifications"], "new": ["notifications", "forms"]},
@@ -218,9 +218,11 @@ def history_docs(thing: str, tag: list[str]):
     return extend_schema(
         tags=tag,
         summary=f"Change history of {thing}",
-        description="Every change, newest first, in cursor pages: who made it (a username, or "
-        "null for the system), when, and what changed since the entry before (related records "
-        "as slugs). Visible to whoever can see the record.",
+        description="Every change, newest first, in cursor pages: who made it (a username for "
+        "catalogue administrators and members of the organisation the person acted for, 'an "
+        "editor of <organisation>' for everyone else, null for the system), when, and what "
+        "changed since the entry before (related records as slugs). Visible to whoever can see "
+        "the record.",
         filters=False,
         responses={200: serializers.HistoryEntrySerializer(many=True), **errors(*READ_ERRORS)},
         examples=[_ex("A change", HISTORY_ENTRY, response_only=True)],
@@ -398,11 +400,14 @@ def platform_docs() -> dict:
                 "owner": GDS,
                 "depth": 1,
                 "depends_on": ["govuk-notify"],
+                "path": ["govuk-notify", "govuk-forms"],
             }
         ],
         "organisations_affected": [
             {"organisation": GDS, "owns": ["govuk-forms"], "uses": []},
         ],
+        "cycles": [],
+        "by_depth": [{"depth": 1, "platforms": 1}],
         "truncated": False,
         "max_depth": 25,
     }

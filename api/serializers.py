@@ -656,6 +656,10 @@ class DependentSerializer(serializers.Serializer):
         child=serializers.SlugField(),
         help_text="Slugs of the platforms in the chain this one depends on directly.",
     )
+    path = serializers.ListField(
+        child=serializers.SlugField(),
+        help_text="One shortest chain from the platform asked about to this one, as slugs.",
+    )
 
 
 class AffectedOrganisationSerializer(serializers.Serializer):
@@ -668,10 +672,21 @@ class AffectedOrganisationSerializer(serializers.Serializer):
     )
 
 
+class DepthCountSerializer(serializers.Serializer):
+    depth = serializers.IntegerField()
+    platforms = serializers.IntegerField()
+
+
 class ImpactSerializer(serializers.Serializer):
     platform = PlatformSummarySerializer()
     dependents = DependentSerializer(many=True)
     organisations_affected = AffectedOrganisationSerializer(many=True)
+    cycles = serializers.ListField(
+        child=serializers.ListField(child=serializers.SlugField()),
+        help_text="Each dependency cycle met, as the slugs round it with the first repeated at "
+        "the end. The analysis never goes round one.",
+    )
+    by_depth = DepthCountSerializer(many=True, help_text="Platforms hit at each depth.")
     truncated = serializers.BooleanField(
         help_text="true if the chain is deeper than the analysis follows (see max_depth)."
     )
@@ -695,7 +710,10 @@ class HistoryEntrySerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The record's version after this change.")
     changed_at = serializers.DateTimeField()
     changed_by = serializers.CharField(
-        allow_null=True, help_text="The username of who made the change; null for the system."
+        allow_null=True,
+        help_text="Who made the change: their username for catalogue administrators and members "
+        "of the organisation they acted for, otherwise 'an editor of <organisation>' (or 'a "
+        "reviewer of', 'a catalogue administrator'); null for the system.",
     )
     change_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     changes = FieldChangeSerializer(

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import discovery, interop, views
+from api import discovery, insights, interop, views
 
 app_name = "api"
 
@@ -20,6 +20,7 @@ router.register("imports", interop.ImportViewSet, basename="import")
 
 urlpatterns = [
     path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("v1/insights/", include(insights.urlpatterns)),
     path("v1/", include(router.urls)),
     path("v1/catalogue.jsonld", interop.CatalogueJSONLDView.as_view(), name="catalogue-jsonld"),
     # Any resource and extension, so that a wrong one is a 404 naming the right ones.

@@ -22,7 +22,7 @@ from rest_framework.settings import api_settings
 from api import discovery, filters, schema, serializers
 from api.base import CatalogueViewSetMixin
 from api.exceptions import refuse_unreadable_request
-from api.impact import platform_impact
+from api.impact import impact_response
 from api.pagination import CataloguePagination, PlatformListPagination, SmallCollectionPagination
 from api.parsers import PARSERS, JSONParser
 from api.permissions import IsCatalogueAdminOrReadOnly
@@ -334,9 +334,7 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
 
     @action(detail=True, methods=["get"])
     def dependents(self, request, slug=None):
-        impact = platform_impact(platform=self.get_object(), user=request.user)
-        data = serializers.ImpactSerializer(impact, context=self.get_serializer_context()).data
-        return Response(data)
+        return impact_response(self.get_object(), request, self.get_serializer_context())
 
     def get_object(self):
         # The nested and action endpoints look the platform up without the list's filters.

@@ -19,6 +19,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 admin.site.site_header = "Cross-government platform catalogue"
 admin.site.site_title = "Platform catalogue"
 admin.site.index_title = "Register and maintain platforms"
+# The index with the headline figures (platforms/selectors/dashboard.py). A name of its own:
+# django.contrib.admin comes first in INSTALLED_APPS, so its admin/index.html would win.
+admin.site.index_template = "admin/catalogue_index.html"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,119 @@
+"""The contract horizon: supplier contracts ending within N months, with what could replace them."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from platforms.selectors.contracts import months_after
+from tests.factories import (
+    AdoptionFactory,
+    CapabilityFactory,
+    DraftPlatformFactory,
+    OrganisationFactory,
+    PublishedPlatformFactory,
+)
+from tests.insights.conftest import client_for, get_json
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/insights/contracts/"
+DAY = datetime.timedelta(days=1)
+
+
+def platform(slug, capabilities, **fields):
+    created = PublishedPlatformFactory(slug=slug, name=slug.title(), **fields)
+    created.capabilities.set(capabilities)
+    return created
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def contracts(today):
+    notifications = CapabilityFactory(slug="notifications", name="Notifications")
+    hosting = CapabilityFactory(slug="hosting", name="Hosting")
+    edge = months_after(today, 18)
+    platform("soon", [notifications], supplier="Texts Ltd", contract_end_date=today + 40 * DAY)
+    platform("on-the-edge", [hosting], supplier="Cloud Ltd", contract_end_date=edge)
+    platform("just-after", [notifications], contract_end_date=edge + DAY)
+    platform("already-ended", [notifications], contract_end_date=today - DAY)
+    platform("retired", [notifications], phase="retired", contract_end_date=today + 10 * DAY)
+    platform("in-house", [notifications])  # no contract
+    notify = platform("notify", [notifications])
+    platform("texts-beta", [notifications], phase="beta")
+    platform("retiring-texts", [notifications], phase="retiring")  # not a place to move to
+    for _ in range(2):
+        AdoptionFactory(platform=notify, organisation=OrganisationFactory())
+    secret = DraftPlatformFactory(slug="secret-texts", phase="live")
+    secret.capabilities.set([notifications])
+    draft_contract = DraftPlatformFactory(slug="secret-contract", contract_end_date=today)
+    draft_contract.capabilities.set([notifications])
+    return today
+
+
+def test_contracts_inside_the_window_with_the_platforms_that_could_replace_them(contracts):
+    today = contracts
+    body = get_json(client_for(None), URL, within=18)
+
+    assert body["within_months"] == 18
+    assert body["from"] == today.isoformat()
+    assert body["until"] == months_after(today, 18).isoformat()
+    assert [r["platform"]["slug"] for r in body["results"]] == ["soon", "on-the-edge"]
+    assert body["count"] == 2
+    soon = body["results"][0]
+    assert soon["supplier"] == "Texts Ltd"
+    assert soon["contract_end_date"] == (today + 40 * DAY).isoformat()
+    assert [c["slug"] for c in soon["capabilities"]] == ["notifications"]
+    alternatives = [(a["platform"]["slug"], a["reuse_count"]) for a in soon["alternatives"]]
+    # Live and beta platforms meeting the same need, most reused first; never a draft, a
+    # retiring or retired platform, or the platform itself.
+    assert alternatives[0] == ("notify", 2)
+    assert {slug for slug, _ in alternatives} == {
+        "notify",
+        "texts-beta",
+        "in-house",
+        "just-after",
+        "already-ended",
+    }
+    assert soon["alternatives"][0]["shared_capabilities"] == ["notifications"]
+    assert body["results"][1]["alternatives"] == []
+    quarters = [q["contracts"] for q in body["by_quarter"]]
+    assert sum(quarters) == 2 and all(quarters)
+    assert "secret" not in str(body)
+
+
+def test_the_window_follows_within(contracts):
+    assert get_json(client_for(None), URL)["within_months"] == 18  # the default
+    assert [
+        r["platform"]["slug"] for r in get_json(client_for(None), URL, within=2)["results"]
+    ] == ["soon"]
+    assert get_json(client_for(None), URL, within=0)["results"] == []
+
+
+@pytest.mark.parametrize("within", ["-1", "x", "1.5", "", "121", "1e3"])
+def test_a_bad_within_is_a_400_saying_what_is_allowed(db, within):
+    response = client_for(None).get(URL, {"within": within})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["errors"]["within"] == ["Send one whole number of months from 0 to 120, e.g. 18."]
+
+
+def test_months_after_keeps_the_day_or_the_months_last():
+    assert months_after(datetime.date(2026, 8, 31), 18) == datetime.date(2028, 2, 29)
+    assert months_after(datetime.date(2026, 11, 28), 0) == datetime.date(2026, 11, 28)
+    assert months_after(datetime.date(2026, 11, 28), 14) == datetime.date(2028, 1, 28)
+
+
+@pytest.mark.parametrize("extra", [0, 30])
+def test_contracts_queries_are_bounded(django_assert_max_num_queries, contracts, extra):
+    notifications = CapabilityFactory(slug="notifications")
+    for n in range(extra):
+        platform(f"extra-{n}", [notifications, CapabilityFactory()], contract_end_date=contracts)
+    with django_assert_max_num_queries(6):
+        body = get_json(client_for(None), URL)
+    assert body["count"] == 2 + extra

@@ -82,7 +82,7 @@ def columns(rows: list[dict[str, Any]], *, key: str, line: str | None = None) ->
     def y_of(value: float) -> int:
         return base - round(plot_height * value / top_value)
 
-    out, points = [], []
+    out, points, dots = [], [], []
     label_every = max(1, len(rows) // 12)
     for n, row in enumerate(rows):
         x = left + n * step
@@ -101,6 +101,7 @@ def columns(rows: list[dict[str, Any]], *, key: str, line: str | None = None) ->
         )
         if line:
             points.append(f"{x + step // 2},{y_of(row[line])}")
+            dots.append({"x": x + step // 2, "y": y_of(row[line])})
     ticks = sorted({0, top_value // 2, top_value}) if top_value > 1 else [0, 1]
     return {
         "width": left + len(rows) * step + 12,
@@ -111,6 +112,7 @@ def columns(rows: list[dict[str, Any]], *, key: str, line: str | None = None) ->
         "label_y": base + 18,
         "rows": out,
         "points": " ".join(points),
+        "dots": dots,
         "ticks": [{"value": t, "y": y_of(t), "text_y": y_of(t) + 4} for t in ticks],
     }
 
@@ -152,7 +154,7 @@ def heatmap(
             }
         )
     return {
-        "width": label_width + len(platforms) * cell + 12,
+        "width": label_width + len(platforms) * cell + 110,  # room for the last slanted name
         "height": header + len(organisations) * cell + 8,
         "cell": cell - 2,
         "label_x": label_width - 8,

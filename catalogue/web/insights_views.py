@@ -336,6 +336,8 @@ def matrix(request: HttpRequest) -> HttpResponse:
         "csv_url": f"{api_url}?{urlencode([*api_params, ('format', 'csv')])}",
         "api_url": f"{api_url}?{urlencode(api_params)}" if api_params else api_url,
         "filtered": bool(filters and any(filters.values())),
+        "kinds_chosen": len(request.GET.getlist("kind")),
+        "kinds_open": bool(request.GET.getlist("kind")) or "kind" in form.errors,
         **(_error_context(errors, {"page": "matrix", "kind": "kind"}) if errors else {}),
     }
     return render(request, "web/insights_matrix.html", context, status=400 if errors else 200)

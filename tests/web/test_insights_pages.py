@@ -13,7 +13,6 @@ from django.utils import timezone
 from platforms.models import Adoption, Organisation
 from tests.factories import (
     AdoptionFactory,
-    CapabilityFactory,
     DependencyFactory,
     DraftPlatformFactory,
     OrganisationFactory,
@@ -82,7 +81,7 @@ def build_graph(catalogue):
     return platforms
 
 
-# --- every page: the design, no inline script or style -----------------------------------------
+# --- every page: the design, no inline script or style ----------------------------------------
 
 PAGES = [
     "/insights/",
@@ -127,7 +126,7 @@ def test_insights_are_linked_from_the_navigation_home_and_platform_pages(client,
         assert f'href="{path}"' in index
 
 
-# --- duplication ---------------------------------------------------------------------------------
+# --- duplication --------------------------------------------------------------------------------
 
 
 def test_duplication_ranks_payments_first_with_its_platforms_and_adopters(client, catalogue):
@@ -159,7 +158,7 @@ def test_a_bad_page_number_shows_the_error_summary(client, catalogue):
     assert "1. Payments" in page  # the first page, under the summary
 
 
-# --- contracts -------------------------------------------------------------------------------------
+# --- contracts ------------------------------------------------------------------------------------
 
 
 def test_contracts_within_the_window_with_what_could_replace_them(client, catalogue):
@@ -194,7 +193,7 @@ def test_a_bad_window_is_an_error_summary_not_a_500(client, catalogue, within):
     assert "Legacy texting service" in page  # the default 18 months shown below
 
 
-# --- the adoption matrix ---------------------------------------------------------------------------
+# --- the adoption matrix --------------------------------------------------------------------------
 
 
 def test_matrix_shows_each_organisations_status_per_platform(client, catalogue):
@@ -241,7 +240,7 @@ def test_matrix_bad_filters_are_an_error_summary(client, catalogue, query, messa
     assert "Borough Council 0" in page  # the whole matrix below
 
 
-# --- trend -----------------------------------------------------------------------------------------
+# --- trend ----------------------------------------------------------------------------------------
 
 
 def test_trend_counts_organisations_per_quarter(client, catalogue):
@@ -272,7 +271,7 @@ def test_trend_and_impact_of_an_unknown_or_hidden_platform_are_404(client, catal
         assert "Page not found" in text_of(response)
 
 
-# --- impact ----------------------------------------------------------------------------------------
+# --- impact ---------------------------------------------------------------------------------------
 
 
 def test_impact_lists_the_diamond_with_paths_organisations_and_the_cycle(client, catalogue):
@@ -307,7 +306,7 @@ def test_impact_of_a_platform_nothing_depends_on(client, catalogue):
     assert "No platform in the catalogue depends on GOV.UK One Login." in page
 
 
-# --- could reuse -----------------------------------------------------------------------------------
+# --- could reuse ----------------------------------------------------------------------------------
 
 
 def test_organisation_page_shows_what_it_could_reuse(client, catalogue):
@@ -321,7 +320,7 @@ def test_organisation_page_shows_what_it_could_reuse(client, catalogue):
     assert "No live platform run by another organisation meets a need" in other
 
 
-# --- bounded queries -------------------------------------------------------------------------------
+# --- bounded queries ------------------------------------------------------------------------------
 
 QUERY_BOUNDS = {
     "/insights/": 12,

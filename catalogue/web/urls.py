@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from catalogue.web import views
+from catalogue.web import insights_views, views
 
 app_name = "web"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("compare/", views.compare_page, name="compare"),
     path("register/", views.register_platform, name="register"),
     path("data-sources/", views.data_sources, name="data-sources"),
+    path("insights/", insights_views.insights, name="insights"),
+    path("insights/duplication/", insights_views.duplication, name="insights-duplication"),
+    path("insights/contracts/", insights_views.contracts, name="insights-contracts"),
+    path("insights/matrix/", insights_views.matrix, name="insights-matrix"),
+    path("insights/platforms/<slug:slug>/trend/", insights_views.trend, name="insights-trend"),
+    path("platforms/<slug:slug>/impact/", insights_views.impact, name="platform-impact"),
 ]

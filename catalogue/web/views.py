@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from api import history
 from api.discovery import _reasons as visible_reasons
 from api.filters import PlatformFilter, search_text
 from catalogue.web import components
@@ -21,6 +20,7 @@ from catalogue.web.filters import FACETS, SearchFilter
 from catalogue.web.suggestions import suggest
 from platforms import rules, search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform
+from platforms.selectors import history
 
 PAGE_SIZE = 20
 ADOPTERS_PAGE_SIZE = 25
@@ -343,8 +343,10 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 def could_reuse_for(organisation: Organisation, user) -> list | None:
     """Common platforms owned elsewhere that meet the needs of this organisation's own platforms:
-    the insights profile's "could reuse". ``None`` until that selector is wired in here."""
-    return None
+    the insights profile's "could reuse"."""
+    from platforms.selectors.profiles import organisation_profile
+
+    return organisation_profile(organisation=organisation, user=user)["could_reuse"]
 
 
 @require_GET

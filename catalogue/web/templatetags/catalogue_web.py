@@ -46,6 +46,7 @@ def query_with(context, **changes: Any) -> str:
 NAVIGATION = [
     ("web:search", "Search"),
     ("web:compare", "Compare"),
+    ("web:insights", "Insights"),
     ("web:register", "Register a platform"),
     ("api:docs", "API"),
 ]

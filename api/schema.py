@@ -665,9 +665,13 @@ def token_docs() -> dict:
     return {
         "tags": ["Authentication"],
         "summary": "Get an API token",
-        "description": "Exchange a username and password for a token; send it as "
-        "'Authorization: Token <token>'. Administrators can also create one with "
-        "`manage.py drf_create_token <username>`.",
+        "description": "Exchange a username and password for a new token; send it as "
+        "'Authorization: Token <token>'. The token is shown once (the catalogue keeps only a "
+        "digest) and expires (expiry). Administrators can also create one with "
+        "`manage.py create_api_token <username>` and revoke tokens in the admin or with "
+        "`manage.py revoke_api_tokens <username>`. Sign-in attempts are limited: after a few "
+        "wrong passwords for a username from one address, that username is locked out there "
+        "for a while (429), and each address may try only so often (429).",
         "request": serializers.TokenRequestSerializer,
         "responses": {200: serializers.TokenSerializer, **errors(400, 413, 415)},
         "examples": [
@@ -676,7 +680,14 @@ def token_docs() -> dict:
                 {"username": "editor", "password": "correct horse battery staple"},
                 request_only=True,
             ),
-            _ex("Token", {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
+            _ex(
+                "Token",
+                {
+                    "token": "4c3e1f0a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e",
+                    "expiry": "2026-03-01T09:30:00Z",
+                },
+                response_only=True,
+            ),
         ],
         "auth": [],
     }

@@ -25,6 +25,7 @@ import schemathesis
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, seed, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -36,6 +37,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from catalogue.wsgi import application
+from tests.conftest import IN_MEMORY_CACHE
 from tests.factories import (
     AdminUserFactory,
     AdoptionFactory,
@@ -53,7 +55,9 @@ from tests.factories import (
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("FUZZ_SEED")
 
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+# Loaded at collection, before any test database: throttle counts go to memory, as in the tests.
+with override_settings(CACHES=IN_MEMORY_CACHE):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 # Unknown query parameters are ignored, as by most HTTP APIs (cache busters, ?format=...).
 schema.config.generation.update(
     max_examples=EXAMPLES, deterministic=SEED is None, allow_extra_parameters=False

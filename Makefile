@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCAL_ENV := DEBUG=true
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format check-deploy clean
+.PHONY: install run test fuzz lint format check-deploy clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,13 @@ run: install
 
 test: install
 	$(LOCAL_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The long schemathesis run: 100 examples per API operation (over 5,000 cases), as an anonymous
+# reader, an editor and an administrator in turn; FUZZ_SEED=<n> explores other inputs.
+FUZZ_EXAMPLES ?= 100
+fuzz: install
+	$(LOCAL_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_fuzz.py \
+		-p no:cacheprovider -q -s $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -693,6 +693,9 @@ def token_docs() -> dict:
     }
 
 
+PLATFORM_SLUG_PATTERN = r"^(?!similar$)[-a-zA-Z0-9_]+$"
+
+
 class PlatformSchema(AutoSchema):
     """The platform list's pages differ from other cursor pages of platforms (a ranked search has
     a count): give them their own component."""
@@ -701,6 +704,15 @@ class PlatformSchema(AutoSchema):
         if getattr(self.view, "action", None) == "list":
             return "PlatformPage"
         return super().get_paginated_name(serializer_name)
+
+    def _resolve_path_parameters(self, variables):
+        # A platform's slug is a slug, and never "similar": /platforms/similar/ is the endpoint
+        # that compares a draft (POST only), so no record can be read or changed there.
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["name"] == "slug":
+                parameter["schema"] = {**parameter["schema"], "pattern": PLATFORM_SLUG_PATTERN}
+        return parameters
 
 
 # --- search and similar platforms ------------------------------------------------------------

@@ -6,8 +6,6 @@ from django.core.cache import cache
 def _fresh_throttle_counts():
     # Throttles and lockouts count in the cache; tests must not use up each other's allowance.
     cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 
 from django.db import models
 from django.http import QueryDict
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
@@ -103,6 +102,7 @@ class ManyRelatedField(serializers.ManyRelatedField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class SlugRelatedField(EmptyIsNotNullMixin, serializers.SlugRelatedField):
     @classmethod
     def many_init(cls, *args, **kwargs):
@@ -146,7 +146,7 @@ class ModelSerializer(serializers.ModelSerializer):
 # --- relations -------------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class VisiblePlatformSlugField(SlugRelatedField):
     """A platform named by slug, among those the requesting user can see: another organisation's
     draft is "does not exist", exactly like a slug nobody uses."""
@@ -422,8 +422,10 @@ class SimilarListSerializer(serializers.Serializer):
 
 # What one comparison may be asked to read. Its cost grows with the distinct words of the draft
 # (each is looked up, with its synonyms, against every candidate), so the words are bounded as well
-# as the characters: an anonymous caller cannot make one request cost seconds of CPU.
-SIMILAR_DRAFT_LIMITS = {"description": 2_000, "capabilities": 20, "words": 150}
+# as the characters: an anonymous caller cannot make one request cost seconds of CPU. (On
+# PostgreSQL the words become one OR-ed query whose expression tree overflowed Python's stack
+# past about 150 words: a 500. 80 leaves room.)
+SIMILAR_DRAFT_LIMITS = {"description": 2_000, "capabilities": 20, "words": 80}
 
 
 class SimilarDraftSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):

@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.describe_the_validation",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PlatformPhaseEnum": "platforms.models.Platform.Phase",
         "PlatformStateEnum": "platforms.models.Platform.State",

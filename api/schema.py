@@ -1038,6 +1038,8 @@ def _text(schema: dict) -> None:
     if schema.get("type") != "string" or {"pattern", "format", "enum"} & set(schema):
         return
     schema["pattern"] = NON_BLANK_TEXT_PATTERN if schema.get("minLength") else TEXT_PATTERN
+
+
 # Request bodies whose serializers refuse unknown fields (all but DRF's own token request).
 _OPEN_REQUESTS = {"TokenRequestRequest"}
 

@@ -1078,12 +1078,12 @@ def describe_the_validation(result, generator, request, public):
                 if parameter["name"] == "has_adopters":
                     schema["pattern"] = _any_case("true", "false", "yes", "no", "1", "0")
     for name, component in result.get("components", {}).get("schemas", {}).items():
-        if (
-            name.endswith("Request")
-            and name not in _OPEN_REQUESTS
-            and component.get("type") == "object"
-        ):
+        if not name.endswith("Request") or component.get("type") != "object":
+            continue
+        if name not in _OPEN_REQUESTS:
             component.setdefault("additionalProperties", False)
-            for field in component.get("properties", {}).values():
-                _text(field)
+        for field in component.get("properties", {}).values():
+            _text(field)
+            if field.get("type") == "array" and field["items"].get("format") == "binary":
+                field["items"]["minLength"] = 1  # an empty file part is refused
     return result

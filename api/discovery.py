@@ -12,11 +12,11 @@ from rest_framework import permissions, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle
 
 from api import filters, schema, serializers
 from api.base import CatalogueViewSetMixin
 from api.pagination import RankedPagination, _number
+from api.security import SimilarAnonThrottle
 from platforms import rules, search
 from platforms.models import Platform
 
@@ -33,7 +33,8 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.AllowAny]
 
     def get_queryset(self):
-        return Platform.objects.visible_to(self.request.user)
+        # Annotated before the filters run: ordering=reuse_count orders by it.
+        return Platform.objects.visible_to(self.request.user).with_reuse_counts()
 
     def get_renderers(self):
         # JSON only: facets and HTML highlights have no place in a CSV row.
@@ -57,13 +58,6 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
 
 
 # --- similar platforms -----------------------------------------------------------------------
-
-
-class SimilarAnonThrottle(AnonRateThrottle):
-    """Comparing a draft reads every candidate's text: anonymous callers get fewer of them."""
-
-    scope = "similar"
-    rate = "30/minute"
 
 
 SIMILAR_THROTTLES = [*api_settings.DEFAULT_THROTTLE_CLASSES, SimilarAnonThrottle]

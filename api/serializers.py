@@ -8,7 +8,6 @@ from collections.abc import Mapping
 
 from django.db import models
 from django.http import QueryDict
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
@@ -16,6 +15,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 from api.exceptions import ErrorSerializer
 from platforms import rules
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+from platforms.search import text as search_text
 
 # --- input -----------------------------------------------------------------------------------
 
@@ -102,6 +102,7 @@ class ManyRelatedField(serializers.ManyRelatedField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class SlugRelatedField(EmptyIsNotNullMixin, serializers.SlugRelatedField):
     @classmethod
     def many_init(cls, *args, **kwargs):
@@ -145,7 +146,7 @@ class ModelSerializer(serializers.ModelSerializer):
 # --- relations -------------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field({"type": "string", "pattern": r"^[-a-zA-Z0-9_]+$"})
 class VisiblePlatformSlugField(SlugRelatedField):
     """A platform named by slug, among those the requesting user can see: another organisation's
     draft is "does not exist", exactly like a slug nobody uses."""
@@ -419,19 +420,33 @@ class SimilarListSerializer(serializers.Serializer):
     results = SimilarPlatformSerializer(many=True)
 
 
+# What one comparison may be asked to read. Its cost grows with the distinct words of the draft
+# (each is looked up, with its synonyms, against every candidate), so the words are bounded as well
+# as the characters: an anonymous caller cannot make one request cost seconds of CPU. (On
+# PostgreSQL the words become one OR-ed query whose expression tree overflowed Python's stack
+# past about 150 words: a 500. 80 leaves room.)
+SIMILAR_DRAFT_LIMITS = {"description": 2_000, "capabilities": 20, "words": 80}
+
+
 class SimilarDraftSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """The platform about to be registered (nothing is saved)."""
 
     name = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
     summary = StrictCharField(max_length=300, required=False, allow_blank=True, default="")
-    description = StrictCharField(max_length=10_000, required=False, allow_blank=True, default="")
-    capabilities = SlugRelatedField(
-        slug_field="slug",
-        queryset=Capability.objects.all(),
-        many=True,
+    description = StrictCharField(
+        max_length=SIMILAR_DRAFT_LIMITS["description"],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=f"At most {SIMILAR_DRAFT_LIMITS['description']} characters; name, summary and "
+        f"description together at most {SIMILAR_DRAFT_LIMITS['words']} distinct words.",
+    )
+    capabilities = serializers.ListField(
+        child=SlugRelatedField(slug_field="slug", queryset=Capability.objects.all()),
+        max_length=SIMILAR_DRAFT_LIMITS["capabilities"],
         required=False,
         default=list,
-        help_text="Capability slugs.",
+        help_text=f"Capability slugs, at most {SIMILAR_DRAFT_LIMITS['capabilities']}.",
     )
 
     def validate(self, attrs):
@@ -440,6 +455,14 @@ class SimilarDraftSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         ):
             raise serializers.ValidationError(
                 "Describe the platform: send a name, summary, description or capabilities."
+            )
+        draft = " ".join(attrs.get(f, "") for f in ("name", "summary", "description"))
+        count = len(set(search_text.words(draft)))
+        limit = SIMILAR_DRAFT_LIMITS["words"]
+        if count > limit:
+            raise serializers.ValidationError(
+                f"Describe the platform in at most {limit} distinct words (this draft has "
+                f"{count}): a short description finds similar platforms as well as a long one."
             )
         return attrs
 
@@ -846,7 +869,12 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    token = _TokenField(help_text="Send as 'Authorization: Token <token>'.")
+    token = _TokenField(
+        help_text="Send as 'Authorization: Token <token>'. Shown once: only a digest is kept."
+    )
+    expiry = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working (null: never)."
+    )
 
 
 class ImportRefusedSerializer(ErrorSerializer):

@@ -1,7 +1,13 @@
 """The API: version 1 under /api/v1/, its OpenAPI schema and the documentation that reads it."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.routers import DefaultRouter
 
 from api import discovery, insights, interop, views
@@ -37,8 +43,24 @@ urlpatterns = [
         name="export",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The split view serves Swagger UI's start-up script from ?script, not inline (CSP).
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
+    # Redoc styles itself with <style> elements it writes at run time (styled-components) and
+    # runs its search index in a worker it builds from a blob: this page alone allows inline styles
+    # and blob: workers; scripts stay 'self' only.
+    path(
+        "redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})(
+            RedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
     # Last: any other path under /api/ ending in a slash (without one, APPEND_SLASH redirects).
     re_path(r"^(?P<path>.*/)$", views.not_found, name="not-found"),
 ]

@@ -4,9 +4,11 @@ One module on purpose: every value that differs between a laptop, CI and product
 environment variable (or a ``.env`` file next to ``manage.py``), read with django-environ.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,12 @@ env = environ.Env(
     API_THROTTLE_ANON=(str, "120/minute"),
     API_THROTTLE_USER=(str, "600/minute"),
     DATABASE_STATEMENT_TIMEOUT=(int, 10000),
+    API_THROTTLE_SIMILAR_ANON=(str, "30/minute"),
+    API_THROTTLE_LOGIN=(str, "10/minute"),
+    NUM_PROXIES=(int, 0),
+    LOGIN_FAILURE_LIMIT=(int, 5),
+    LOGIN_LOCKOUT_MINUTES=(int, 15),
+    API_TOKEN_TTL_DAYS=(int, 90),
 )
 environ.Env.read_env(BASE_DIR / ".env")
 
@@ -47,7 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -67,7 +76,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out admin sign-in into a 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "catalogue.urls"
@@ -106,6 +124,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Typo tolerance of search (platforms/search/postgres.py): "notfy" finds "Notify".
         " -c pg_trgm.word_similarity_threshold=0.45"
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite is for one laptop, but runserver still serves requests in threads: WAL lets readers
+    # and a writer work at once, IMMEDIATE takes the write lock when a transaction starts (so two
+    # writers queue rather than deadlock), and the busy timeout makes them wait, not fail with
+    # "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -114,6 +144,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# A shared store for the throttles' counts (and anything else cached), so that every worker and
+# every server counts the same requests: Redis when CACHE_URL (or REDIS_URL) names one, otherwise
+# a table in the database (created by `migrate`), which needs no other service.
+_CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
+CACHES = {
+    "default": env.cache_url_config(_CACHE_URL)
+    if _CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "catalogue_cache",
+    }
+}
+
+# Sign-in lockout (django-axes) for the admin and the API's token endpoint: after
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one client address, that pair is
+# refused (429) for LOGIN_LOCKOUT_MINUTES, even with the right password.
+AXES_FAILURE_LIMIT = env("LOGIN_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=env("LOGIN_LOCKOUT_MINUTES"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+# The same client address as the API's throttles (NUM_PROXIES below).
+AXES_CLIENT_IP_CALLABLE = "api.security.client_ip"
+
+# Content-Security-Policy (django-csp): only this site's own scripts, styles, images and fonts.
+# No inline script anywhere; pages that need more (the Redoc documentation) widen it themselves.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    }
+}
 
 # History is read-only in the admin: reverting would bypass the services' rules.
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -147,14 +216,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 *
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        # DRF's, fitted to the Content-Security-Policy.
+        "api.security.BrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # One error shape for every 4xx (api/exceptions.py).
@@ -168,7 +238,21 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON"),
         "user": env("API_THROTTLE_USER"),
+        "similar_anon": env("API_THROTTLE_SIMILAR_ANON"),
+        "login": env("API_THROTTLE_LOGIN"),
     },
+    # How many reverse proxies (load balancer, CDN) stand in front of the app and append to
+    # X-Forwarded-For. 0: the header is ignored and the client is the connection's address, so a
+    # client cannot pick its own throttle key by sending the header.
+    "NUM_PROXIES": env("NUM_PROXIES"),
+}
+
+# API tokens (django-rest-knox): only a SHA-512 digest is stored, each token expires, and
+# deleting it (admin, `manage.py revoke_api_tokens`) revokes it.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env("API_TOKEN_TTL_DAYS")) if env("API_TOKEN_TTL_DAYS") else None,
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 API_PAGE_SIZE = env("API_PAGE_SIZE")
 API_MAX_PAGE_SIZE = env("API_MAX_PAGE_SIZE")
@@ -188,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.describe_the_validation",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PlatformPhaseEnum": "platforms.models.Platform.Phase",
         "PlatformStateEnum": "platforms.models.Platform.State",

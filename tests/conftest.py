@@ -21,3 +21,15 @@ def _search_forgets_between_tests():
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+# The product counts throttled requests in the database cache (shared by every worker). Tests count
+# in memory instead, so that the SQL query budgets measure the endpoints' own queries (the
+# throttles' bookkeeping is a constant a few queries per request); tests/security/ runs the
+# throttles on the database cache itself.
+IN_MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_cache(settings):
+    settings.CACHES = IN_MEMORY_CACHE

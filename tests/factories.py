@@ -142,10 +142,16 @@ def reviewer_of(organisation, **kwargs):
 
 
 class TokenFactory(factory.django.DjangoModelFactory):
-    """An API token (rest_framework.authtoken) for a user."""
+    """An API token (django-rest-knox) for a user; ``.key`` is the token in clear, which only
+    exists when it is created (the database keeps a digest)."""
 
     class Meta:
-        model = "authtoken.Token"
-        django_get_or_create = ("user",)
+        model = "knox.AuthToken"
 
     user = factory.SubFactory(UserFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        instance, key = model_class.objects.create(*args, **kwargs)
+        instance.key = key
+        return instance

@@ -121,7 +121,7 @@ def test_readme_shows_the_commands_in_the_virtualenv_form():
     text = (ROOT / "README.md").read_text()
     commands = readme_commands()
     assert any("createsuperuser" in c for c in commands)
-    assert any("drf_create_token" in c for c in commands)
+    assert any("create_api_token" in c for c in commands)
     assert any("import_catalogue" in c for c in commands)
     # No bare `python manage.py` outside the container example (the image has no .venv).
     bare = [

@@ -31,9 +31,9 @@ def test_most_reused_lists_only_reused_platforms_that_are_not_retired(client):
     AdoptionFactory(platform=pay, organisation=gds)  # the owner's own use is not reuse
 
     page = BeautifulSoup(client.get("/").content, "html.parser")
-    table = page.find("h2", string="Most reused").find_next("table")
+    table = page.find("h2", string="Most reused platforms").find_next("table")
     rows = [
-        [cell.get_text(strip=True) for cell in row.find_all("td")]
+        [cell.get_text(strip=True) for cell in row.find_all(["th", "td"])]
         for row in table.tbody.find_all("tr")
     ]
     assert [(row[0], row[-1]) for row in rows] == [("GOV.UK Notify", "3"), ("GOV.UK Pay", "1")]

@@ -64,6 +64,12 @@ class ImportViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
             dry_run=body.validated_data["dry_run"],
             create_organisations=body.validated_data["create_organisations"],
         )
+        if plan.conflict:
+            message = plan.errors[-1].message
+            return Response(
+                {**error_body(409, "conflict", message), "plan": plan.as_dict()},
+                status=status.HTTP_409_CONFLICT,
+            )
         if not plan.ok:
             return Response(_refusal(plan), status=status.HTTP_400_BAD_REQUEST)
         code = status.HTTP_201_CREATED if plan.applied else status.HTTP_200_OK

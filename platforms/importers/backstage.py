@@ -25,6 +25,7 @@ from platforms.importers.base import (
     YamlProblem,
     decode_file,
     dotted,
+    excerpt,
     load_yaml_documents,
     one_line,
 )
@@ -173,7 +174,7 @@ class BackstageImporter(Importer):
         if not isinstance(kind, str) or kind.lower() not in KNOWN_KINDS:
             error(
                 ("kind",),
-                f"'{kind}' is not a Backstage kind this catalogue reads "
+                f"{excerpt(kind)} is not a Backstage kind this catalogue reads "
                 "(Component, API, System, Resource, Group, User, Domain, Location).",
             )
             return None
@@ -187,14 +188,15 @@ class BackstageImporter(Importer):
         elif len(name) > 63 or not _NAME.match(name):
             error(
                 ("metadata", "name"),
-                f"'{name}' is not a valid entity name: use at most 63 letters, digits and single "
+                f"{excerpt(name)} is not a valid entity name: use at most 63 letters, digits and "
+                "single "
                 "'-', '_' or '.' between them (no spaces), e.g. 'wayback-search'.",
             )
         namespace = metadata.get("namespace")
         if namespace is not None and (
             not isinstance(namespace, str) or len(namespace) > 63 or not _NAMESPACE.match(namespace)
         ):
-            error(("metadata", "namespace"), f"'{namespace}' is not a valid namespace.")
+            error(("metadata", "namespace"), f"{excerpt(namespace)} is not a valid namespace.")
         for key in ("title", "description"):
             if key in metadata and not isinstance(metadata[key], str):
                 error(("metadata", key), f"'metadata.{key}' must be text.")
@@ -206,7 +208,7 @@ class BackstageImporter(Importer):
                 if not isinstance(tag, str) or len(tag) > 63 or not _TAG.match(tag):
                     error(
                         ("metadata", "tags", index),
-                        f"'{tag}' is not a valid tag: lower-case letters, digits, ':', '+', "
+                        f"{excerpt(tag)} is not a valid tag: lower-case letters, digits, ':', '+', "
                         "'#' and single '-' between them, no spaces.",
                     )
         links = metadata.get("links", [])
@@ -234,8 +236,8 @@ class BackstageImporter(Importer):
                             if ":" not in ref:
                                 error(
                                     ("spec", key, index),
-                                    f"'{ref}' must say its kind, e.g. 'component:{ref}' or "
-                                    f"'resource:{ref}'.",
+                                    f"{excerpt(ref)} must say its kind, e.g. 'component:…' or "
+                                    f"'resource:…'.",
                                 )
         if len(problems) > before:
             return None
@@ -253,7 +255,8 @@ class BackstageImporter(Importer):
                         location.file,
                         line,
                         "spec.targets",
-                        f"'{target}' is not read: only files relative to this one are followed "
+                        f"{excerpt(target)} is not read: only files relative to this one are "
+                        "followed "
                         "(nothing is fetched over the network). Import it as a file.",
                         WARNING,
                     )
@@ -272,7 +275,8 @@ class BackstageImporter(Importer):
                         location.file,
                         line,
                         "spec.targets",
-                        f"'{target}' is not in the import and cannot be read; import it as a "
+                        f"{excerpt(target)} is not in the import and cannot be read; import it as "
+                        "a "
                         "file if it should be included.",
                         WARNING,
                     )
@@ -318,7 +322,8 @@ class BackstageImporter(Importer):
                         entity.file,
                         entity.line("spec", "owner"),
                         "spec.owner",
-                        f"Owner '{owner}' is not a Group in this import; the platform belongs to "
+                        f"Owner {excerpt(owner)} is not a Group in this import; the platform "
+                        "belongs to "
                         "the --owner organisation and the Backstage owner is kept as a tag.",
                         WARNING,
                     )
@@ -335,7 +340,7 @@ class BackstageImporter(Importer):
                         entity.file,
                         entity.line("spec", "lifecycle"),
                         "spec.lifecycle",
-                        f"Lifecycle '{lifecycle}' has no catalogue phase "
+                        f"Lifecycle {excerpt(lifecycle)} has no catalogue phase "
                         "(experimental, production, deprecated); the phase is left as it is.",
                         WARNING,
                     )
@@ -379,7 +384,7 @@ class BackstageImporter(Importer):
                         entity.file,
                         entity.line("spec", "providesApis", index),
                         "spec.providesApis",
-                        f"API '{ref}' is not in this import; not linked.",
+                        f"API {excerpt(ref)} is not in this import; not linked.",
                         WARNING,
                     )
                 )

@@ -5,6 +5,7 @@ through ``platforms.exporters`` (CSV, JSON, DCAT-AP JSON-LD)."""
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -21,6 +22,7 @@ from platforms import rules
 from platforms.exporters import RESOURCES, catalogue_jsonld, tabular
 from platforms.importers import run_import
 from platforms.importers.base import MAX_FILE_BYTES
+from platforms.models import Platform
 
 # --- imports ---------------------------------------------------------------------------------
 
@@ -165,3 +167,36 @@ class ExportView(DownloadView):
 def export(resource: str, extension: str) -> str:
     """``platforms.exporters``' CSV or JSON of the published ``resource``."""
     return tabular.export_csv(resource) if extension == "csv" else tabular.export_json(resource)
+
+
+ORIGINAL_TYPES = {
+    "publiccode": "application/yaml",
+    "backstage": "application/yaml",
+    "csv": "text/csv",
+    "uk-api-catalogue": "text/csv",
+}
+
+
+class OriginalDocumentView(DownloadView):
+    """The file a platform was imported from, as its publisher wrote it (nothing lost where the
+    catalogue has no field for it). Visible to whoever may see the platform."""
+
+    @extend_schema(
+        summary="The document a platform was imported from",
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+        tags=["Interoperability"],
+    )
+    def get(self, request, slug: str):
+        platform = Platform.objects.visible_to(request.user).filter(slug=slug).first()
+        if platform is None or not platform.original_document:
+            raise NotFound("This platform has no original document (or no such platform).")
+        content_type = ORIGINAL_TYPES.get(platform.original_format, "text/plain")
+        extension = "csv" if content_type == "text/csv" else "yml"
+        return HttpResponse(
+            platform.original_document,
+            content_type=f"{content_type}; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{platform.slug}.{extension}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 
 from django.db import models
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -306,6 +308,7 @@ PLATFORM_LIST_FIELDS = [
     "slug",
     "name",
     "summary",
+    "kind",
     "owner",
     "capabilities",
     "standards",
@@ -457,11 +460,28 @@ class PlatformDetailSerializer(PlatformListSerializer):
         view_name="api:platform-dependents", lookup_field="slug"
     )
 
+    part_of = VisibleReplacementSerializer(
+        read_only=True, allow_null=True, help_text="The system it is part of, if any."
+    )
+    descriptions = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The description in each language the source gave, by language tag. "
+        "`description` is the one in the request's Accept-Language when there is one.",
+    )
+    original_document_url = serializers.SerializerMethodField(
+        help_text="The file it was imported from, as published (null if none)."
+    )
+
     class Meta(PlatformListSerializer.Meta):
         fields = [
-            *PLATFORM_LIST_FIELDS[:4],
+            *PLATFORM_LIST_FIELDS[:5],
             "description",
-            *PLATFORM_LIST_FIELDS[4:],
+            "descriptions",
+            "part_of",
+            *PLATFORM_LIST_FIELDS[5:],
+            "original_format",
+            "original_document_url",
             "sources",
             "review_note",
             "adoptions_url",
@@ -469,6 +489,35 @@ class PlatformDetailSerializer(PlatformListSerializer):
             "dependents_url",
         ]
         read_only_fields = fields
+
+    def get_original_document_url(self, platform) -> str | None:
+        if not platform.original_document:
+            return None
+        url = reverse("api:platform-original", kwargs={"slug": platform.slug})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def to_representation(self, platform):
+        data = super().to_representation(platform)
+        language = _wanted_language(self.context.get("request"), platform.descriptions or {})
+        if language:
+            data["description"] = platform.descriptions[language]
+        return data
+
+
+def _wanted_language(request, descriptions: dict) -> str | None:
+    """The first language of the request's Accept-Language that the descriptions have
+    (``en-GB`` also finds ``en``)."""
+    if request is None or not descriptions:
+        return None
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:500]
+    lower = {tag.lower(): tag for tag in descriptions}
+    for tag, _ in parse_accept_lang_header(header):
+        tag = tag.lower()
+        for wanted in (tag, tag.split("-")[0]):
+            if wanted in lower:
+                return lower[wanted]
+    return None
 
 
 class PlatformWriteSerializer(RefuseUnknownFieldsMixin, ModelSerializer):

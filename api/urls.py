@@ -20,6 +20,11 @@ router.register("imports", interop.ImportViewSet, basename="import")
 
 urlpatterns = [
     path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path(
+        "v1/platforms/<slug:slug>/original/",
+        interop.OriginalDocumentView.as_view(),
+        name="platform-original",
+    ),
     path("v1/", include(router.urls)),
     path("v1/catalogue.jsonld", interop.CatalogueJSONLDView.as_view(), name="catalogue-jsonld"),
     # Any resource and extension, so that a wrong one is a 404 naming the right ones.

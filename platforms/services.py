@@ -93,6 +93,11 @@ PLATFORM_FIELDS = frozenset(
         "handles_personal_data",
         "pricing_model",
         "sources",
+        "kind",
+        "descriptions",
+        "part_of",
+        "original_document",
+        "original_format",
     }
 )
 ADOPTION_FIELDS = frozenset(
@@ -629,8 +634,9 @@ class ImportBatch:
     # (the platform as the import read it, the changes: model fields, owner, capabilities,
     # standards); refused if the platform changed since it was read.
     updates: list[tuple[Platform, dict[str, Any]]] = dataclasses.field(default_factory=list)
-    # (a new platform, what replaces it): set once every new platform has its id.
-    replacements: list[tuple[Platform, Platform | None]] = dataclasses.field(default_factory=list)
+    # (a new platform, "replaced_by" or "part_of", the platform it names): set once every new
+    # platform has its id.
+    links: list[tuple[Platform, str, Platform | None]] = dataclasses.field(default_factory=list)
     adoptions: list[Adoption] = dataclasses.field(default_factory=list)
     dependencies: list[Dependency] = dataclasses.field(default_factory=list)
     # id() of new platforms whose slug is only a wish (not their identity, as it is in CSV): if
@@ -746,10 +752,13 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
         [(p, "capabilities", caps) for p, caps, _ in batch.new_platforms]
         + [(p, "standards", stds) for p, _, stds in batch.new_platforms]
     )
-    for platform, replacement in batch.replacements:
-        platform.replaced_by = replacement
-    if batch.replacements:
-        Platform.objects.bulk_update([p for p, _ in batch.replacements], ["replaced_by"])
+    for platform, name, target in batch.links:
+        setattr(platform, name, target)
+    if batch.links:
+        Platform.objects.bulk_update(
+            list({id(p): p for p, _, _ in batch.links}.values()),
+            sorted({name for _, name, _ in batch.links}),
+        )
     history = Platform.history.bulk_history_create(created, default_user=user, batch_size=500)
     _m2m_history(created, history, held)
 

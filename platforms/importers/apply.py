@@ -53,6 +53,11 @@ def _url_variants(url: str) -> list[str]:
     return [base, base + "/", base + ".git"]
 
 
+def _bare(url: str) -> str:
+    url = url.strip().lower().split("://", 1)[-1]
+    return url.removeprefix("www.").rstrip("/")
+
+
 def _visible(actor: Any):
     """The platforms the actor may see: everything for the system (an operator on the server),
     published ones and their own organisations' drafts for a person."""
@@ -93,6 +98,7 @@ class _Catalogue:
         self.by_key = list(found.values())
         self.capabilities = {c.slug: c for c in Capability.objects.all()}
         self.standards = {s.slug: s for s in Standard.objects.all()}
+        self._uris: dict[str, Organisation] | None = None
         owner_slugs = {r.owner_slug for r in records if r.owner_slug}
         self.organisations = {o.slug: o for o in Organisation.objects.filter(slug__in=owner_slugs)}
         wanted = {r.slug or slugify(r.name)[:120] for r in records}
@@ -101,6 +107,17 @@ class _Catalogue:
         self.taken: set[str] = set()
         for chunk in _chunks(sorted(wanted)):
             self.taken.update(_visible(actor).filter(slug__in=chunk).values_list("slug", flat=True))
+
+    def owner_for_uri(self, uri: str) -> Organisation | None:
+        """The organisation whose website or GOV.UK page is ``uri`` (scheme, ``www.`` and a
+        trailing slash aside)."""
+        if self._uris is None:
+            self._uris = {}
+            for organisation in Organisation.objects.exclude(website="", govuk_url=""):
+                for url in (organisation.website, organisation.govuk_url):
+                    if url:
+                        self._uris.setdefault(_bare(url), organisation)
+        return self._uris.get(_bare(uri))
 
     def find(self, record: PlatformRecord) -> tuple[Platform | None, str | None]:
         """The platform a record stands for, or why it cannot be told."""
@@ -275,6 +292,22 @@ class _Planner:
                     )
                 )
         record_owner = self.owner
+        if record.owner_uri and not record.owner_slug:
+            named = self.catalogue.owner_for_uri(record.owner_uri)
+            if named is not None and named != record_owner:
+                if self.actor is None or rules.can_act_for(self.actor, named):
+                    record_owner = named
+                else:
+                    plan.problems.append(
+                        Problem(
+                            record.file,
+                            record.line,
+                            "organisation.uri",
+                            f"organisation.uri names {named.name}; you cannot import for it, so "
+                            "the platform is imported for the owner you chose.",
+                            WARNING,
+                        )
+                    )
         if record.owner_slug:
             record_owner = self.catalogue.organisations.get(record.owner_slug)
             if record_owner is None:
@@ -394,9 +427,18 @@ class _Planner:
             )
             return
         data.pop("replaced_by", None)
-        changes = {k: v for k, v in data.items() if getattr(existing, k) != v}
-        if record.name != existing.name:
-            changes["name"] = record.name
+        data["name"] = record.name
+        candidate = copy.copy(existing)
+        for name, value in data.items():
+            setattr(candidate, name, value)
+        try:
+            _clean(candidate)  # also turns text into the field's type (a date, a number)
+        except ValidationError as error:
+            plan.problems.append(_problem_from(error, record))
+            return
+        changes = {
+            k: getattr(candidate, k) for k in data if getattr(candidate, k) != getattr(existing, k)
+        }
         current_caps = {c.slug for c in existing.capabilities.all()}
         cap_slugs = {c.slug for c in wanted_caps} | (current_caps if record.merge_lists else set())
         current_standards = {s.slug for s in existing.standards.all()}
@@ -414,14 +456,6 @@ class _Planner:
                     WARNING,
                 )
             )
-        candidate = copy.copy(existing)
-        for name, value in changes.items():
-            setattr(candidate, name, value)
-        try:
-            _clean(candidate)
-        except ValidationError as error:
-            plan.problems.append(_problem_from(error, record))
-            return
         if record_owner.pk != existing.owner_id:
             changes["owner"] = record_owner
             if self.actor is not None and not rules.can_act_for(self.actor, record_owner):
@@ -540,6 +574,8 @@ class _Planner:
                     names.add(ref.target.lower())
                 if ref.fallback_slug:
                     slugs.add(ref.fallback_slug)
+            if record.part_of is not None and record.part_of.by == "slug":
+                slugs.add(record.part_of.target)
         by_slug: dict[str, Platform] = {}
         for chunk in _chunks(sorted(slugs)):
             by_slug.update({p.slug: p for p in visible.filter(slug__in=chunk)})
@@ -563,6 +599,8 @@ class _Planner:
                 continue
             if record.replaced_by is not None:
                 self._replacement(record, platform, by_slug)
+            if record.part_of is not None:
+                self._part_of(record, platform, by_slug, by_name)
             for ref in record.dependencies:
                 target = self._target(ref, by_slug, by_name)
                 if target is None:
@@ -606,6 +644,24 @@ class _Planner:
             return by_slug.get(ref.fallback_slug)
         return None
 
+    def _part_of(self, record: PlatformRecord, platform: Platform, by_slug, by_name) -> None:
+        ref = record.part_of
+        target = self._target(ref, by_slug, by_name)
+        if target is None or target is platform:
+            self.plan.problems.append(
+                Problem(
+                    record.file,
+                    ref.line,
+                    ref.field,
+                    f"'{ref.target}' is not in the catalogue: {record.name} is not linked to it.",
+                    WARNING,
+                )
+            )
+            return
+        if platform.pk and target.pk and platform.part_of_id == target.pk:
+            return
+        self._link(record, platform, "part_of", target)
+
     def _replacement(self, record: PlatformRecord, platform: Platform, by_slug) -> None:
         line = record.field_lines.get("replaced_by", ("replaced_by", record.line))[1]
         replacement = None
@@ -646,8 +702,13 @@ class _Planner:
                 )
             )
             return
+        self._link(record, platform, "replaced_by", replacement)
+
+    def _link(self, record, platform: Platform, name: str, target: Platform | None) -> None:
+        """Set ``replaced_by`` or ``part_of``: after creation for a new platform, as one more
+        change for an existing one."""
         if id(platform) in self.new:
-            self.batch.replacements.append((platform, replacement))
+            self.batch.links.append((platform, name, target))
             return
         changes = self.updates.get(platform.pk)
         if changes is None:
@@ -655,9 +716,13 @@ class _Planner:
             self.batch.updates.append((platform, changes))
             self.plan.unchanged[:] = [i for i in self.plan.unchanged if i.slug != platform.slug]
             self.plan.updated.append(
-                PlanItem(platform.slug, platform.name, record.file, record.line, ["replaced_by"])
+                PlanItem(platform.slug, platform.name, record.file, record.line, [])
             )
-        changes["replaced_by"] = replacement
+        changes[name] = target
+        for item in self.plan.updated:
+            if item.slug == platform.slug and name not in item.changes:
+                item.changes.append(name)
+                item.changes.sort()
 
 
 def _report_unmatched(plan: ImportPlan, unmatched: list) -> None:

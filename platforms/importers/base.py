@@ -199,6 +199,11 @@ class PlatformRecord:
     # Model field -> (the field's name in the file, its line), to place the services' errors.
     field_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     merge_lists: bool = True  # tags/capabilities: add to what is there (False: replace, CSV)
+    # The publisher's own identifier (publiccode ``organisation.uri``): the owner when an
+    # organisation in the catalogue has it as its website or GOV.UK page.
+    owner_uri: str | None = None
+    # The system this one is part of (Backstage ``spec.system`` / ``subcomponentOf``).
+    part_of: DependencyRef | None = None
 
 
 class Importer:

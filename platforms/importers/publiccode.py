@@ -35,7 +35,28 @@ from platforms.importers.base import (
     text_value,
 )
 
-VERSIONS = ("0", "0.2", "0.2.0", "0.2.1", "0.2.2", "0.3", "0.3.0", "0.4", "0.4.0", "0.5", "0.5.0")
+VERSIONS = (
+    "0",
+    "0.2",
+    "0.2.0",
+    "0.2.1",
+    "0.2.2",
+    "0.3",
+    "0.3.0",
+    "0.4",
+    "0.4.0",
+    "0.5",
+    "0.5.0",
+    "0.6",
+    "0.6.0",
+    "0.7",
+    "0.7.0",
+)
+# The reference parser reads every 0.x file as the latest 0.x and warns about an older one.
+LATEST_VERSION = "0.7"
+# ``supports`` ids written as ``alias:<name>``: the aliases the reference parser's own test data
+# shows (valid_with_supports.yml); any other alias is refused, as there. URLs and URNs are open.
+SUPPORTS_ALIASES = frozenset({"gdpr", "spid"})
 DEVELOPMENT_STATUSES = ("concept", "development", "beta", "stable", "obsolete")
 SOFTWARE_TYPES = (
     "standalone/mobile",
@@ -255,6 +276,7 @@ TOP_LEVEL_KEYS = frozenset(
         "maintenance",
         "localisation",
         "dependsOn",
+        "supports",
         "IT",
         "it",
     ]
@@ -581,6 +603,12 @@ class Validator:
                 f"Version {excerpt(version)} is not a publiccode.yml version this catalogue reads "
                 f"({', '.join(VERSIONS)}).",
             )
+        elif version is not None and version != "0" and version[:3] != LATEST_VERSION:
+            self.warning(
+                ("publiccodeYmlVersion",),
+                f"v{version} is not the latest version, use '{LATEST_VERSION}'. Parsing this "
+                f"file as v{LATEST_VERSION}.",
+            )
         out["version"] = version
         out["name"] = self.string(doc, "name", (), required=True)
         self.string(doc, "applicationSuite", ())
@@ -643,9 +671,38 @@ class Validator:
         out["maintenance"] = self._maintenance(doc)
         self._localisation(doc)
         out["dependsOn"] = self._depends_on(doc)
+        out["supports"] = self._supports(doc)
+        out["organisation"] = self.get(doc, "organisation", ())
         for key in ("IT", "it"):
             self._italy(doc, key)
         return out
+
+    def _supports(self, doc: dict) -> list[str]:
+        """``supports`` (0.7): the laws, standards and platforms the software supports."""
+        items = self.sequence(doc, "supports", ())
+        ids = []
+        for index, item in enumerate(items or []):
+            where = ("supports", index)
+            if not isinstance(item, dict):
+                self.error(where, "Each 'supports' item must be a mapping with an 'id'.")
+                continue
+            self.unknown_keys(item, frozenset({"id"}), where)
+            value = self.string(item, "id", where, required=True)
+            if value is None:
+                continue
+            if value.startswith("alias:"):
+                if value[len("alias:") :] not in SUPPORTS_ALIASES:
+                    self.error(
+                        (*where, "id"),
+                        f"{excerpt(value)} is not a known alias "
+                        f"({', '.join(sorted('alias:' + a for a in SUPPORTS_ALIASES))}).",
+                    )
+                    continue
+            elif not _URI_SCHEME.match(value):
+                self.error((*where, "id"), f"{excerpt(value)} is not a URL, URN or alias.")
+                continue
+            ids.append(value)
+        return ids
 
     def _is_based_on(self, doc: dict) -> None:
         value = self.get(doc, "isBasedOn", ())
@@ -969,6 +1026,15 @@ def _pick_language(descriptions: dict[str, dict]) -> tuple[str, dict] | tuple[No
     return None, None
 
 
+def _as_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
 def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformRecord:
     url = values["url"].strip()
     language, body = _pick_language(values["description"])
@@ -992,8 +1058,14 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
 
     maintenance = values["maintenance"]
     supplier = ""
-    if maintenance.get("type") == "contract" and maintenance.get("contractors"):
-        supplier = maintenance["contractors"][0]["name"] or ""
+    contract_end = None
+    contractors = [c for c in maintenance.get("contractors") or [] if c.get("name")]
+    if maintenance.get("type") == "contract" and contractors:
+        # Every contractor, and the last date any of them is contracted until.
+        supplier = "; ".join(c["name"] for c in contractors)
+        ends = [_as_date(c["until"]) for c in contractors if c.get("until")]
+        ends = [end for end in ends if end is not None]
+        contract_end = max(ends) if ends else None
     elif maintenance.get("type") == "internal":
         supplier = "In-house"
     contact_email = next((c["email"] for c in maintenance.get("contacts", []) if c["email"]), "")
@@ -1020,6 +1092,18 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
         "supplier": supplier[:200],
         "contact_email": contact_email,
     }
+    if contract_end is not None:
+        fields["contract_end_date"] = contract_end
+    fields["descriptions"] = {
+        tag: (text.get("longDescription") or text.get("shortDescription") or "").strip()
+        for tag, text in values["description"].items()
+        if isinstance(text, dict) and (text.get("longDescription") or text.get("shortDescription"))
+    }
+    fields["kind"] = "software_component"
+    fields["original_format"] = "publiccode"
+    tags.extend(f"supports:{value}"[:100] for value in values.get("supports") or [])
+    organisation = values.get("organisation")
+    owner_uri = organisation.get("uri") if isinstance(organisation, dict) else None
     if body.get("documentation"):
         fields["documentation_url"] = body["documentation"]
     if values.get("developmentStatus"):
@@ -1041,6 +1125,10 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
         "licence": ("legal.license", lines.line(("legal", "license"))),
         "contact_email": ("maintenance.contacts", lines.line(("maintenance", "contacts"))),
         "phase": ("developmentStatus", lines.line(("developmentStatus",))),
+        "contract_end_date": (
+            "maintenance.contractors",
+            lines.line(("maintenance", "contractors")),
+        ),
     }
     return PlatformRecord(
         file=file,
@@ -1060,6 +1148,7 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
             for name, group, line in values["dependsOn"]
         ],
         field_lines=field_lines,
+        owner_uri=owner_uri if isinstance(owner_uri, str) else None,
     )
 
 
@@ -1084,5 +1173,7 @@ class PubliccodeImporter(Importer):
             values = validator.validate(doc)
             problems.extend(validator.problems)
             if not any(p.is_error for p in validator.problems):
-                records.append(to_record(name, values, lines))
+                record = to_record(name, values, lines)
+                record.fields["original_document"] = text
+                records.append(record)
         return records, problems

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from platforms.models import Adoption, Organisation, Platform
+from platforms.models import Adoption, Dependency, Organisation, Platform
 
 LIST_SEPARATOR = ";"
 
@@ -42,6 +42,7 @@ PLATFORM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("handles_personal_data", "true or false"),
     ("pricing_model", "free, cost_recovery, subscription, per_transaction or unknown"),
     ("sources", "Public sources, one URL a line"),
+    ("kind", "service_platform, api, software_component or data_register"),
 )
 PLATFORM_FIELDNAMES = tuple(name for name, _ in PLATFORM_COLUMNS)
 
@@ -69,7 +70,8 @@ ADOPTION_FIELDNAMES = (
     "evidence_date",
     "evidence_name",
 )
-RESOURCES = ("platforms", "organisations", "adoptions")
+DEPENDENCY_FIELDNAMES = ("platform", "depends_on", "kind", "description")
+RESOURCES = ("platforms", "organisations", "adoptions", "dependencies")
 
 
 def _text(value: Any) -> str:
@@ -97,6 +99,26 @@ def published_adoptions():
         .select_related("platform", "organisation")
         .order_by("platform__slug", "organisation__slug", "use_case")
     )
+
+
+def published_dependencies():
+    """Between published platforms only: an export never names a draft."""
+    return (
+        Dependency.objects.filter(
+            platform__state=Platform.State.PUBLISHED, depends_on__state=Platform.State.PUBLISHED
+        )
+        .select_related("platform", "depends_on")
+        .order_by("platform__slug", "depends_on__slug")
+    )
+
+
+def dependency_row(dependency: Dependency) -> dict[str, Any]:
+    return {
+        "platform": dependency.platform.slug,
+        "depends_on": dependency.depends_on.slug,
+        "kind": dependency.kind,
+        "description": dependency.description,
+    }
 
 
 def organisations():
@@ -135,6 +157,7 @@ def platform_row(platform: Platform) -> dict[str, Any]:
         "handles_personal_data": platform.handles_personal_data,
         "pricing_model": platform.pricing_model,
         "sources": platform.sources,
+        "kind": platform.kind,
     }
 
 
@@ -176,6 +199,8 @@ def rows(resource: str) -> tuple[tuple[str, ...], Iterable[dict[str, Any]]]:
         return ORGANISATION_FIELDNAMES, (organisation_row(o) for o in organisations())
     if resource == "adoptions":
         return ADOPTION_FIELDNAMES, (adoption_row(a) for a in published_adoptions())
+    if resource == "dependencies":
+        return DEPENDENCY_FIELDNAMES, (dependency_row(d) for d in published_dependencies())
     raise ValueError(f"Unknown resource '{resource}'; use one of {', '.join(RESOURCES)}.")
 
 

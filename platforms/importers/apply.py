@@ -79,7 +79,7 @@ class _Catalogue:
         )
         self.by_slug: dict[str, Platform] = {}
         self.by_key: list[Platform] = []
-        slugs = [r.key for r in records if r.match_by == "slug"]
+        slugs = [r.key for r in records if r.match_by in ("slug", "link")]
         for chunk in _chunks(slugs):
             self.by_slug.update({p.slug: p for p in visible.filter(slug__in=chunk)})
         keys = [r.key for r in records if r.match_by == "key"]
@@ -121,7 +121,7 @@ class _Catalogue:
 
     def find(self, record: PlatformRecord) -> tuple[Platform | None, str | None]:
         """The platform a record stands for, or why it cannot be told."""
-        if record.match_by == "slug":
+        if record.match_by in ("slug", "link"):
             return self.by_slug.get(record.key), None
         url = record.fields.get("source_code_url")
         by_url = url and not record.key.startswith(BACKSTAGE_KEY)
@@ -269,12 +269,28 @@ class _Planner:
         self.phases: dict[int, str] = {}  # id(platform) -> its phase after the import
         self.updates: dict[int, dict[str, Any]] = {}  # platform pk -> its changes
         self.items: dict[int, PlanItem] = {}  # id(new platform) -> its line in the plan
+        self.linked: set[str] = set()  # keys of platforms only named by adoptions/dependencies
 
     # -- platforms
 
     def platform(self, record: PlatformRecord) -> None:
         plan = self.plan
         existing, why = self.catalogue.find(record)
+        if record.match_by == "link":
+            if existing is None:
+                plan.problems.append(
+                    Problem(
+                        record.file,
+                        record.line,
+                        "platform",
+                        f"No platform has the slug '{record.key}'.",
+                    )
+                )
+            else:
+                self.platforms[record.key] = existing
+                self.linked.add(record.key)
+                self.phases[id(existing)] = existing.phase
+            return
         if why:
             plan.problems.append(Problem(record.file, record.line, "", why))
             return
@@ -488,9 +504,20 @@ class _Planner:
     def adoptions(self) -> None:
         existing = set(
             Adoption.objects.filter(
-                platform_id__in=[p.pk for p in self.platforms.values() if p.pk], use_case=""
-            ).values_list("platform_id", "organisation_id")
+                platform_id__in=[p.pk for p in self.platforms.values() if p.pk]
+            ).values_list("platform_id", "organisation_id", "use_case")
         )
+        by_slug = {
+            o.slug: o
+            for o in Organisation.objects.filter(
+                slug__in={
+                    ref.organisation_slug
+                    for r in self.records
+                    for ref in r.adoptions
+                    if ref.organisation_slug
+                }
+            )
+        }
         planned: set[tuple[int, int]] = set()
         unmatched = []
         for record in self.records:
@@ -498,12 +525,26 @@ class _Planner:
             if platform is None:
                 continue
             for ref in record.adoptions:
-                organisation = self._organisation(record, ref)
+                if ref.organisation_slug:
+                    organisation = by_slug.get(ref.organisation_slug)
+                    if organisation is None:
+                        self.plan.problems.append(
+                            Problem(
+                                record.file,
+                                ref.line,
+                                ref.field,
+                                f"No organisation has the slug '{ref.organisation_slug}'.",
+                            )
+                        )
+                        continue
+                else:
+                    organisation = self._organisation(record, ref)
                 if organisation is None:
                     unmatched.append((record, ref))
                     continue
-                pair = (id(platform), id(organisation))
-                if pair in planned or (platform.pk, organisation.pk) in existing:
+                use_case = ref.values.get("use_case", "")
+                pair = (id(platform), id(organisation), use_case)
+                if pair in planned or (platform.pk, organisation.pk, use_case) in existing:
                     continue
                 if self.actor is not None and not rules.can_act_for(self.actor, organisation):
                     self.plan.problems.append(
@@ -517,19 +558,21 @@ class _Planner:
                         )
                     )
                     continue
-                adoption = Adoption(
-                    platform=platform,
-                    organisation=organisation,
-                    evidence_source=f"{record.file} ({ref.field})"[:200],
-                    evidence_url=platform.source_code_url,
-                    evidence_name=ref.name[:255],
-                )
+                values = ref.values or {
+                    "evidence_source": f"{record.file} ({ref.field})"[:200],
+                    "evidence_url": platform.source_code_url,
+                    "evidence_name": ref.name[:255],
+                }
+                adoption = Adoption(platform=platform, organisation=organisation, **values)
                 try:
                     adoption.full_clean(
                         exclude=["platform", "organisation"],
                         validate_unique=False,
                         validate_constraints=False,
                     )
+                    start, end = adoption.start_date, adoption.end_date
+                    if start and end and end < start:
+                        raise ValidationError("The end date cannot be before the start date.")
                 except ValidationError as error:
                     self.plan.problems.append(
                         Problem(
@@ -601,6 +644,21 @@ class _Planner:
                 self._replacement(record, platform, by_slug)
             if record.part_of is not None:
                 self._part_of(record, platform, by_slug, by_name)
+            if (
+                record.key in self.linked
+                and record.dependencies
+                and self.actor is not None
+                and not rules.can_edit_platform(self.actor, platform)
+            ):
+                self.plan.problems.append(
+                    Problem(
+                        record.file,
+                        record.dependencies[0].line,
+                        "platform",
+                        f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
+                    )
+                )
+                continue
             for ref in record.dependencies:
                 target = self._target(ref, by_slug, by_name)
                 if target is None:

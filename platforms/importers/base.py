@@ -155,6 +155,8 @@ class AdoptionRef:
     name: str
     line: int | None
     field: str
+    organisation_slug: str | None = None  # the catalogue's CSV names it by slug
+    values: dict[str, Any] = field(default_factory=dict)  # status, use_case, dates, evidence
 
 
 @dataclass
@@ -176,8 +178,10 @@ class PlatformRecord:
     """One platform as an importer read it, before it is matched against the catalogue.
 
     ``key`` is the stable key: how a second import of the same file finds the same platform.
-    ``match_by`` says how: ``slug`` (the key is the slug, CSV) or ``key`` (the key is kept as a
-    line of ``Platform.sources`` and, for repositories, is the ``source_code_url``).
+    ``match_by`` says how: ``slug`` (the key is the slug, CSV), ``key`` (the key is kept as a
+    line of ``Platform.sources`` and, for repositories, is the ``source_code_url``) or ``link``
+    (a platform already in the catalogue, by slug, that adoptions or dependencies name: found,
+    never changed).
     """
 
     file: str

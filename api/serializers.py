@@ -17,6 +17,8 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 
 from api.exceptions import ErrorSerializer
 from platforms import rules
+from platforms.importers import FORMATS as IMPORT_FORMATS
+from platforms.importers import OWNED_BY_ROW
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 
 # --- input -----------------------------------------------------------------------------------
@@ -801,9 +803,10 @@ class ImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         min_length=1,
         max_length=MAX_IMPORT_FILES,
         help_text=f"One or more files (repeat the part), at most {MAX_IMPORT_FILES}, each at most "
-        "1 MB: publiccode.yml, Backstage catalog-info.yaml, or the catalogue's CSV.",
+        "1 MB: publiccode.yml, Backstage catalog-info.yaml, the catalogue's CSV (platforms, "
+        "adoptions, dependencies) or the UK API catalogue's catalogue.csv + organisation.csv.",
     )
-    format = serializers.ChoiceField(choices=["publiccode", "backstage", "csv"])
+    format = serializers.ChoiceField(choices=list(IMPORT_FORMATS))
     owner = SlugRelatedField(
         slug_field="slug",
         queryset=Organisation.objects.all(),
@@ -811,7 +814,8 @@ class ImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="Slug of the organisation that owns the platforms; you must be a member. "
-        "Required for publiccode and backstage; a CSV names the owner on each row.",
+        "Required for publiccode and backstage; a CSV names the owner on each row, and the UK "
+        "API catalogue its provider.",
     )
     dry_run = serializers.BooleanField(
         required=False,
@@ -826,7 +830,7 @@ class ImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if attrs["format"] != "csv" and attrs.get("owner") is None:
+        if attrs["format"] not in OWNED_BY_ROW and attrs.get("owner") is None:
             raise serializers.ValidationError(
                 {"owner": [f"Say which organisation owns the platforms ({attrs['format']})."]}
             )

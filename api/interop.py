@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
@@ -169,34 +169,31 @@ def export(resource: str, extension: str) -> str:
     return tabular.export_csv(resource) if extension == "csv" else tabular.export_json(resource)
 
 
-ORIGINAL_TYPES = {
-    "publiccode": "application/yaml",
-    "backstage": "application/yaml",
-    "csv": "text/csv",
-    "uk-api-catalogue": "text/csv",
-}
-
-
 class OriginalDocumentView(DownloadView):
     """The file a platform was imported from, as its publisher wrote it (nothing lost where the
     catalogue has no field for it). Visible to whoever may see the platform."""
 
     @extend_schema(
         summary="The document a platform was imported from",
-        responses={(200, "text/plain"): OpenApiTypes.STR},
+        description="The publiccode.yml or Backstage entity a platform was imported from, as "
+        "published. 404 when the platform has none, or is a draft you cannot see.",
+        responses={
+            (200, "application/yaml"): OpenApiResponse(OpenApiTypes.STR, "The document."),
+            **schema.json_errors(404),
+        },
         tags=["Interoperability"],
+        auth=[],
     )
     def get(self, request, slug: str):
         platform = Platform.objects.visible_to(request.user).filter(slug=slug).first()
         if platform is None or not platform.original_document:
             raise NotFound("This platform has no original document (or no such platform).")
-        content_type = ORIGINAL_TYPES.get(platform.original_format, "text/plain")
-        extension = "csv" if content_type == "text/csv" else "yml"
+        # Both formats kept (publiccode.yml, Backstage) are YAML.
         return HttpResponse(
             platform.original_document,
-            content_type=f"{content_type}; charset=utf-8",
+            content_type="application/yaml; charset=utf-8",
             headers={
-                "Content-Disposition": f'attachment; filename="{platform.slug}.{extension}"',
+                "Content-Disposition": f'attachment; filename="{platform.slug}.yml"',
                 "X-Content-Type-Options": "nosniff",
             },
         )

@@ -349,6 +349,18 @@ class VisibleReplacementSerializer(PlatformSummarySerializer):
         return replacement if rules.can_view_platform(request.user, replacement) else None
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": Platform.Kind.values,
+        "description": "What sort of thing it is: " + ", ".join(Platform.Kind.values) + ".",
+    },
+    component_name="PlatformKind",  # its own component: "kind" also names other choice sets
+)
+class PlatformKindField(serializers.ChoiceField):
+    pass
+
+
 class PlatformListSerializer(ModelSerializer):
     """The compact form used in lists."""
 
@@ -357,6 +369,7 @@ class PlatformListSerializer(ModelSerializer):
     capabilities = CapabilitySummarySerializer(many=True, read_only=True)
     standards = StandardSummarySerializer(many=True, read_only=True)
     replaced_by = VisibleReplacementSerializer(read_only=True, allow_null=True)
+    kind = PlatformKindField(choices=Platform.Kind.choices, read_only=True)
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
     reuse_count = serializers.IntegerField(
         read_only=True,

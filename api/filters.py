@@ -180,6 +180,11 @@ class PlatformFilter(CatalogueFilterSet):
         help_text="One or more phases: repeat the parameter or separate with commas.",
         error_messages=_choice_message(Platform.Phase.choices),
     )
+    kind = CommaMultipleChoiceFilter(
+        choices=Platform.Kind.choices,
+        help_text="One or more kinds (service_platform, api, software_component, data_register).",
+        error_messages=_choice_message(Platform.Kind.choices),
+    )
     state = filters.ChoiceFilter(
         choices=Platform.State.choices,
         help_text="Publication state. Only members of the owner (and administrators) see drafts.",

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.http import StreamingHttpResponse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.negotiation import BaseContentNegotiation
@@ -24,6 +25,7 @@ from platforms import rules
 from platforms.exporters import RESOURCES, stream_catalogue_jsonld, stream_csv, stream_json
 from platforms.importers import run_import
 from platforms.importers.base import MAX_FILE_BYTES
+from platforms.models import Platform
 
 # --- imports ---------------------------------------------------------------------------------
 
@@ -67,6 +69,12 @@ class ImportViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
             dry_run=body.validated_data["dry_run"],
             create_organisations=body.validated_data["create_organisations"],
         )
+        if plan.conflict:
+            message = plan.errors[-1].message
+            return Response(
+                {**error_body(409, "conflict", message), "plan": plan.as_dict()},
+                status=status.HTTP_409_CONFLICT,
+            )
         if not plan.ok:
             return Response(_refusal(plan), status=status.HTTP_400_BAD_REQUEST)
         code = status.HTTP_201_CREATED if plan.applied else status.HTTP_200_OK
@@ -169,3 +177,33 @@ def export(resource: str, extension: str) -> Iterator[str]:
     in chunks and sent as they are written, so a large catalogue costs constant memory and
     starts arriving at once."""
     return stream_csv(resource) if extension == "csv" else stream_json(resource)
+
+
+class OriginalDocumentView(DownloadView):
+    """The file a platform was imported from, as its publisher wrote it (nothing lost where the
+    catalogue has no field for it). Visible to whoever may see the platform."""
+
+    @extend_schema(
+        summary="The document a platform was imported from",
+        description="The publiccode.yml or Backstage entity a platform was imported from, as "
+        "published. 404 when the platform has none, or is a draft you cannot see.",
+        responses={
+            (200, "application/yaml"): OpenApiResponse(OpenApiTypes.STR, "The document."),
+            **schema.json_errors(404),
+        },
+        tags=["Interoperability"],
+        auth=[],
+    )
+    def get(self, request, slug: str):
+        platform = Platform.objects.visible_to(request.user).filter(slug=slug).first()
+        if platform is None or not platform.original_document:
+            raise NotFound("This platform has no original document (or no such platform).")
+        # Both formats kept (publiccode.yml, Backstage) are YAML.
+        return HttpResponse(
+            platform.original_document,
+            content_type="application/yaml; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{platform.slug}.yml"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )

@@ -967,7 +967,7 @@ def import_docs():
                 "Refused: the request or the files are not valid; nothing was written.",
                 examples=[OpenApiExample("Refused", value=IMPORT_REFUSED)],
             ),
-            **errors(401, 403, 413, 415),
+            **errors(401, 403, 409, 413, 415),
         },
         examples=[_ex("Dry run", IMPORT_PLAN, response_only=True, status_codes=["200"])],
     )
@@ -1014,7 +1014,7 @@ def catalogue_jsonld_docs() -> dict:
 def export_docs() -> dict:
     return {
         "tags": ["Interoperability"],
-        "summary": "Export published platforms, organisations or adoptions",
+        "summary": "Export published platforms, organisations, adoptions or dependencies",
         "description": "The whole published catalogue as one file, for spreadsheets and other "
         "catalogues: platforms.csv has the columns the CSV import reads (lists separated by ';'), "
         "so an export imported again changes nothing; .json is an array of the same records. "
@@ -1026,7 +1026,7 @@ def export_docs() -> dict:
                 "resource",
                 OpenApiTypes.STR,
                 OpenApiParameter.PATH,
-                enum=["platforms", "organisations", "adoptions"],
+                enum=["platforms", "organisations", "adoptions", "dependencies"],
             ),
             OpenApiParameter(
                 "extension", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["csv", "json"]

@@ -8,12 +8,16 @@ from collections.abc import Mapping
 
 from django.db import models
 from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from api.exceptions import ErrorSerializer
 from platforms import rules
+from platforms.importers import FORMATS as IMPORT_FORMATS
+from platforms.importers import OWNED_BY_ROW
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 from platforms.search import text as search_text
 
@@ -307,6 +311,7 @@ PLATFORM_LIST_FIELDS = [
     "slug",
     "name",
     "summary",
+    "kind",
     "owner",
     "capabilities",
     "standards",
@@ -345,6 +350,18 @@ class VisibleReplacementSerializer(PlatformSummarySerializer):
         return replacement if rules.can_view_platform(request.user, replacement) else None
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": Platform.Kind.values,
+        "description": "What sort of thing it is: " + ", ".join(Platform.Kind.values) + ".",
+    },
+    component_name="PlatformKind",  # its own component: "kind" also names other choice sets
+)
+class PlatformKindField(serializers.ChoiceField):
+    pass
+
+
 class PlatformListSerializer(ModelSerializer):
     """The compact form used in lists."""
 
@@ -353,6 +370,7 @@ class PlatformListSerializer(ModelSerializer):
     capabilities = CapabilitySummarySerializer(many=True, read_only=True)
     standards = StandardSummarySerializer(many=True, read_only=True)
     replaced_by = VisibleReplacementSerializer(read_only=True, allow_null=True)
+    kind = PlatformKindField(choices=Platform.Kind.choices, read_only=True)
     tags = serializers.ListField(child=serializers.CharField(), read_only=True)
     reuse_count = serializers.IntegerField(
         read_only=True,
@@ -480,11 +498,28 @@ class PlatformDetailSerializer(PlatformListSerializer):
         view_name="api:platform-dependents", lookup_field="slug"
     )
 
+    part_of = VisibleReplacementSerializer(
+        read_only=True, allow_null=True, help_text="The system it is part of, if any."
+    )
+    descriptions = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The description in each language the source gave, by language tag. "
+        "`description` is the one in the request's Accept-Language when there is one.",
+    )
+    original_document_url = serializers.SerializerMethodField(
+        help_text="The file it was imported from, as published (null if none)."
+    )
+
     class Meta(PlatformListSerializer.Meta):
         fields = [
-            *PLATFORM_LIST_FIELDS[:4],
+            *PLATFORM_LIST_FIELDS[:5],
             "description",
-            *PLATFORM_LIST_FIELDS[4:],
+            "descriptions",
+            "part_of",
+            *PLATFORM_LIST_FIELDS[5:],
+            "original_format",
+            "original_document_url",
             "sources",
             "review_note",
             "adoptions_url",
@@ -492,6 +527,35 @@ class PlatformDetailSerializer(PlatformListSerializer):
             "dependents_url",
         ]
         read_only_fields = fields
+
+    def get_original_document_url(self, platform) -> str | None:
+        if not platform.original_document:
+            return None
+        url = reverse("api:platform-original", kwargs={"slug": platform.slug})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+    def to_representation(self, platform):
+        data = super().to_representation(platform)
+        language = _wanted_language(self.context.get("request"), platform.descriptions or {})
+        if language:
+            data["description"] = platform.descriptions[language]
+        return data
+
+
+def _wanted_language(request, descriptions: dict) -> str | None:
+    """The first language of the request's Accept-Language that the descriptions have
+    (``en-GB`` also finds ``en``)."""
+    if request is None or not descriptions:
+        return None
+    header = request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:500]
+    lower = {tag.lower(): tag for tag in descriptions}
+    for tag, _ in parse_accept_lang_header(header):
+        tag = tag.lower()
+        for wanted in (tag, tag.split("-")[0]):
+            if wanted in lower:
+                return lower[wanted]
+    return None
 
 
 class PlatformWriteSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
@@ -793,9 +857,10 @@ class ImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         min_length=1,
         max_length=MAX_IMPORT_FILES,
         help_text=f"One or more files (repeat the part), at most {MAX_IMPORT_FILES}, each at most "
-        "1 MB: publiccode.yml, Backstage catalog-info.yaml, or the catalogue's CSV.",
+        "1 MB: publiccode.yml, Backstage catalog-info.yaml, the catalogue's CSV (platforms, "
+        "adoptions, dependencies) or the UK API catalogue's catalogue.csv + organisation.csv.",
     )
-    format = serializers.ChoiceField(choices=["publiccode", "backstage", "csv"])
+    format = serializers.ChoiceField(choices=list(IMPORT_FORMATS))
     owner = SlugRelatedField(
         slug_field="slug",
         queryset=Organisation.objects.all(),
@@ -803,7 +868,8 @@ class ImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="Slug of the organisation that owns the platforms; you must be a member. "
-        "Required for publiccode and backstage; a CSV names the owner on each row.",
+        "Required for publiccode and backstage; a CSV names the owner on each row, and the UK "
+        "API catalogue its provider.",
     )
     dry_run = serializers.BooleanField(
         required=False,
@@ -818,7 +884,7 @@ class ImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if attrs["format"] != "csv" and attrs.get("owner") is None:
+        if attrs["format"] not in OWNED_BY_ROW and attrs.get("owner") is None:
             raise serializers.ValidationError(
                 {"owner": [f"Say which organisation owns the platforms ({attrs['format']})."]}
             )

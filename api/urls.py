@@ -3,6 +3,7 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -31,9 +32,38 @@ router.register("dependencies", views.DependencyViewSet, basename="dependency")
 router.register("search", discovery.SearchViewSet, basename="search")
 router.register("imports", interop.ImportViewSet, basename="import")
 
+_similar_draft = views.PlatformViewSet.as_view(
+    {"post": "similar_draft"},
+    **views.PlatformViewSet.similar_draft.kwargs,  # its permissions and throttles, as routed
+    basename="platform",
+    detail=False,
+)
+_platform_writes = views.PlatformViewSet.as_view(
+    {"put": "update", "patch": "partial_update", "delete": "destroy"},
+    basename="platform",
+    detail=True,
+)
+
+
+@csrf_exempt  # as every DRF view: authentication is by token or session, checked by DRF
+def _similar_or_platform(request):
+    """``platforms/similar/`` is the similar-draft action (POST; other reads answer 405 as
+    before), but a change to it is a change to the platform whose slug is "similar" (a 404
+    unless there is one), which the action's route would otherwise hide."""
+    if request.method in ("PUT", "PATCH", "DELETE"):
+        return _platform_writes(request, slug="similar")
+    return _similar_draft(request)
+
+
 urlpatterns = [
+    path("v1/platforms/similar/", _similar_or_platform),
     path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
     path("v1/insights/", include(insights.urlpatterns)),
+    path(
+        "v1/platforms/<slug:slug>/original/",
+        interop.OriginalDocumentView.as_view(),
+        name="platform-original",
+    ),
     path("v1/", include(router.urls)),
     path("v1/catalogue.jsonld", interop.CatalogueJSONLDView.as_view(), name="catalogue-jsonld"),
     # Any resource and extension, so that a wrong one is a 404 naming the right ones.

@@ -166,6 +166,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env("LOGIN_LOCKOUT_MINUTES"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
+# No start-up banner on every management command.
+AXES_VERBOSE = False
 # The same client address as the API's throttles (NUM_PROXIES below).
 AXES_CLIENT_IP_CALLABLE = "api.security.client_ip"
 

@@ -164,12 +164,46 @@ class Platform(TimeStampedModel):
         PER_TRANSACTION = "per_transaction", "Per transaction"
         UNKNOWN = "unknown", "Not stated"
 
+    class Kind(models.TextChoices):
+        # What sort of thing it is; Backstage's Component, API, System and Resource map onto it.
+        SERVICE_PLATFORM = "service_platform", "Service platform"
+        API = "api", "API"
+        SOFTWARE_COMPONENT = "software_component", "Software component"
+        DATA_REGISTER = "data_register", "Data or register"
+
     RETIREMENT_PHASES = (Phase.RETIRING, Phase.RETIRED)
 
     name = models.CharField(max_length=200, db_index=True)
     slug = models.SlugField(max_length=120, unique=True)
     summary = models.CharField(max_length=300, help_text="One sentence: what it does for whom.")
     description = models.TextField(blank=True)
+    kind = models.CharField(
+        max_length=30,
+        choices=Kind.choices,
+        default=Kind.SERVICE_PLATFORM,
+        db_index=True,
+        help_text="A service platform, an API, a software component or a data register.",
+    )
+    descriptions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The description in every language the source gives: {language tag: text}.",
+    )
+    part_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="parts",
+        help_text="The system this platform is part of (Backstage spec.system/subcomponentOf).",
+    )
+    original_document = models.TextField(
+        blank=True,
+        help_text="The file it was imported from, as published (kept so that nothing is lost).",
+    )
+    original_format = models.CharField(
+        max_length=20, blank=True, help_text="The format of the original document, e.g. publiccode."
+    )
     owner = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -229,7 +263,9 @@ class Platform(TimeStampedModel):
     search_vector = SearchVectorField(null=True, editable=False)
 
     history = HistoricalRecords(
-        m2m_fields=[capabilities, standards], excluded_fields=["search_vector", "reuse_count"]
+        m2m_fields=[capabilities, standards],
+        # The original file can be large and is replaced whole by the next import.
+        excluded_fields=["search_vector", "reuse_count", "original_document"],
     )
     objects = PlatformQuerySet.as_manager()
 

@@ -7,6 +7,7 @@ command run by an operator on the server) and skips the permission checks, never
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
 
 from platforms import rules, search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
@@ -99,6 +101,11 @@ PLATFORM_FIELDS = frozenset(
         "handles_personal_data",
         "pricing_model",
         "sources",
+        "kind",
+        "descriptions",
+        "part_of",
+        "original_document",
+        "original_format",
     }
 )
 ADOPTION_FIELDS = frozenset(
@@ -685,3 +692,223 @@ def reference_delete(*, actor: Actor, instance: Organisation | Capability | Stan
     instance.delete()
     if affected:
         search.reindex(affected)
+
+
+# --- imports, set-based ------------------------------------------------------------------------
+# An import of thousands of rows writes in a constant number of statements: the records are
+# checked one by one in memory (``platforms.importers``), then written here in bulk, with the
+# same rules asked once per organisation and the search index rebuilt once.
+
+
+@dataclasses.dataclass
+class ImportBatch:
+    """What an import writes. Platforms to create are unsaved instances; adoptions and
+    dependencies may point at them (or at organisations to create) and get their ids here."""
+
+    organisations: list[Organisation] = dataclasses.field(default_factory=list)
+    new_platforms: list[tuple[Platform, list[Capability], list[Standard]]] = dataclasses.field(
+        default_factory=list
+    )
+    # (the platform as the import read it, the changes: model fields, owner, capabilities,
+    # standards); refused if the platform changed since it was read.
+    updates: list[tuple[Platform, dict[str, Any]]] = dataclasses.field(default_factory=list)
+    # (a new platform, "replaced_by" or "part_of", the platform it names): set once every new
+    # platform has its id.
+    links: list[tuple[Platform, str, Platform | None]] = dataclasses.field(default_factory=list)
+    adoptions: list[Adoption] = dataclasses.field(default_factory=list)
+    dependencies: list[Dependency] = dataclasses.field(default_factory=list)
+    # id() of new platforms whose slug is only a wish (not their identity, as it is in CSV): if
+    # a platform the importer could not see holds it, another free slug is taken.
+    flexible_slugs: set[int] = dataclasses.field(default_factory=set)
+
+
+IMPORT_CONFLICT = (
+    "The catalogue changed while this import ran (another import or edit wrote one of the same "
+    "records). Nothing was written; run the import again."
+)
+
+
+def _history_user(actor: Actor) -> Any:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _m2m_history(platforms: list[Platform], history: list[Any], through_rows: dict) -> None:
+    """The capability and standard rows of each new history record (what ``.set()`` records
+    through a signal, which bulk writes do not send)."""
+    historical = Platform.history.model
+    for name in ("capabilities", "standards"):
+        model = getattr(historical, name).model
+        related = "capability" if name == "capabilities" else "standard"
+        rows = []
+        for platform, record in zip(platforms, history, strict=True):
+            for row in through_rows[name].get(platform.pk, []):
+                rows.append(
+                    model(
+                        id=row.pk,
+                        history=record,
+                        platform_id=platform.pk,
+                        **{f"{related}_id": getattr(row, f"{related}_id")},
+                    )
+                )
+        model.objects.bulk_create(rows, batch_size=1000)
+
+
+def _set_m2m(platforms_and_values: list[tuple[Platform, str, list[Any]]]) -> dict:
+    """Replace the capabilities/standards of each platform, in bulk. Returns the through rows
+    now held, per relation and platform."""
+    held: dict[str, dict[int, list[Any]]] = {"capabilities": {}, "standards": {}}
+    for name, related in (("capabilities", "capability"), ("standards", "standard")):
+        through = getattr(Platform, name).through
+        wanted = [(p, values) for p, n, values in platforms_and_values if n == name]
+        if not wanted:
+            continue
+        through.objects.filter(platform_id__in=[p.pk for p, _ in wanted]).delete()
+        rows = [
+            through(platform_id=p.pk, **{f"{related}_id": value.pk})
+            for p, values in wanted
+            for value in {v.pk: v for v in values}.values()
+        ]
+        for row in through.objects.bulk_create(rows, batch_size=1000):
+            held[name].setdefault(row.platform_id, []).append(row)
+        for platform, _ in wanted:
+            held[name].setdefault(platform.pk, [])
+    return held
+
+
+def _current_m2m(platform_ids: list[int]) -> dict:
+    held: dict[str, dict[int, list[Any]]] = {"capabilities": {}, "standards": {}}
+    for name in held:
+        through = getattr(Platform, name).through
+        for row in through.objects.filter(platform_id__in=platform_ids):
+            held[name].setdefault(row.platform_id, []).append(row)
+    return held
+
+
+@transaction.atomic
+def catalogue_import(*, actor: Actor, batch: ImportBatch) -> None:
+    """Write an import in bulk, all or nothing, after asking the rules about the rows as they
+    are now: the owners of new platforms, the locked current row of every platform changed,
+    the consumers of adoptions, and the platforms dependencies name (which the actor must be
+    able to see; another organisation's draft is reported like a platform nobody has).
+
+    A record another writer created or changed meanwhile ends the import with ``Conflict``
+    (nothing written), never with the database's own message."""
+    if batch.organisations:
+        _require_catalogue_admin(actor, "organisations")
+    if actor is not None:
+        for owner in {p.owner for p, _, _ in batch.new_platforms}:
+            _require(
+                rules.can_act_for(actor, owner),
+                f"You cannot register platforms for {owner.name}: you are not a member of it.",
+            )
+    locked = (
+        Platform.objects.select_for_update()
+        .select_related("owner")
+        .in_bulk([p.pk for p, _ in batch.updates])
+    )
+    try:
+        with transaction.atomic():
+            _import_writes(actor, batch, locked)
+    except IntegrityError as error:
+        raise Conflict(IMPORT_CONFLICT) from error
+
+
+def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]) -> None:
+    user = _history_user(actor)
+    Organisation.objects.bulk_create(batch.organisations, batch_size=500)
+
+    # New platforms, their capabilities and standards, and one history record each.
+    created = [p for p, _, _ in batch.new_platforms]
+    taken = set(
+        Platform.objects.filter(slug__in=[p.slug for p in created]).values_list("slug", flat=True)
+    )
+    for platform in created:
+        if platform.slug in taken and id(platform) in batch.flexible_slugs:
+            platform.slug = unique_slug(Platform, platform.slug, max_length=120)
+    Platform.objects.bulk_create(created, batch_size=500)
+    held = _set_m2m(
+        [(p, "capabilities", caps) for p, caps, _ in batch.new_platforms]
+        + [(p, "standards", stds) for p, _, stds in batch.new_platforms]
+    )
+    for platform, name, target in batch.links:
+        setattr(platform, name, target)
+    if batch.links:
+        Platform.objects.bulk_update(
+            list({id(p): p for p, _, _ in batch.links}.values()),
+            sorted({name for _, name, _ in batch.links}),
+        )
+    history = Platform.history.bulk_history_create(created, default_user=user, batch_size=500)
+    _m2m_history(created, history, held)
+
+    # Changes, to the locked current rows, refused if a row moved since the import read it.
+    changed: list[Platform] = []
+    fields: set[str] = set()
+    m2m: list[tuple[Platform, str, list[Any]]] = []
+    for read, changes in batch.updates:
+        current = locked.get(read.pk)
+        if current is None or current.version != read.version:
+            raise Conflict(IMPORT_CONFLICT)
+        changes = dict(changes)
+        owner = changes.pop("owner", None)
+        if actor is not None:
+            _require(
+                rules.can_edit_platform(actor, current),
+                f"You cannot change {current.name}: it belongs to {current.owner.name}.",
+            )
+            if owner is not None and owner.pk != current.owner_id:
+                _require(
+                    rules.can_act_for(actor, owner),
+                    f"You cannot give {current.name} to {owner.name}: you are not a member of it.",
+                )
+        for name in ("capabilities", "standards"):
+            if name in changes:
+                m2m.append((current, name, list(changes.pop(name))))
+        _unknown_fields(changes, PLATFORM_FIELDS)
+        for name, value in changes.items():
+            setattr(current, name, value)
+            fields.add(name)
+        if owner is not None:
+            current.owner = owner
+            fields.add("owner")
+        current.version += 1
+        current.updated_at = timezone.now()
+        changed.append(current)
+    if changed:
+        Platform.objects.bulk_update(
+            changed, sorted(fields | {"version", "updated_at"}), batch_size=500
+        )
+        held = _current_m2m([p.pk for p in changed])
+        for name, rows in _set_m2m(m2m).items():
+            held[name].update(rows)
+        history = Platform.history.bulk_history_create(
+            changed, default_user=user, update=True, batch_size=500
+        )
+        _m2m_history(changed, history, held)
+
+    # Adoptions belong to the consumer; dependencies to the platform that needs the other one.
+    if actor is not None:
+        for organisation in {a.organisation for a in batch.adoptions}:
+            _require(
+                rules.can_act_for(actor, organisation),
+                f"You cannot record adoptions for {organisation.name}: you are not a member of it.",
+            )
+        visible = set(
+            Platform.objects.visible_to(actor)
+            .filter(pk__in=[d.depends_on.pk for d in batch.dependencies])
+            .values_list("pk", flat=True)
+        )
+        for dependency in batch.dependencies:
+            _require(
+                rules.can_edit_platform(actor, dependency.platform),
+                f"You cannot change {dependency.platform.name}: it belongs to "
+                f"{dependency.platform.owner.name}.",
+            )
+            if dependency.depends_on.pk not in visible:
+                raise InvalidData(f"'{dependency.depends_on.slug}' is not in the catalogue.")
+    # bulk_create takes the ids that new platforms and organisations have now.
+    bulk_create_with_history(batch.adoptions, Adoption, batch_size=500, default_user=user)
+    bulk_create_with_history(batch.dependencies, Dependency, batch_size=500, default_user=user)
+
+    touched = [p.pk for p in created] + [p.pk for p in changed]
+    if touched:
+        search.reindex(touched)

@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Aggregate, CharField, F, OuterRef, Subquery, Value
 
 from platforms.exporters.cells import csv_lines
-from platforms.models import Adoption, Organisation, Platform
+from platforms.models import Adoption, Dependency, Organisation, Platform
 
 LIST_SEPARATOR = ";"
 # Rows fetched from the database at a time.
@@ -51,6 +51,7 @@ PLATFORM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("handles_personal_data", "true or false"),
     ("pricing_model", "free, cost_recovery, subscription, per_transaction or unknown"),
     ("sources", "Public sources, one URL a line"),
+    ("kind", "service_platform, api, software_component or data_register"),
 )
 PLATFORM_FIELDNAMES = tuple(name for name, _ in PLATFORM_COLUMNS)
 
@@ -78,7 +79,8 @@ ADOPTION_FIELDNAMES = (
     "evidence_date",
     "evidence_name",
 )
-RESOURCES = ("platforms", "organisations", "adoptions")
+DEPENDENCY_FIELDNAMES = ("platform", "depends_on", "kind", "description")
+RESOURCES = ("platforms", "organisations", "adoptions", "dependencies")
 
 
 def _text(value: Any) -> str:
@@ -99,6 +101,26 @@ def published_adoptions():
     return Adoption.objects.filter(platform__state=Platform.State.PUBLISHED).order_by(
         "platform__slug", "organisation__slug", "use_case"
     )
+
+
+def published_dependencies():
+    """Between published platforms only: an export never names a draft."""
+    return (
+        Dependency.objects.filter(
+            platform__state=Platform.State.PUBLISHED, depends_on__state=Platform.State.PUBLISHED
+        )
+        .select_related("platform", "depends_on")
+        .order_by("platform__slug", "depends_on__slug")
+    )
+
+
+def dependency_row(dependency: Dependency) -> dict[str, Any]:
+    return {
+        "platform": dependency.platform.slug,
+        "depends_on": dependency.depends_on.slug,
+        "kind": dependency.kind,
+        "description": dependency.description,
+    }
 
 
 def organisations():
@@ -125,6 +147,7 @@ _THROUGH = {
     "platforms": {"owner": "owner__slug", "replaced_by": "replaced_by__slug"},
     "organisations": {"parent": "parent__slug", "superseded_by": "superseded_by__slug"},
     "adoptions": {"platform": "platform__slug", "organisation": "organisation__slug"},
+    "dependencies": {"platform": "platform__slug", "depends_on": "depends_on__slug"},
 }
 # Many-to-many columns of platforms: (through model, the related slug).
 _PLATFORM_LISTS = {
@@ -194,6 +217,7 @@ def rows(resource: str) -> tuple[tuple[str, ...], Iterable[list[Any]]]:
         "platforms": (published_platforms, PLATFORM_FIELDNAMES),
         "organisations": (organisations, ORGANISATION_FIELDNAMES),
         "adoptions": (published_adoptions, ADOPTION_FIELDNAMES),
+        "dependencies": (published_dependencies, DEPENDENCY_FIELDNAMES),
     }
     if resource not in sources:
         raise ValueError(f"Unknown resource '{resource}'; use one of {', '.join(RESOURCES)}.")

@@ -12,7 +12,8 @@ Stable keys (how a second import finds what the first one created, so it changes
 - publiccode.yml: the repository ``url``, kept as the platform's ``source_code_url`` and as a line
   of its ``sources``;
 - Backstage: ``urn:backstage:<kind>:<namespace>/<name>``, kept as a line of ``sources``;
-- CSV: the ``slug`` column.
+- CSV: the ``slug`` column;
+- UK API catalogue: ``urn:uk-api-catalogue:<provider>/<name>``, kept as a line of ``sources``.
 """
 
 from __future__ import annotations
@@ -50,15 +51,19 @@ def _importers() -> dict[str, type[Importer]]:
     from platforms.importers.backstage import BackstageImporter
     from platforms.importers.csv_format import CsvImporter
     from platforms.importers.publiccode import PubliccodeImporter
+    from platforms.importers.uk_api_catalogue import UkApiCatalogueImporter
 
     return {
+        UkApiCatalogueImporter.format_name: UkApiCatalogueImporter,
         PubliccodeImporter.format_name: PubliccodeImporter,
         BackstageImporter.format_name: BackstageImporter,
         CsvImporter.format_name: CsvImporter,
     }
 
 
-FORMATS = ("publiccode", "backstage", "csv")
+FORMATS = ("publiccode", "backstage", "csv", "uk-api-catalogue")
+# Formats whose rows say their owner (an --owner is then only a default, or not needed).
+OWNED_BY_ROW = ("csv", "uk-api-catalogue")
 
 
 def get_importer(format_name: str) -> Importer:
@@ -100,7 +105,7 @@ def run_import(
                 Problem("", None, "owner", f"No organisation has the slug '{owner_slug}'.")
             )
             return plan
-    if owner is None and format != "csv":
+    if owner is None and format not in OWNED_BY_ROW:
         plan.problems.append(
             Problem("", None, "owner", "Say which organisation owns the platforms (--owner).")
         )

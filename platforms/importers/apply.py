@@ -1,19 +1,37 @@
-"""Writing the records an importer read: match each against the catalogue by its stable key, then
-create or update it through the services, in one transaction that a dry run or any error rolls
-back."""
+"""Writing the records an importer read, in two steps:
+
+1. **Plan** (reads only, no transaction, so a long dry run never holds a write lock): match each
+   record against the catalogue *as the actor can see it* by its stable key, check it in memory
+   (the model's field checks, the rules the services ask), and collect what to write.
+2. **Write** (not on a dry run, not after an error): one call to
+   ``services.catalogue_import``, which re-checks the rules on the locked current rows and
+   writes everything in bulk, all or nothing, with one search-index rebuild.
+
+The reads are set-based too: a constant number of queries whatever the number of records.
+
+Another organisation's draft is invisible here, exactly like a platform nobody registered: an
+import never matches it, never links to it and never names it.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.text import slugify
 
-from platforms import services
+from platforms import rules, services
 from platforms.importers.base import (
     ERROR,
     MAX_LISTED_NAMES,
     WARNING,
+    DependencyRef,
     ImportPlan,
     PlanItem,
     PlatformRecord,
@@ -24,9 +42,8 @@ from platforms.importers.base import (
 )
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 
-
-class _Rollback(Exception):
-    """Raised inside the transaction to undo a dry run or a failed import."""
+BACKSTAGE_KEY = "urn:backstage:"
+KEYS_PER_QUERY = 200
 
 
 def _url_variants(url: str) -> list[str]:
@@ -36,26 +53,108 @@ def _url_variants(url: str) -> list[str]:
     return [base, base + "/", base + ".git"]
 
 
-def find_existing(record: PlatformRecord) -> tuple[Platform | None, str | None]:
-    """The platform a record stands for, or why it cannot be told."""
-    if record.match_by == "slug":
-        return Platform.objects.filter(slug=record.key).select_related("owner").first(), None
-    query = Q(sources__contains=record.key)
-    if record.fields.get("source_code_url"):
-        query |= Q(source_code_url__in=_url_variants(record.fields["source_code_url"]))
-    candidates = [
-        p
-        for p in Platform.objects.filter(query).select_related("owner")
-        if record.key in p.sources.splitlines()
-        or (
-            record.fields.get("source_code_url")
-            and p.source_code_url in _url_variants(record.fields["source_code_url"])
+def _bare(url: str) -> str:
+    url = url.strip().lower().split("://", 1)[-1]
+    return url.removeprefix("www.").rstrip("/")
+
+
+def _visible(actor: Any):
+    """The platforms the actor may see: everything for the system (an operator on the server),
+    published ones and their own organisations' drafts for a person."""
+    return Platform.objects.all() if actor is None else Platform.objects.visible_to(actor)
+
+
+def _chunks(items: list[str], size: int = KEYS_PER_QUERY) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Catalogue:
+    """What the import needs to know about the catalogue, read once, as the actor sees it."""
+
+    def __init__(self, actor: Any, records: list[PlatformRecord]):
+        self.actor = actor
+        visible = (
+            _visible(actor).select_related("owner").prefetch_related("capabilities", "standards")
         )
-    ]
-    if len(candidates) > 1:
-        names = ", ".join(sorted(p.slug for p in candidates))
-        return None, f"More than one platform in the catalogue has this key ({names})."
-    return (candidates[0] if candidates else None), None
+        self.by_slug: dict[str, Platform] = {}
+        self.by_key: list[Platform] = []
+        slugs = [r.key for r in records if r.match_by in ("slug", "link")]
+        for chunk in _chunks(slugs):
+            self.by_slug.update({p.slug: p for p in visible.filter(slug__in=chunk)})
+        keys = [r.key for r in records if r.match_by == "key"]
+        urls = [
+            v
+            for r in records
+            if r.match_by == "key" and r.fields.get("source_code_url")
+            for v in _url_variants(r.fields["source_code_url"])
+        ]
+        found: dict[int, Platform] = {}
+        for chunk in _chunks(keys):
+            query = reduce(or_, (Q(sources__contains=k) for k in chunk))
+            found.update({p.pk: p for p in visible.filter(query)})
+        for chunk in _chunks(urls):
+            found.update({p.pk: p for p in visible.filter(source_code_url__in=chunk)})
+        self.by_key = list(found.values())
+        self.capabilities = {c.slug: c for c in Capability.objects.all()}
+        self.standards = {s.slug: s for s in Standard.objects.all()}
+        self._uris: dict[str, Organisation] | None = None
+        owner_slugs = {r.owner_slug for r in records if r.owner_slug}
+        self.organisations = {o.slug: o for o in Organisation.objects.filter(slug__in=owner_slugs)}
+        wanted = {r.slug or slugify(r.name)[:120] for r in records}
+        # Only the slugs the actor can see: a draft they cannot see must not show in the plan
+        # (the write takes another slug, or refuses a CSV row whose slug is its identity).
+        self.taken: set[str] = set()
+        for chunk in _chunks(sorted(wanted)):
+            self.taken.update(_visible(actor).filter(slug__in=chunk).values_list("slug", flat=True))
+
+    def owner_for_uri(self, uri: str) -> Organisation | None:
+        """The organisation whose website or GOV.UK page is ``uri`` (scheme, ``www.`` and a
+        trailing slash aside)."""
+        if self._uris is None:
+            self._uris = {}
+            for organisation in Organisation.objects.exclude(website="", govuk_url=""):
+                for url in (organisation.website, organisation.govuk_url):
+                    if url:
+                        self._uris.setdefault(_bare(url), organisation)
+        return self._uris.get(_bare(uri))
+
+    def find(self, record: PlatformRecord) -> tuple[Platform | None, str | None]:
+        """The platform a record stands for, or why it cannot be told."""
+        if record.match_by in ("slug", "link"):
+            return self.by_slug.get(record.key), None
+        url = record.fields.get("source_code_url")
+        by_url = url and not record.key.startswith(BACKSTAGE_KEY)
+        candidates = [
+            p
+            for p in self.by_key
+            if record.key in p.sources.splitlines()
+            or (by_url and p.source_code_url in _url_variants(url))
+        ]
+        if len(candidates) > 1:
+            names = ", ".join(sorted(p.slug for p in candidates))
+            return None, f"More than one platform in the catalogue has this key ({names})."
+        return (candidates[0] if candidates else None), None
+
+    def same_repository(self, record: PlatformRecord) -> list[Platform]:
+        """Platforms with the record's repository but another identity (a suggestion only)."""
+        url = record.fields.get("source_code_url")
+        if not url:
+            return []
+        return [
+            p
+            for p in self.by_key
+            if p.source_code_url in _url_variants(url) and record.key not in p.sources.splitlines()
+        ]
+
+    def new_slug(self, record: PlatformRecord) -> str:
+        base = (record.slug or slugify(record.name)[:120]).strip("-") or "platform"
+        slug, n = base, 2
+        while slug in self.taken:
+            suffix = f"-{n}"
+            slug, n = base[: 120 - len(suffix)] + suffix, n + 1
+        self.taken.add(slug)
+        return slug
 
 
 class _OrganisationLookup:
@@ -106,14 +205,23 @@ class _OrganisationLookup:
             self._index.add(Candidate(slug=organisation.slug, name=organisation.name))
 
 
-def _problem_from(error: services.CatalogueError, record: PlatformRecord) -> Problem:
+def _problem_from(error: ValidationError | services.CatalogueError, record: PlatformRecord):
+    if isinstance(error, ValidationError):
+        field_errors = (
+            {f: [m for e in errs for m in e.messages] for f, errs in error.error_dict.items()}
+            if hasattr(error, "error_dict")
+            else {"non_field_errors": error.messages}
+        )
+        message = next(iter(field_errors.values()))[0]
+    else:
+        field_errors, message = error.field_errors, error.message
     field_name, line = "", record.line
-    for model_field in error.field_errors:
+    for model_field in field_errors:
         if model_field in record.field_lines:
             field_name, line = record.field_lines[model_field]
             break
         field_name = model_field if model_field != "non_field_errors" else ""
-    return Problem(record.file, line, field_name, f"{record.name}: {error.message}")
+    return Problem(record.file, line, field_name, f"{record.name}: {message}")
 
 
 def _desired(record: PlatformRecord, existing: Platform | None) -> dict[str, Any]:
@@ -129,143 +237,230 @@ def _desired(record: PlatformRecord, existing: Platform | None) -> dict[str, Any
     return data
 
 
-def apply_records(
-    plan: ImportPlan,
-    records: list[PlatformRecord],
-    *,
-    owner: Organisation | None,
-    actor: Any,
-    create_organisations: bool,
-    progress: Progress | None = None,
-) -> None:
-    """Write ``records`` (the caller holds the transaction)."""
-    capabilities = {c.slug: c for c in Capability.objects.all()}
-    standards = {s.slug: s for s in Standard.objects.all()}
-    organisations = _OrganisationLookup()
-    platforms: dict[str, Platform] = {}  # record key -> platform
-    unmatched: list[tuple[PlatformRecord, Any]] = []
-
-    for done, record in enumerate(records, start=1):
-        platform = _write_platform(plan, record, owner, actor, capabilities, standards)
-        if platform is not None:
-            platforms[record.key] = platform
-            _write_adoptions(
-                plan, record, platform, actor, organisations, create_organisations, unmatched
-            )
-        if progress:
-            progress(done, len(records))
-
-    if unmatched:
-        _report_unmatched(plan, unmatched)
-    for record in records:
-        if record.key in platforms:
-            _write_links(plan, record, platforms[record.key], platforms, actor)
+# Checked by the services with a query per row (foreign keys) or per constraint; the plan
+# checks them itself, set-based.
+_NOT_CLEANED = ["owner", "replaced_by"]
 
 
-def _write_platform(
-    plan: ImportPlan,
-    record: PlatformRecord,
-    owner: Organisation | None,
-    actor: Any,
-    capabilities: dict[str, Capability],
-    standards: dict[str, Standard],
-) -> Platform | None:
-    existing, why = find_existing(record)
-    if why:
-        plan.problems.append(Problem(record.file, record.line, "", why))
-        return None
+def _clean(platform: Platform) -> None:
+    platform.full_clean(exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False)
 
-    record_owner = owner
-    if record.owner_slug:
-        record_owner = Organisation.objects.filter(slug=record.owner_slug).first()
-        if record_owner is None:
-            line = record.field_lines.get("owner", ("owner", record.line))[1]
-            plan.problems.append(
-                Problem(
-                    record.file,
-                    line,
-                    "owner",
-                    f"No organisation has the slug '{record.owner_slug}'.",
+
+class _Planner:
+    def __init__(
+        self,
+        plan: ImportPlan,
+        records: list[PlatformRecord],
+        *,
+        owner: Organisation | None,
+        actor: Any,
+        create_organisations: bool,
+    ):
+        self.plan = plan
+        self.records = records
+        self.owner = owner
+        self.actor = actor
+        self.create_organisations = create_organisations
+        self.catalogue = _Catalogue(actor, records)
+        self.organisations = _OrganisationLookup()
+        self.batch = services.ImportBatch()
+        self.platforms: dict[str, Platform] = {}  # record key -> platform (new or existing)
+        self.new: set[int] = set()  # id() of the platforms this import creates
+        self.phases: dict[int, str] = {}  # id(platform) -> its phase after the import
+        self.updates: dict[int, dict[str, Any]] = {}  # platform pk -> its changes
+        self.items: dict[int, PlanItem] = {}  # id(new platform) -> its line in the plan
+        self.linked: set[str] = set()  # keys of platforms only named by adoptions/dependencies
+
+    # -- platforms
+
+    def platform(self, record: PlatformRecord) -> None:
+        plan = self.plan
+        existing, why = self.catalogue.find(record)
+        if record.match_by == "link":
+            if existing is None:
+                plan.problems.append(
+                    Problem(
+                        record.file,
+                        record.line,
+                        "platform",
+                        f"No platform has the slug '{record.key}'.",
+                    )
                 )
-            )
-            return None
-    if record_owner is None:
-        plan.problems.append(
-            Problem(record.file, record.line, "owner", "Say which organisation owns it (--owner).")
-        )
-        return None
-    if existing and not record.owner_slug and existing.owner_id != record_owner.pk:
-        plan.problems.append(
-            Problem(
-                record.file,
-                record.line,
-                "",
-                f"'{existing.name}' ({existing.slug}) is already in the catalogue and belongs to "
-                f"{existing.owner.name}, not {record_owner.name}. Only its owner can update it.",
-            )
-        )
-        return None
-
-    data = _desired(record, existing)
-    wanted_caps = [capabilities[s] for s in record.capabilities if s in capabilities]
-    wanted_standards = [standards[s] for s in record.standards if s in standards]
-    for slug in record.capabilities:
-        if slug not in capabilities and record.match_by == "slug":
-            plan.problems.append(
-                Problem(record.file, record.line, "capabilities", f"Unknown capability '{slug}'.")
-            )
-    for slug in record.standards:
-        if slug not in standards:
-            plan.problems.append(
-                Problem(record.file, record.line, "standards", f"Unknown standard '{slug}'.")
-            )
-    try:
-        if existing is None:
-            extra: dict[str, Any] = {}
-            if record.state and record.state != Platform.State.DRAFT:
-                if actor is None:
-                    extra["state"] = record.state
+            else:
+                self.platforms[record.key] = existing
+                self.linked.add(record.key)
+                self.phases[id(existing)] = existing.phase
+            return
+        if why:
+            plan.problems.append(Problem(record.file, record.line, "", why))
+            return
+        if existing is None and record.key.startswith(BACKSTAGE_KEY):
+            for other in self.catalogue.same_repository(record):
+                plan.problems.append(
+                    Problem(
+                        record.file,
+                        record.line,
+                        "",
+                        f"'{other.name}' ({other.slug}) in the catalogue has the same repository; "
+                        f"it is not merged with {record.key}. If they are the same thing, add "
+                        f"'{record.key}' to its sources and import again.",
+                        WARNING,
+                    )
+                )
+        record_owner = self.owner
+        if record.owner_uri and not record.owner_slug:
+            named = self.catalogue.owner_for_uri(record.owner_uri)
+            if named is not None and named != record_owner:
+                if self.actor is None or rules.can_act_for(self.actor, named):
+                    record_owner = named
                 else:
                     plan.problems.append(
                         Problem(
                             record.file,
                             record.line,
-                            "state",
-                            f"{record.name} is imported as a draft: publishing goes through "
-                            "review.",
+                            "organisation.uri",
+                            f"organisation.uri names {named.name}; you cannot import for it, so "
+                            "the platform is imported for the owner you chose.",
                             WARNING,
                         )
                     )
-            if record.slug and not Platform.objects.filter(slug=record.slug).exists():
-                data["slug"] = record.slug
-            data.pop("replaced_by", None)
-            platform = services.platform_register(
-                actor=actor,
-                owner=record_owner,
-                name=record.name,
-                capabilities=wanted_caps,
-                standards=wanted_standards,
-                **extra,
-                **data,
+        if record.owner_slug:
+            record_owner = self.catalogue.organisations.get(record.owner_slug)
+            if record_owner is None:
+                line = record.field_lines.get("owner", ("owner", record.line))[1]
+                plan.problems.append(
+                    Problem(
+                        record.file,
+                        line,
+                        "owner",
+                        f"No organisation has the slug '{record.owner_slug}'.",
+                    )
+                )
+                return
+        if record_owner is None:
+            plan.problems.append(
+                Problem(
+                    record.file, record.line, "owner", "Say which organisation owns it (--owner)."
+                )
             )
-            plan.created.append(PlanItem(platform.slug, platform.name, record.file, record.line))
-            return platform
+            return
+        if existing and not record.owner_slug and existing.owner_id != record_owner.pk:
+            plan.problems.append(
+                Problem(
+                    record.file,
+                    record.line,
+                    "",
+                    f"'{existing.name}' ({existing.slug}) is already in the catalogue and belongs "
+                    f"to {existing.owner.name}, not {record_owner.name}. Only its owner can "
+                    "update it.",
+                )
+            )
+            return
 
-        changes = {k: v for k, v in data.items() if getattr(existing, k) != v}
-        if record.name != existing.name:
-            changes["name"] = record.name
-        if record_owner.pk != existing.owner_id:
-            changes["owner"] = record_owner
-        current_caps = set(existing.capabilities.values_list("slug", flat=True))
-        caps = {c.slug for c in wanted_caps} | (current_caps if record.merge_lists else set())
-        if caps != current_caps:
-            changes["capabilities"] = list(Capability.objects.filter(slug__in=caps))
-        current_standards = set(existing.standards.values_list("slug", flat=True))
-        std = {s.slug for s in wanted_standards} | (
+        data = _desired(record, existing)
+        unknown = sorted(set(data) - services.PLATFORM_FIELDS - {"replaced_by"})
+        if unknown:
+            plan.problems.append(
+                Problem(record.file, record.line, "", f"Unknown field(s): {', '.join(unknown)}.")
+            )
+            return
+        caps = self.catalogue.capabilities
+        stds = self.catalogue.standards
+        wanted_caps = [caps[s] for s in record.capabilities if s in caps]
+        wanted_standards = [stds[s] for s in record.standards if s in stds]
+        for slug in record.capabilities:
+            if slug not in caps and record.match_by == "slug":
+                plan.problems.append(
+                    Problem(
+                        record.file, record.line, "capabilities", f"Unknown capability '{slug}'."
+                    )
+                )
+        for slug in record.standards:
+            if slug not in stds:
+                plan.problems.append(
+                    Problem(record.file, record.line, "standards", f"Unknown standard '{slug}'.")
+                )
+        if existing is None:
+            self._create(record, record_owner, data, wanted_caps, wanted_standards)
+        else:
+            self._update(record, existing, record_owner, data, wanted_caps, wanted_standards)
+
+    def _create(self, record, record_owner, data, wanted_caps, wanted_standards) -> None:
+        plan, actor = self.plan, self.actor
+        if actor is not None and not rules.can_act_for(actor, record_owner):
+            plan.problems.append(
+                Problem(
+                    record.file,
+                    record.line,
+                    "owner",
+                    f"You cannot register platforms for {record_owner.name}: you are not a "
+                    "member of it.",
+                )
+            )
+            return
+        state = Platform.State.DRAFT
+        if record.state and record.state != Platform.State.DRAFT:
+            if actor is None:
+                state = record.state
+            else:
+                plan.problems.append(
+                    Problem(
+                        record.file,
+                        record.line,
+                        "state",
+                        f"{record.name} is imported as a draft: publishing goes through review.",
+                        WARNING,
+                    )
+                )
+        data.pop("replaced_by", None)
+        data.pop("slug", None)
+        platform = Platform(owner=record_owner, name=record.name, state=state, **data)
+        platform.slug = self.catalogue.new_slug(record)
+        try:
+            _clean(platform)
+        except ValidationError as error:
+            plan.problems.append(_problem_from(error, record))
+            return
+        self.batch.new_platforms.append((platform, wanted_caps, wanted_standards))
+        if record.match_by != "slug":
+            self.batch.flexible_slugs.add(id(platform))
+        self.items[id(platform)] = PlanItem(platform.slug, platform.name, record.file, record.line)
+        self.platforms[record.key] = platform
+        self.new.add(id(platform))
+        self.phases[id(platform)] = platform.phase
+        plan.created.append(self.items[id(platform)])
+
+    def _update(self, record, existing, record_owner, data, wanted_caps, wanted_standards) -> None:
+        plan = self.plan
+        if self.actor is not None and not rules.can_edit_platform(self.actor, existing):
+            plan.problems.append(
+                Problem(
+                    record.file,
+                    record.line,
+                    "",
+                    f"You cannot change {existing.name}: it belongs to {existing.owner.name}.",
+                )
+            )
+            return
+        data.pop("replaced_by", None)
+        data["name"] = record.name
+        candidate = copy.copy(existing)
+        for name, value in data.items():
+            setattr(candidate, name, value)
+        try:
+            _clean(candidate)  # also turns text into the field's type (a date, a number)
+        except ValidationError as error:
+            plan.problems.append(_problem_from(error, record))
+            return
+        changes = {
+            k: getattr(candidate, k) for k in data if getattr(candidate, k) != getattr(existing, k)
+        }
+        current_caps = {c.slug for c in existing.capabilities.all()}
+        cap_slugs = {c.slug for c in wanted_caps} | (current_caps if record.merge_lists else set())
+        current_standards = {s.slug for s in existing.standards.all()}
+        std_slugs = {s.slug for s in wanted_standards} | (
             current_standards if record.merge_lists else set()
         )
-        if std != current_standards:
-            changes["standards"] = list(Standard.objects.filter(slug__in=std))
         if record.state and record.state != existing.state:
             plan.problems.append(
                 Problem(
@@ -277,60 +472,315 @@ def _write_platform(
                     WARNING,
                 )
             )
+        if record_owner.pk != existing.owner_id:
+            changes["owner"] = record_owner
+            if self.actor is not None and not rules.can_act_for(self.actor, record_owner):
+                plan.problems.append(
+                    Problem(
+                        record.file,
+                        record.line,
+                        "owner",
+                        f"You cannot give {existing.name} to {record_owner.name}: you are not a "
+                        "member of it.",
+                    )
+                )
+                return
+        if cap_slugs != current_caps:
+            changes["capabilities"] = [self.catalogue.capabilities[s] for s in sorted(cap_slugs)]
+        if std_slugs != current_standards:
+            changes["standards"] = [self.catalogue.standards[s] for s in sorted(std_slugs)]
+        self.platforms[record.key] = existing
+        self.phases[id(existing)] = candidate.phase
         item = PlanItem(existing.slug, existing.name, record.file, record.line, sorted(changes))
         if not changes:
             plan.unchanged.append(item)
-            return existing
-        platform = services.platform_update(actor=actor, platform=existing, data=changes)
+            return
+        self.updates[existing.pk] = changes
+        self.batch.updates.append((existing, changes))
         plan.updated.append(item)
-        return platform
-    except services.CatalogueError as error:
-        plan.problems.append(_problem_from(error, record))
+
+    # -- adoptions
+
+    def adoptions(self) -> None:
+        existing = set(
+            Adoption.objects.filter(
+                platform_id__in=[p.pk for p in self.platforms.values() if p.pk]
+            ).values_list("platform_id", "organisation_id", "use_case")
+        )
+        by_slug = {
+            o.slug: o
+            for o in Organisation.objects.filter(
+                slug__in={
+                    ref.organisation_slug
+                    for r in self.records
+                    for ref in r.adoptions
+                    if ref.organisation_slug
+                }
+            )
+        }
+        planned: set[tuple[int, int]] = set()
+        unmatched = []
+        for record in self.records:
+            platform = self.platforms.get(record.key)
+            if platform is None:
+                continue
+            for ref in record.adoptions:
+                if ref.organisation_slug:
+                    organisation = by_slug.get(ref.organisation_slug)
+                    if organisation is None:
+                        self.plan.problems.append(
+                            Problem(
+                                record.file,
+                                ref.line,
+                                ref.field,
+                                f"No organisation has the slug '{ref.organisation_slug}'.",
+                            )
+                        )
+                        continue
+                else:
+                    organisation = self._organisation(record, ref)
+                if organisation is None:
+                    unmatched.append((record, ref))
+                    continue
+                use_case = ref.values.get("use_case", "")
+                pair = (id(platform), id(organisation), use_case)
+                if pair in planned or (platform.pk, organisation.pk, use_case) in existing:
+                    continue
+                if self.actor is not None and not rules.can_act_for(self.actor, organisation):
+                    self.plan.problems.append(
+                        Problem(
+                            record.file,
+                            ref.line,
+                            ref.field,
+                            f"You cannot record adoptions for {organisation.name}: you are not a "
+                            "member of it.",
+                            WARNING,
+                        )
+                    )
+                    continue
+                values = ref.values or {
+                    "evidence_source": f"{record.file} ({ref.field})"[:200],
+                    "evidence_url": platform.source_code_url,
+                    "evidence_name": ref.name[:255],
+                }
+                adoption = Adoption(platform=platform, organisation=organisation, **values)
+                try:
+                    adoption.full_clean(
+                        exclude=["platform", "organisation"],
+                        validate_unique=False,
+                        validate_constraints=False,
+                    )
+                    start, end = adoption.start_date, adoption.end_date
+                    if start and end and end < start:
+                        raise ValidationError("The end date cannot be before the start date.")
+                except ValidationError as error:
+                    self.plan.problems.append(
+                        Problem(
+                            record.file, ref.line, ref.field, f"{ref.name}: {error.messages[0]}"
+                        )
+                    )
+                    continue
+                planned.add(pair)
+                self.batch.adoptions.append(adoption)
+        self.plan.adoptions_created = len(self.batch.adoptions)
+        if unmatched:
+            _report_unmatched(self.plan, unmatched)
+
+    def _organisation(self, record: PlatformRecord, ref) -> Organisation | None:
+        organisation = self.organisations.find(ref.name)
+        if organisation is None and self.create_organisations:
+            base = slugify(ref.name)[:120].strip("-") or "organisation"
+            slug = base
+            if slug in {o.slug for o in self.batch.organisations}:
+                slug = f"{base[:110]}-{len(self.batch.organisations) + 1}"
+            if Organisation.objects.filter(slug=slug).exists():
+                slug = services.unique_slug(Organisation, ref.name, max_length=120)
+            organisation = Organisation(
+                name=ref.name[:255], slug=slug, source=f"Named in {record.file} ({ref.field})"[:255]
+            )
+            self.batch.organisations.append(organisation)
+            self.organisations.add(organisation)
+            self.plan.organisations_created.append(organisation.name)
+        return organisation
+
+    # -- links
+
+    def links(self) -> None:
+        visible = _visible(self.actor)
+        slugs = {r.replaced_by for r in self.records if r.replaced_by}
+        names: set[str] = set()
+        for record in self.records:
+            for ref in record.dependencies:
+                if ref.by == "slug":
+                    slugs.add(ref.target)
+                if ref.by == "name":
+                    names.add(ref.target.lower())
+                if ref.fallback_slug:
+                    slugs.add(ref.fallback_slug)
+            if record.part_of is not None and record.part_of.by == "slug":
+                slugs.add(record.part_of.target)
+        by_slug: dict[str, Platform] = {}
+        for chunk in _chunks(sorted(slugs)):
+            by_slug.update({p.slug: p for p in visible.filter(slug__in=chunk)})
+        by_name: dict[str, Platform] = {}
+        for chunk in _chunks(sorted(names)):
+            for p in visible.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk):
+                by_name.setdefault(p.lower_name, p)
+        # Platforms this import creates or changes, by the slug they will have.
+        for platform in self.platforms.values():
+            by_slug[platform.slug] = platform
+        known_pks = [p.pk for p in self.platforms.values() if p.pk]
+        existing = set(
+            Dependency.objects.filter(platform_id__in=known_pks).values_list(
+                "platform_id", "depends_on_id"
+            )
+        )
+        planned: set[tuple[int, int]] = set()
+        for record in self.records:
+            platform = self.platforms.get(record.key)
+            if platform is None:
+                continue
+            if record.replaced_by is not None:
+                self._replacement(record, platform, by_slug)
+            if record.part_of is not None:
+                self._part_of(record, platform, by_slug, by_name)
+            if (
+                record.key in self.linked
+                and record.dependencies
+                and self.actor is not None
+                and not rules.can_edit_platform(self.actor, platform)
+            ):
+                self.plan.problems.append(
+                    Problem(
+                        record.file,
+                        record.dependencies[0].line,
+                        "platform",
+                        f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
+                    )
+                )
+                continue
+            for ref in record.dependencies:
+                target = self._target(ref, by_slug, by_name)
+                if target is None:
+                    self.plan.problems.append(
+                        Problem(
+                            record.file,
+                            ref.line,
+                            ref.field,
+                            f"'{ref.target}' is not in the catalogue: the dependency is not "
+                            "recorded.",
+                            WARNING,
+                        )
+                    )
+                    continue
+                pair = (id(platform), id(target))
+                if (
+                    target is platform
+                    or pair in planned
+                    or (platform.pk and (platform.pk, target.pk) in existing)
+                ):
+                    continue
+                planned.add(pair)
+                self.batch.dependencies.append(
+                    Dependency(
+                        platform=platform,
+                        depends_on=target,
+                        kind=ref.kind,
+                        description=ref.description[:300],
+                    )
+                )
+        self.plan.dependencies_created = len(self.batch.dependencies)
+
+    def _target(self, ref: DependencyRef, by_slug, by_name) -> Platform | None:
+        if ref.by == "record" and ref.target in self.platforms:
+            return self.platforms[ref.target]
+        if ref.by == "slug" and ref.target in by_slug:
+            return by_slug[ref.target]
+        if ref.by == "name" and ref.target.lower() in by_name:
+            return by_name[ref.target.lower()]
+        if ref.fallback_slug:
+            return by_slug.get(ref.fallback_slug)
         return None
 
+    def _part_of(self, record: PlatformRecord, platform: Platform, by_slug, by_name) -> None:
+        ref = record.part_of
+        target = self._target(ref, by_slug, by_name)
+        if target is None or target is platform:
+            self.plan.problems.append(
+                Problem(
+                    record.file,
+                    ref.line,
+                    ref.field,
+                    f"'{ref.target}' is not in the catalogue: {record.name} is not linked to it.",
+                    WARNING,
+                )
+            )
+            return
+        if platform.pk and target.pk and platform.part_of_id == target.pk:
+            return
+        self._link(record, platform, "part_of", target)
 
-def _write_adoptions(
-    plan: ImportPlan,
-    record: PlatformRecord,
-    platform: Platform,
-    actor: Any,
-    organisations: _OrganisationLookup,
-    create_organisations: bool,
-    unmatched: list,
-) -> None:
-    for ref in record.adoptions:
-        organisation = organisations.find(ref.name)
-        if organisation is None and create_organisations:
-            organisation = Organisation.objects.create(
-                name=ref.name[:255],
-                slug=services.unique_slug(Organisation, ref.name, max_length=120),
-                source=f"Named in {record.file} ({ref.field})"[:255],
+    def _replacement(self, record: PlatformRecord, platform: Platform, by_slug) -> None:
+        line = record.field_lines.get("replaced_by", ("replaced_by", record.line))[1]
+        replacement = None
+        if record.replaced_by:
+            replacement = by_slug.get(record.replaced_by)
+            if replacement is None:
+                self.plan.problems.append(
+                    Problem(
+                        record.file,
+                        line,
+                        "replaced_by",
+                        f"No platform has the slug '{record.replaced_by}'.",
+                    )
+                )
+                return
+        current = platform.replaced_by_id if platform.pk else None
+        if replacement is None and current is None:
+            return
+        if replacement is not None and replacement.pk and replacement.pk == current:
+            return
+        if replacement is platform:
+            self.plan.problems.append(
+                Problem(
+                    record.file,
+                    line,
+                    "replaced_by",
+                    f"{record.name}: A platform cannot replace itself.",
+                )
             )
-            organisations.add(organisation)
-            plan.organisations_created.append(organisation.name)
-        if organisation is None:
-            unmatched.append((record, ref))
-            continue
-        if Adoption.objects.filter(
-            platform=platform, organisation=organisation, use_case=""
-        ).exists():
-            continue
-        try:
-            services.adoption_record(
-                actor=actor,
-                platform=platform,
-                organisation=organisation,
-                evidence_source=f"{record.file} ({ref.field})"[:200],
-                evidence_url=platform.source_code_url,
-                evidence_name=ref.name[:255],
+            return
+        if replacement is not None and self.phases[id(platform)] not in Platform.RETIREMENT_PHASES:
+            self.plan.problems.append(
+                Problem(
+                    record.file,
+                    line,
+                    "replaced_by",
+                    f"{record.name}: Only a retiring or retired platform can be replaced.",
+                )
             )
-            plan.adoptions_created += 1
-        except services.NotAllowed as error:
-            plan.problems.append(Problem(record.file, ref.line, ref.field, error.message, WARNING))
-        except services.CatalogueError as error:
-            plan.problems.append(
-                Problem(record.file, ref.line, ref.field, f"{ref.name}: {error.message}")
+            return
+        self._link(record, platform, "replaced_by", replacement)
+
+    def _link(self, record, platform: Platform, name: str, target: Platform | None) -> None:
+        """Set ``replaced_by`` or ``part_of``: after creation for a new platform, as one more
+        change for an existing one."""
+        if id(platform) in self.new:
+            self.batch.links.append((platform, name, target))
+            return
+        changes = self.updates.get(platform.pk)
+        if changes is None:
+            changes = self.updates[platform.pk] = {}
+            self.batch.updates.append((platform, changes))
+            self.plan.unchanged[:] = [i for i in self.plan.unchanged if i.slug != platform.slug]
+            self.plan.updated.append(
+                PlanItem(platform.slug, platform.name, record.file, record.line, [])
             )
+        changes[name] = target
+        for item in self.plan.updated:
+            if item.slug == platform.slug and name not in item.changes:
+                item.changes.append(name)
+                item.changes.sort()
 
 
 def _report_unmatched(plan: ImportPlan, unmatched: list) -> None:
@@ -359,89 +809,27 @@ def _report_unmatched(plan: ImportPlan, unmatched: list) -> None:
         )
 
 
-def _resolve_target(ref, platforms: dict[str, Platform]) -> Platform | None:
-    if ref.by == "record" and ref.target in platforms:
-        return platforms[ref.target]
-    if ref.by == "slug":
-        found = Platform.objects.filter(slug=ref.target).first()
-        if found:
-            return found
-    if ref.by == "name":
-        found = Platform.objects.filter(name__iexact=ref.target).first()
-        if found:
-            return found
-    if ref.fallback_slug:
-        return Platform.objects.filter(slug=ref.fallback_slug).first()
-    return None
-
-
-def _write_links(
+def plan_records(
     plan: ImportPlan,
-    record: PlatformRecord,
-    platform: Platform,
-    platforms: dict[str, Platform],
+    records: list[PlatformRecord],
+    *,
+    owner: Organisation | None,
     actor: Any,
-) -> None:
-    if record.replaced_by is not None:
-        replacement = None
-        if record.replaced_by:
-            replacement = Platform.objects.filter(slug=record.replaced_by).first()
-            if replacement is None:
-                line = record.field_lines.get("replaced_by", ("replaced_by", record.line))[1]
-                plan.problems.append(
-                    Problem(
-                        record.file,
-                        line,
-                        "replaced_by",
-                        f"No platform has the slug '{record.replaced_by}'.",
-                    )
-                )
-                return
-        if platform.replaced_by_id != (replacement.pk if replacement else None):
-            try:
-                services.platform_update(
-                    actor=actor, platform=platform, data={"replaced_by": replacement}
-                )
-                if not any(i.slug == platform.slug for i in plan.created + plan.updated):
-                    plan.unchanged[:] = [i for i in plan.unchanged if i.slug != platform.slug]
-                    plan.updated.append(
-                        PlanItem(
-                            platform.slug, platform.name, record.file, record.line, ["replaced_by"]
-                        )
-                    )
-            except services.CatalogueError as error:
-                plan.problems.append(_problem_from(error, record))
-
-    for ref in record.dependencies:
-        target = _resolve_target(ref, platforms)
-        if target is None:
-            plan.problems.append(
-                Problem(
-                    record.file,
-                    ref.line,
-                    ref.field,
-                    f"'{ref.target}' is not in the catalogue: the dependency is not recorded.",
-                    WARNING,
-                )
-            )
-            continue
-        if target.pk == platform.pk:
-            continue
-        if Dependency.objects.filter(platform=platform, depends_on=target).exists():
-            continue
-        try:
-            services.dependency_add(
-                actor=actor,
-                platform=platform,
-                depends_on=target,
-                kind=ref.kind,
-                description=ref.description[:300],
-            )
-            plan.dependencies_created += 1
-        except services.NotAllowed as error:
-            plan.problems.append(Problem(record.file, ref.line, ref.field, error.message, WARNING))
-        except services.CatalogueError as error:
-            plan.problems.append(Problem(record.file, ref.line, ref.field, error.message))
+    create_organisations: bool,
+    progress: Progress | None = None,
+) -> tuple[services.ImportBatch, dict[int, PlanItem]]:
+    """Step 1: what the import would write, and every problem, from reads only; with the plan
+    line of each new platform."""
+    planner = _Planner(
+        plan, records, owner=owner, actor=actor, create_organisations=create_organisations
+    )
+    for done, record in enumerate(records, start=1):
+        planner.platform(record)
+        if progress:
+            progress(done, len(records))
+    planner.adoptions()
+    planner.links()
+    return planner.batch, planner.items
 
 
 def write_plan(
@@ -454,19 +842,23 @@ def write_plan(
     create_organisations: bool,
     progress: Progress | None = None,
 ) -> None:
-    """Apply in one transaction; roll it all back on a dry run or if anything failed."""
+    """Plan, then (not on a dry run, not after an error) write it all in one transaction."""
+    batch, items = plan_records(
+        plan,
+        records,
+        owner=owner,
+        actor=actor,
+        create_organisations=create_organisations,
+        progress=progress,
+    )
+    if dry_run or any(p.severity == ERROR for p in plan.problems):
+        return
     try:
-        with transaction.atomic():
-            apply_records(
-                plan,
-                records,
-                owner=owner,
-                actor=actor,
-                create_organisations=create_organisations,
-                progress=progress,
-            )
-            if dry_run or any(p.severity == ERROR for p in plan.problems):
-                raise _Rollback
-            plan.applied = True
-    except _Rollback:
-        plan.applied = False
+        services.catalogue_import(actor=actor, batch=batch)
+    except services.CatalogueError as error:
+        plan.problems.append(Problem("", None, "", error.message))
+        plan.conflict = isinstance(error, services.Conflict)
+        return
+    for platform, _, _ in batch.new_platforms:
+        items[id(platform)].slug = platform.slug  # as written (a hidden draft may hold the wish)
+    plan.applied = True

@@ -1,11 +1,16 @@
 """Backstage software catalogue descriptors (``catalog-info.yaml``,
 https://backstage.io/docs/features/software-catalog/descriptor-format).
 
-Component, API, System and Resource entities become platforms; Group entities are read so that
+Component, API, System and Resource entities become platforms, one per
+``kind:namespace/name`` (never merged with another entity because they share a repository: the
+plan suggests it instead); their kinds map onto ``Platform.kind`` (Component: software component,
+API: API, System: service platform, Resource: data or register). Group entities are read so that
 ``spec.owner`` references resolve (every platform belongs to the ``--owner`` organisation, and
-the Backstage owner is kept as an ``owner:<group>`` tag); User, Domain and Template entities are
-skipped. ``Location`` entities are followed only to relative files next to the descriptor, never
-over the network. A file may hold several documents (``---``).
+the Backstage owner is kept as an ``owner:<group>`` tag); every other kind (User, Domain,
+Template, AiResource, kinds Backstage adds later) is skipped with a warning, never refused.
+References without a namespace resolve in the namespace of the entity that makes them, as
+Backstage resolves them. ``Location`` entities are followed only to relative files next to the
+descriptor, never over the network. A file may hold several documents (``---``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from platforms.importers.base import (
     MAX_FILE_BYTES,
@@ -25,17 +32,18 @@ from platforms.importers.base import (
     YamlProblem,
     decode_file,
     dotted,
+    excerpt,
     load_yaml_documents,
     one_line,
 )
 
 PLATFORM_KINDS = ("component", "api", "system", "resource")
-KNOWN_KINDS = (*PLATFORM_KINDS, "group", "user", "domain", "location", "template")
 LIFECYCLE_PHASES = {"experimental": "alpha", "production": "live", "deprecated": "retiring"}
 # What each kind must say, per the descriptor format.
 REQUIRED_SPEC = {
     "component": ("type", "lifecycle", "owner"),
-    "api": ("type", "lifecycle", "owner", "definition"),
+    # Any API type: an mcp-server API has ``remotes`` rather than a ``definition``.
+    "api": ("type", "lifecycle", "owner"),
     "system": ("owner",),
     "resource": ("type", "owner"),
     "group": ("type", "children"),
@@ -59,15 +67,32 @@ def entity_key(kind: str, namespace: str, name: str) -> str:
     return f"urn:backstage:{kind.lower()}:{namespace.lower()}/{name.lower()}"
 
 
-def parse_ref(ref: str, default_kind: str | None) -> tuple[str | None, str, str]:
-    """'component:default/artists-db' -> ('component', 'default', 'artists-db')."""
+KIND_OF_PLATFORM = {
+    "component": "software_component",
+    "api": "api",
+    "system": "service_platform",
+    "resource": "data_register",
+}
+SOURCE_LOCATION = "backstage.io/source-location"
+
+
+def parse_ref(
+    ref: str, default_kind: str | None, default_namespace: str = "default"
+) -> tuple[str | None, str, str]:
+    """'component:default/artists-db' -> ('component', 'default', 'artists-db'). Without a
+    namespace, the referring entity's own (Backstage's rule)."""
     kind = default_kind
     if ":" in ref:
         kind, ref = ref.split(":", 1)
-    namespace = "default"
+    namespace = default_namespace
     if "/" in ref:
         namespace, ref = ref.split("/", 1)
     return (kind.lower() if kind else None), namespace, ref
+
+
+def metadata_name(doc: dict) -> str:
+    metadata = doc.get("metadata")
+    return str(metadata.get("name", "")) if isinstance(metadata, dict) else ""
 
 
 class _Entity:
@@ -141,17 +166,6 @@ class BackstageImporter(Importer):
             for entity in platforms
         ]
         add_api_providers(records)
-        for entity in entities:
-            if entity.kind not in PLATFORM_KINDS and entity.kind != "group":
-                problems.append(
-                    Problem(
-                        entity.file,
-                        entity.line("kind"),
-                        "kind",
-                        f"{entity.doc.get('kind')} '{entity.name}' is not a platform; skipped.",
-                        WARNING,
-                    )
-                )
         return records, problems
 
     # -- checks
@@ -167,16 +181,24 @@ class BackstageImporter(Importer):
             return None
         before = len(problems)
         api_version = doc.get("apiVersion")
-        if not isinstance(api_version, str) or not api_version.startswith("backstage.io/"):
-            error(("apiVersion",), "'apiVersion' must be backstage.io/v1alpha1 or v1beta1.")
         kind = doc.get("kind")
-        if not isinstance(kind, str) or kind.lower() not in KNOWN_KINDS:
-            error(
-                ("kind",),
-                f"'{kind}' is not a Backstage kind this catalogue reads "
-                "(Component, API, System, Resource, Group, User, Domain, Location).",
+        if not isinstance(kind, str) or not kind:
+            error(("kind",), "'kind' is required.")
+            return None
+        if kind.lower() not in (*PLATFORM_KINDS, "group", "location"):
+            name = metadata_name(doc)
+            problems.append(
+                Problem(
+                    file,
+                    lines.line(("kind",)),
+                    "kind",
+                    f"{excerpt(kind)} {excerpt(name)} is not a platform; skipped.",
+                    WARNING,
+                )
             )
             return None
+        if not isinstance(api_version, str) or not api_version.startswith("backstage.io/"):
+            error(("apiVersion",), "'apiVersion' must be backstage.io/v1alpha1 or v1beta1.")
         metadata = doc.get("metadata")
         if not isinstance(metadata, dict):
             error(("metadata",), "'metadata' with at least a 'name' is required.")
@@ -187,14 +209,15 @@ class BackstageImporter(Importer):
         elif len(name) > 63 or not _NAME.match(name):
             error(
                 ("metadata", "name"),
-                f"'{name}' is not a valid entity name: use at most 63 letters, digits and single "
+                f"{excerpt(name)} is not a valid entity name: use at most 63 letters, digits and "
+                "single "
                 "'-', '_' or '.' between them (no spaces), e.g. 'wayback-search'.",
             )
         namespace = metadata.get("namespace")
         if namespace is not None and (
             not isinstance(namespace, str) or len(namespace) > 63 or not _NAMESPACE.match(namespace)
         ):
-            error(("metadata", "namespace"), f"'{namespace}' is not a valid namespace.")
+            error(("metadata", "namespace"), f"{excerpt(namespace)} is not a valid namespace.")
         for key in ("title", "description"):
             if key in metadata and not isinstance(metadata[key], str):
                 error(("metadata", key), f"'metadata.{key}' must be text.")
@@ -206,7 +229,7 @@ class BackstageImporter(Importer):
                 if not isinstance(tag, str) or len(tag) > 63 or not _TAG.match(tag):
                     error(
                         ("metadata", "tags", index),
-                        f"'{tag}' is not a valid tag: lower-case letters, digits, ':', '+', "
+                        f"{excerpt(tag)} is not a valid tag: lower-case letters, digits, ':', '+', "
                         "'#' and single '-' between them, no spaces.",
                     )
         links = metadata.get("links", [])
@@ -234,8 +257,8 @@ class BackstageImporter(Importer):
                             if ":" not in ref:
                                 error(
                                     ("spec", key, index),
-                                    f"'{ref}' must say its kind, e.g. 'component:{ref}' or "
-                                    f"'resource:{ref}'.",
+                                    f"{excerpt(ref)} must say its kind, e.g. 'component:…' or "
+                                    f"'resource:…'.",
                                 )
         if len(problems) > before:
             return None
@@ -253,7 +276,8 @@ class BackstageImporter(Importer):
                         location.file,
                         line,
                         "spec.targets",
-                        f"'{target}' is not read: only files relative to this one are followed "
+                        f"{excerpt(target)} is not read: only files relative to this one are "
+                        "followed "
                         "(nothing is fetched over the network). Import it as a file.",
                         WARNING,
                     )
@@ -272,7 +296,8 @@ class BackstageImporter(Importer):
                         location.file,
                         line,
                         "spec.targets",
-                        f"'{target}' is not in the import and cannot be read; import it as a "
+                        f"{excerpt(target)} is not in the import and cannot be read; import it as "
+                        "a "
                         "file if it should be included.",
                         WARNING,
                     )
@@ -308,9 +333,35 @@ class BackstageImporter(Importer):
             tags.append(str(spec["type"]))
         fields: dict[str, Any] = {"summary": summary, "description": description}
 
+        fields["kind"] = KIND_OF_PLATFORM[entity.kind]
+        fields["original_format"] = "backstage"
+        fields["original_document"] = yaml.safe_dump(
+            entity.doc, sort_keys=False, allow_unicode=True
+        )
+        annotations = metadata.get("annotations")
+        location = annotations.get(SOURCE_LOCATION) if isinstance(annotations, dict) else None
+        if isinstance(location, str) and location.split(":", 1)[0] in ("url", "https", "http"):
+            url = location[4:] if location.startswith("url:") else location
+            if url.startswith(("https://", "http://")):
+                fields["source_code_url"] = url[:200]
+        domain = spec.get("domain")
+        if isinstance(domain, str) and domain:
+            tags.append(f"domain:{parse_ref(domain, 'domain', entity.namespace)[2]}"[:100])
+        part_of = None
+        for key, ref_kind in (("system", "system"), ("subcomponentOf", "component")):
+            value = spec.get(key)
+            if isinstance(value, str) and value:
+                kind_, ns_, name_ = parse_ref(value, ref_kind, entity.namespace)
+                target = entity_key(kind_ or ref_kind, ns_, name_)
+                part_of = DependencyRef(
+                    target if target in keys else name_.lower(),
+                    "record" if target in keys else "slug",
+                    entity.line("spec", key),
+                    f"spec.{key}",
+                )
         owner = spec.get("owner")
         if owner:
-            owner_kind, owner_ns, owner_name = parse_ref(str(owner), "group")
+            owner_kind, owner_ns, owner_name = parse_ref(str(owner), "group", entity.namespace)
             tags.append(f"owner:{owner_name}")
             if owner_kind == "group" and entity_key("group", owner_ns, owner_name) not in keys:
                 problems.append(
@@ -318,7 +369,8 @@ class BackstageImporter(Importer):
                         entity.file,
                         entity.line("spec", "owner"),
                         "spec.owner",
-                        f"Owner '{owner}' is not a Group in this import; the platform belongs to "
+                        f"Owner {excerpt(owner)} is not a Group in this import; the platform "
+                        "belongs to "
                         "the --owner organisation and the Backstage owner is kept as a tag.",
                         WARNING,
                     )
@@ -335,20 +387,25 @@ class BackstageImporter(Importer):
                         entity.file,
                         entity.line("spec", "lifecycle"),
                         "spec.lifecycle",
-                        f"Lifecycle '{lifecycle}' has no catalogue phase "
+                        f"Lifecycle {excerpt(lifecycle)} has no catalogue phase "
                         "(experimental, production, deprecated); the phase is left as it is.",
                         WARNING,
                     )
                 )
+        extra_links = []
         for link in metadata.get("links", []):
             title = str(link.get("title", "")).lower()
             url = link["url"]
             if any(w in title for w in ("doc", "guide", "manual")):
-                fields.setdefault("documentation_url", url)
+                slot = "documentation_url"
             elif any(w in title for w in ("source", "repo", "code", "github", "gitlab")):
-                fields.setdefault("source_code_url", url)
+                slot = "source_code_url"
             else:
-                fields.setdefault("service_url", url)
+                slot = "service_url"
+            if slot in fields:
+                extra_links.append(url)  # kept as a source, not dropped
+            else:
+                fields[slot] = url
 
         dependencies = []
         for field_name, kind, description in (
@@ -356,7 +413,7 @@ class BackstageImporter(Importer):
             ("consumesApis", "api", "Backstage spec.consumesApis"),
         ):
             for index, ref in enumerate(spec.get(field_name) or []):
-                ref_kind, ref_ns, ref_name = parse_ref(ref, kind)
+                ref_kind, ref_ns, ref_name = parse_ref(ref, kind, entity.namespace)
                 target = entity_key(ref_kind or "component", ref_ns, ref_name)
                 dependencies.append(
                     DependencyRef(
@@ -369,7 +426,7 @@ class BackstageImporter(Importer):
                 )
         for index, ref in enumerate(spec.get("providesApis") or []):
             # The API is served by this component: record it as the API depending on it.
-            _, ref_ns, ref_name = parse_ref(ref, "api")
+            _, ref_ns, ref_name = parse_ref(ref, "api", entity.namespace)
             target = entity_key("api", ref_ns, ref_name)
             if target in keys:
                 tags.append(f"provides-api:{ref_name}")
@@ -379,7 +436,7 @@ class BackstageImporter(Importer):
                         entity.file,
                         entity.line("spec", "providesApis", index),
                         "spec.providesApis",
-                        f"API '{ref}' is not in this import; not linked.",
+                        f"API {excerpt(ref)} is not in this import; not linked.",
                         WARNING,
                     )
                 )
@@ -395,8 +452,9 @@ class BackstageImporter(Importer):
             slug=slug[:120],
             fields=fields,
             tags=tags,
-            sources=[entity.key],
+            sources=[entity.key, *extra_links],
             dependencies=dependencies,
+            part_of=part_of,
             field_lines={
                 "name": ("metadata.name", entity.line("metadata", "name")),
                 "summary": ("metadata.description", entity.line("metadata", "description")),

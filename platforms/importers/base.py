@@ -1,5 +1,5 @@
 """What every importer shares: the plan it reports, the problems it finds, safe file reading and
-line-numbered YAML, and the one place that writes (``apply_records``) through the services.
+line-numbered YAML; ``apply`` plans the records and writes them through the services.
 
 An importer turns files into :class:`PlatformRecord` objects without touching the database. The
 records are then matched against the catalogue by their *stable key* and written with
@@ -26,6 +26,15 @@ MAX_LISTED_NAMES = 20
 
 Progress = Callable[[int, int], None]
 
+# What one YAML file may cost, whatever its size in bytes: anchors and aliases are allowed (real
+# files use them for shared defaults) but the document they expand to is bounded, so a "billion
+# laughs" file is refused while it is read, before anything formats or walks the expansion.
+MAX_YAML_ALIASES = 100
+MAX_YAML_NODES = 20_000  # nodes of the document with every alias expanded
+MAX_YAML_DEPTH = 50  # nested mappings and lists
+MAX_MESSAGE_CHARS = 600
+EXCERPT_CHARS = 60
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -40,6 +49,11 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+    def __post_init__(self) -> None:
+        # A last guard: whatever a message quotes, it stays a line a person can read.
+        if len(self.message) > MAX_MESSAGE_CHARS:
+            object.__setattr__(self, "message", self.message[: MAX_MESSAGE_CHARS - 1] + "\u2026")
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -90,6 +104,7 @@ class ImportPlan:
     dependencies_created: int = 0
     organisations_created: list[str] = field(default_factory=list)
     applied: bool = False
+    conflict: bool = False  # refused because another writer got there first (HTTP 409)
 
     @property
     def errors(self) -> list[Problem]:
@@ -140,6 +155,8 @@ class AdoptionRef:
     name: str
     line: int | None
     field: str
+    organisation_slug: str | None = None  # the catalogue's CSV names it by slug
+    values: dict[str, Any] = field(default_factory=dict)  # status, use_case, dates, evidence
 
 
 @dataclass
@@ -161,8 +178,10 @@ class PlatformRecord:
     """One platform as an importer read it, before it is matched against the catalogue.
 
     ``key`` is the stable key: how a second import of the same file finds the same platform.
-    ``match_by`` says how: ``slug`` (the key is the slug, CSV) or ``key`` (the key is kept as a
-    line of ``Platform.sources`` and, for repositories, is the ``source_code_url``).
+    ``match_by`` says how: ``slug`` (the key is the slug, CSV), ``key`` (the key is kept as a
+    line of ``Platform.sources`` and, for repositories, is the ``source_code_url``) or ``link``
+    (a platform already in the catalogue, by slug, that adoptions or dependencies name: found,
+    never changed).
     """
 
     file: str
@@ -184,6 +203,11 @@ class PlatformRecord:
     # Model field -> (the field's name in the file, its line), to place the services' errors.
     field_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     merge_lists: bool = True  # tags/capabilities: add to what is there (False: replace, CSV)
+    # The publisher's own identifier (publiccode ``organisation.uri``): the owner when an
+    # organisation in the catalogue has it as its website or GOV.UK page.
+    owner_uri: str | None = None
+    # The system this one is part of (Backstage ``spec.system`` / ``subcomponentOf``).
+    part_of: DependencyRef | None = None
 
 
 class Importer:
@@ -286,10 +310,67 @@ class YamlProblem(Exception):
         self.message = message
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """The safe loader (no Python objects, no tags that run code), which also counts what a
+    document costs while it is composed: aliases, nodes with aliases expanded, nesting depth."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._weights: dict[int, int] = {}  # id(node) -> nodes it stands for, expanded
+        self._expanded = 0
+
+    def _refuse(self, event: Any, message: str) -> None:
+        raise YamlProblem(event.start_mark.line + 1 if event.start_mark else None, message)
+
+    def compose_document(self) -> Any:
+        self._expanded = 0
+        self._weights = {}
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                self._refuse(
+                    event,
+                    f"The file uses more than {MAX_YAML_ALIASES} YAML aliases (*name); "
+                    "write the values out instead.",
+                )
+            node = super().compose_node(parent, index)
+            if id(node) not in self._weights:  # an alias of a node that contains it
+                self._refuse(event, "A YAML alias refers to a value that contains it.")
+            self._count(event, self._weights[id(node)])
+            return node
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            self._refuse(event, f"The YAML is nested more than {MAX_YAML_DEPTH} levels deep.")
+        before = self._expanded
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        self._count(event, 1)
+        self._weights[id(node)] = self._expanded - before
+        return node
+
+    def _count(self, event: Any, nodes: int) -> None:
+        self._expanded += nodes
+        if self._expanded > MAX_YAML_NODES:
+            self._refuse(
+                event,
+                f"The document expands to more than {MAX_YAML_NODES:,} values (through YAML "
+                "aliases or sheer size); it is refused.",
+            )
+
+
 def load_yaml_documents(text: str) -> list[tuple[Any, LineMap]]:
-    """Every document in ``text`` with the lines of its keys. Only the safe loader is used: no
-    Python objects, no tags that run code."""
-    loader = yaml.SafeLoader(text)
+    """Every document in ``text`` with the lines of its keys, read with :class:`_BoundedLoader`
+    so that what a file costs to read is bounded by the limits above, not by its aliases."""
+    _check_flow_depth(text)
+    loader = _BoundedLoader(text)
     documents = []
     try:
         while loader.check_node():
@@ -301,13 +382,44 @@ def load_yaml_documents(text: str) -> list[tuple[Any, LineMap]]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
-        what = error.problem or error.context or "unreadable YAML"
+        what = excerpt(error.problem or error.context or "unreadable YAML", 200, quote=False)
         raise YamlProblem(line, f"This is not valid YAML: {what}.") from error
     except yaml.YAMLError as error:
-        raise YamlProblem(None, f"This is not valid YAML: {error}.") from error
+        raise YamlProblem(
+            None, f"This is not valid YAML: {excerpt(str(error), 200, quote=False)}."
+        ) from error
+    except RecursionError as error:  # a guard behind MAX_YAML_DEPTH
+        raise YamlProblem(None, "The YAML is nested too deeply.") from error
     finally:
         loader.dispose()
     return documents
+
+
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _check_flow_depth(text: str) -> None:
+    """Refuse deeply nested flow collections (``[[[[...``) before the YAML scanner, which would
+    look far ahead through all of them, reads the file."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_QUOTED_OR_COMMENT.sub("", text)):
+        depth = depth + 1 if bracket in "[{" else max(depth - 1, 0)
+        if depth > MAX_YAML_DEPTH:
+            raise YamlProblem(None, f"The YAML is nested more than {MAX_YAML_DEPTH} levels deep.")
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS, *, quote: bool = True) -> str:
+    """A value as a message may quote it: text cut to ``limit`` characters, and a mapping or a
+    list named rather than written out (it may be huge)."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return f"'{text}'" if quote else text
 
 
 # --- names -----------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
-"""The catalogue's own CSV: the columns of the platform export (``PLATFORM_COLUMNS``), so an
-exported file imports back unchanged. The ``slug`` column is the stable key. Only ``slug``,
+"""The catalogue's own CSV: the columns of the exports, so an exported catalogue imports back
+unchanged: platforms (``PLATFORM_COLUMNS``), adoptions (``ADOPTION_FIELDNAMES``) and dependencies
+(``DEPENDENCY_FIELDNAMES``), each file told by its header. Adoption and dependency rows name
+their platform by slug: one in the same import, or one in the catalogue the importer can see.
+
+For platforms: The ``slug`` column is the stable key. Only ``slug``,
 ``name`` and ``summary`` are required; an empty cell leaves an existing value as it is (except
 the list columns and ``replaced_by``, whose empty cell empties them). Unknown columns are refused.
 """
@@ -12,9 +16,20 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from platforms.exporters.tabular import LIST_SEPARATOR, PLATFORM_FIELDNAMES
-from platforms.importers.base import Importer, PlatformRecord, Problem
-from platforms.models import Platform
+from platforms.exporters.tabular import (
+    ADOPTION_FIELDNAMES,
+    DEPENDENCY_FIELDNAMES,
+    LIST_SEPARATOR,
+    PLATFORM_FIELDNAMES,
+)
+from platforms.importers.base import (
+    AdoptionRef,
+    DependencyRef,
+    Importer,
+    PlatformRecord,
+    Problem,
+)
+from platforms.models import Adoption, Dependency, Platform
 
 REQUIRED = ("slug", "name", "summary")
 BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
@@ -23,7 +38,10 @@ CHOICES = {
     "state": Platform.State.values,
     "data_classification": Platform.Classification.values,
     "pricing_model": Platform.Pricing.values,
+    "kind": Platform.Kind.values,
 }
+ADOPTION_DATES = ("start_date", "end_date", "evidence_date")
+ADOPTION_TEXT = ("use_case", "notes", "evidence_source", "evidence_url", "evidence_name")
 TEXT_FIELDS = (
     "description",
     "service_url",
@@ -42,17 +60,37 @@ class CsvImporter(Importer):
 
     def parse(self, files, *, base_dir=None):
         records, problems = [], []
+        links: list[tuple[str, str, int, Any]] = []  # (platform slug, file, line, ref)
         for name, text in files:
-            self._parse_file(name, text, records, problems)
+            self._parse_file(name, text, records, links, problems)
+        by_slug = {r.key: r for r in records}
+        for slug, file, line, ref in links:
+            record = by_slug.get(slug)
+            if record is None:  # a platform already in the catalogue: linked, never changed
+                record = by_slug[slug] = PlatformRecord(
+                    file=file, line=line, key=slug, name=slug, match_by="link", slug=slug
+                )
+                records.append(record)
+            if isinstance(ref, AdoptionRef):
+                record.adoptions.append(ref)
+            else:
+                record.dependencies.append(ref)
         return records, problems
 
-    def _parse_file(self, name: str, text: str, records: list, problems: list) -> None:
+    def _parse_file(self, name: str, text: str, records: list, links: list, problems: list) -> None:
         reader = csv.DictReader(text.splitlines(keepends=True))
         try:
             header = reader.fieldnames or []
         except csv.Error as error:
             problems.append(Problem(name, 1, "", f"This is not readable CSV: {error}."))
             return
+        for columns, read_row in (
+            (ADOPTION_FIELDNAMES, self._adoption_row),
+            (DEPENDENCY_FIELDNAMES, self._dependency_row),
+        ):
+            if "platform" in header and set(header) <= set(columns) and columns[1] in header:
+                self._read_links(name, reader, columns, read_row, links, problems)
+                return
         unknown = [c for c in header if c not in PLATFORM_FIELDNAMES]
         missing = [c for c in REQUIRED if c not in header]
         if unknown:
@@ -62,7 +100,9 @@ class CsvImporter(Importer):
                     1,
                     ", ".join(unknown),
                     f"Unknown column(s): {', '.join(unknown)}. The columns are: "
-                    f"{', '.join(PLATFORM_FIELDNAMES)}.",
+                    f"{', '.join(PLATFORM_FIELDNAMES)} (platforms), "
+                    f"{', '.join(ADOPTION_FIELDNAMES)} (adoptions) or "
+                    f"{', '.join(DEPENDENCY_FIELDNAMES)} (dependencies).",
                 )
             )
         if missing:
@@ -151,4 +191,93 @@ class CsvImporter(Importer):
             replaced_by=cells.get("replaced_by", "") if "replaced_by" in cells else None,
             field_lines={column: (column, line) for column in PLATFORM_FIELDNAMES},
             merge_lists=False,
+        )
+
+    # -- adoptions and dependencies
+
+    def _read_links(self, name, reader, columns, read_row, links, problems) -> None:
+        line = 2
+        try:
+            for row in reader:
+                if None in row:
+                    problems.append(
+                        Problem(name, line, "", "This row has more cells than the header has.")
+                    )
+                else:
+                    cells = {k: (v or "").strip() for k, v in row.items()}
+                    result = read_row(name, line, cells, problems)
+                    if result:
+                        links.append((cells["platform"], name, line, result))
+                line = reader.line_num + 1
+        except csv.Error as error:
+            problems.append(
+                Problem(name, reader.line_num, "", f"This is not readable CSV: {error}.")
+            )
+
+    @staticmethod
+    def _required(file, line, cells, columns, problems) -> bool:
+        missing = [c for c in columns if not cells.get(c)]
+        for column in missing:
+            problems.append(Problem(file, line, column, f"'{column}' is required."))
+        return not missing
+
+    def _adoption_row(self, file, line, cells, problems) -> AdoptionRef | None:
+        if not self._required(file, line, cells, ("platform", "organisation"), problems):
+            return None
+        before = len(problems)
+        values: dict[str, Any] = {}
+        status = cells.get("status") or Adoption.Status.IN_USE
+        if status not in Adoption.Status.values:
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "status",
+                    f"'{status[:40]}' is not one of {', '.join(Adoption.Status.values)}.",
+                )
+            )
+        values["status"] = status
+        for column in ADOPTION_DATES:
+            if cells.get(column):
+                try:
+                    values[column] = datetime.date.fromisoformat(cells[column])
+                except ValueError:
+                    problems.append(
+                        Problem(
+                            file, line, column, f"'{cells[column][:40]}' is not a YYYY-MM-DD date."
+                        )
+                    )
+        for column in ADOPTION_TEXT:
+            values[column] = cells.get(column, "")
+        if len(problems) > before:
+            return None
+        return AdoptionRef(
+            cells["organisation"],
+            line,
+            "organisation",
+            organisation_slug=cells["organisation"],
+            values=values,
+        )
+
+    def _dependency_row(self, file, line, cells, problems) -> DependencyRef | None:
+        if not self._required(file, line, cells, ("platform", "depends_on"), problems):
+            return None
+        kind = cells.get("kind") or Dependency.Kind.RUNTIME
+        if kind not in Dependency.Kind.values:
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "kind",
+                    f"'{kind[:40]}' is not one of {', '.join(Dependency.Kind.values)}.",
+                )
+            )
+            return None
+        return DependencyRef(
+            cells["depends_on"],
+            "slug",
+            line,
+            "depends_on",
+            kind=kind,
+            description=cells.get("description", ""),
         )

@@ -29,12 +29,34 @@ from platforms.importers.base import (
     Problem,
     YamlProblem,
     dotted,
+    excerpt,
     load_yaml_documents,
     one_line,
     text_value,
 )
 
-VERSIONS = ("0", "0.2", "0.2.0", "0.2.1", "0.2.2", "0.3", "0.3.0", "0.4", "0.4.0", "0.5", "0.5.0")
+VERSIONS = (
+    "0",
+    "0.2",
+    "0.2.0",
+    "0.2.1",
+    "0.2.2",
+    "0.3",
+    "0.3.0",
+    "0.4",
+    "0.4.0",
+    "0.5",
+    "0.5.0",
+    "0.6",
+    "0.6.0",
+    "0.7",
+    "0.7.0",
+)
+# The reference parser reads every 0.x file as the latest 0.x and warns about an older one.
+LATEST_VERSION = "0.7"
+# ``supports`` ids written as ``alias:<name>``: the aliases the reference parser's own test data
+# shows (valid_with_supports.yml); any other alias is refused, as there. URLs and URNs are open.
+SUPPORTS_ALIASES = frozenset({"gdpr", "spid"})
 DEVELOPMENT_STATUSES = ("concept", "development", "beta", "stable", "obsolete")
 SOFTWARE_TYPES = (
     "standalone/mobile",
@@ -254,6 +276,7 @@ TOP_LEVEL_KEYS = frozenset(
         "maintenance",
         "localisation",
         "dependsOn",
+        "supports",
         "IT",
         "it",
     ]
@@ -343,10 +366,10 @@ def spdx_problem(expression: str) -> str | None:
     try:
         result = _spdx().validate(expression, strict=True)
     except Exception as error:  # the parser raises on some malformed input
-        return f"'{expression}' is not an SPDX licence expression ({error})."
+        return f"{excerpt(expression)} is not an SPDX licence expression ({error})."
     if result.errors:
         return (
-            f"'{expression}' is not an SPDX licence expression: {'; '.join(result.errors)}. "
+            f"{excerpt(expression)} is not an SPDX licence expression: {'; '.join(result.errors)}. "
             "Use identifiers from https://spdx.org/licenses/ such as EUPL-1.2 or "
             "AGPL-3.0-or-later."
         )
@@ -440,7 +463,7 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"'{value}'"
+    return excerpt(value)
 
 
 class Validator:
@@ -467,7 +490,7 @@ class Validator:
         value = obj.get(key, _MISSING) if isinstance(obj, dict) else _MISSING
         if value is _MISSING or value is None:
             if required:
-                self.error((*path, key), f"'{key}' is required.")
+                self.error((*path, key), f"{excerpt(key)} is required.")
             return None
         return value
 
@@ -476,11 +499,11 @@ class Validator:
         if value is None:
             return None
         if isinstance(value, dict | list):
-            self.error((*path, key), f"'{key}' must be text, not {_kind(value)}.")
+            self.error((*path, key), f"{excerpt(key)} must be text, not {_kind(value)}.")
             return None
         text = text_value(value)
         if required and not text:
-            self.error((*path, key), f"'{key}' is required.")
+            self.error((*path, key), f"{excerpt(key)} is required.")
             return None
         return text
 
@@ -489,7 +512,9 @@ class Validator:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.error((*path, key), f"'{key}' must be a mapping (key: value), not {_kind(value)}.")
+            self.error(
+                (*path, key), f"{excerpt(key)} must be a mapping (key: value), not {_kind(value)}."
+            )
             return None
         return value
 
@@ -500,10 +525,10 @@ class Validator:
         if value is None:
             return None
         if not isinstance(value, list):
-            self.error((*path, key), f"'{key}' must be a list, not {_kind(value)}.")
+            self.error((*path, key), f"{excerpt(key)} must be a list, not {_kind(value)}.")
             return None
         if non_empty and not value:
-            self.error((*path, key), f"'{key}' must list at least one item.")
+            self.error((*path, key), f"{excerpt(key)} must list at least one item.")
             return None
         return value
 
@@ -514,7 +539,7 @@ class Validator:
         out = []
         for index, item in enumerate(items):
             if item is None or isinstance(item, dict | list):
-                self.error((*path, key, index), f"Each item of '{key}' must be text.")
+                self.error((*path, key, index), f"Each item of {excerpt(key)} must be text.")
                 continue
             out.append(text_value(item))
         return out
@@ -524,7 +549,7 @@ class Validator:
         if value is None:
             return None
         if not isinstance(value, bool):
-            self.error((*path, key), f"'{key}' must be true or false, not {_kind(value)}.")
+            self.error((*path, key), f"{excerpt(key)} must be true or false, not {_kind(value)}.")
             return None
         return value
 
@@ -532,12 +557,14 @@ class Validator:
         for key in obj:
             if key not in allowed:
                 where = f" in '{dotted(path)}'" if path else ""
-                self.error((*path, key), f"'{key}' is not a publiccode.yml key{where}.")
+                self.error((*path, key), f"{excerpt(key)} is not a publiccode.yml key{where}.")
 
     def http_url(self, obj: dict, key: str, path: tuple, *, required: bool = False) -> str | None:
         value = self.string(obj, key, path, required=required)
         if value is not None and not is_http_url(value):
-            self.error((*path, key), f"'{value}' is not a web address (http:// or https://).")
+            self.error(
+                (*path, key), f"{excerpt(value)} is not a web address (http:// or https://)."
+            )
             return None
         return value
 
@@ -553,7 +580,7 @@ class Validator:
     def email(self, obj: dict, key: str, path: tuple) -> str | None:
         value = self.string(obj, key, path)
         if value and not _EMAIL.match(value):
-            self.error((*path, key), f"'{value}' is not an email address.")
+            self.error((*path, key), f"{excerpt(value)} is not an email address.")
             return None
         return value
 
@@ -573,15 +600,21 @@ class Validator:
         if version is not None and version not in VERSIONS:
             self.error(
                 ("publiccodeYmlVersion",),
-                f"Version '{version}' is not a publiccode.yml version this catalogue reads "
+                f"Version {excerpt(version)} is not a publiccode.yml version this catalogue reads "
                 f"({', '.join(VERSIONS)}).",
+            )
+        elif version is not None and version != "0" and version[:3] != LATEST_VERSION:
+            self.warning(
+                ("publiccodeYmlVersion",),
+                f"v{version} is not the latest version, use '{LATEST_VERSION}'. Parsing this "
+                f"file as v{LATEST_VERSION}.",
             )
         out["version"] = version
         out["name"] = self.string(doc, "name", (), required=True)
         self.string(doc, "applicationSuite", ())
         url = self.string(doc, "url", (), required=True)
         if url is not None and not is_url(url):
-            self.error(("url",), f"'{url}' is not the URL of a source code repository.")
+            self.error(("url",), f"{excerpt(url)} is not the URL of a source code repository.")
             url = None
         out["url"] = url
         out["landingURL"] = self.http_url(doc, "landingURL", ())
@@ -595,14 +628,14 @@ class Validator:
             for index, mime in enumerate(self.strings(doc, key, ()) or []):
                 match = _MIME.match(mime)
                 if not match or match[1] not in MIME_TOP_TYPES:
-                    self.error((key, index), f"'{mime}' is not a MIME type (e.g. text/csv).")
+                    self.error((key, index), f"{excerpt(mime)} is not a MIME type (e.g. text/csv).")
         out["platforms"] = self.strings(doc, "platforms", (), required=True, non_empty=True)
         categories = self.strings(doc, "categories", ()) or []
         for index, category in enumerate(categories):
             if category not in CATEGORIES:
                 self.error(
                     ("categories", index),
-                    f"'{category}' is not a publiccode.yml category "
+                    f"{excerpt(category)} is not a publiccode.yml category "
                     "(see https://yml.publiccode.tools/categories-list.html).",
                 )
         out["categories"] = categories
@@ -619,7 +652,7 @@ class Validator:
         if status is not None and status not in DEVELOPMENT_STATUSES:
             self.error(
                 ("developmentStatus",),
-                f"'{status}' is not a development status; use one of "
+                f"{excerpt(status)} is not a development status; use one of "
                 f"{', '.join(DEVELOPMENT_STATUSES)}.",
             )
             status = None
@@ -628,7 +661,7 @@ class Validator:
         if software_type is not None and software_type not in SOFTWARE_TYPES:
             self.error(
                 ("softwareType",),
-                f"'{software_type}' is not a software type; use one of "
+                f"{excerpt(software_type)} is not a software type; use one of "
                 f"{', '.join(SOFTWARE_TYPES)}.",
             )
         out["softwareType"] = software_type
@@ -638,9 +671,38 @@ class Validator:
         out["maintenance"] = self._maintenance(doc)
         self._localisation(doc)
         out["dependsOn"] = self._depends_on(doc)
+        out["supports"] = self._supports(doc)
+        out["organisation"] = self.get(doc, "organisation", ())
         for key in ("IT", "it"):
             self._italy(doc, key)
         return out
+
+    def _supports(self, doc: dict) -> list[str]:
+        """``supports`` (0.7): the laws, standards and platforms the software supports."""
+        items = self.sequence(doc, "supports", ())
+        ids = []
+        for index, item in enumerate(items or []):
+            where = ("supports", index)
+            if not isinstance(item, dict):
+                self.error(where, "Each 'supports' item must be a mapping with an 'id'.")
+                continue
+            self.unknown_keys(item, frozenset({"id"}), where)
+            value = self.string(item, "id", where, required=True)
+            if value is None:
+                continue
+            if value.startswith("alias:"):
+                if value[len("alias:") :] not in SUPPORTS_ALIASES:
+                    self.error(
+                        (*where, "id"),
+                        f"{excerpt(value)} is not a known alias "
+                        f"({', '.join(sorted('alias:' + a for a in SUPPORTS_ALIASES))}).",
+                    )
+                    continue
+            elif not _URI_SCHEME.match(value):
+                self.error((*where, "id"), f"{excerpt(value)} is not a URL, URN or alias.")
+                continue
+            ids.append(value)
+        return ids
 
     def _is_based_on(self, doc: dict) -> None:
         value = self.get(doc, "isBasedOn", ())
@@ -664,11 +726,12 @@ class Validator:
         if _URI_SCHEME.match(value) or value.startswith("/"):
             self.error(
                 (key,),
-                f"'{value}' must be a web address or a path relative to the repository root.",
+                f"{excerpt(value)} must be a web address or a path relative to the "
+                "repository root.",
             )
             return
         if not value.lower().endswith((".svg", ".svgz", ".png")):
-            self.error((key,), f"'{value}' must be an SVG, SVGZ or PNG image.")
+            self.error((key,), f"{excerpt(value)} must be an SVG, SVGZ or PNG image.")
 
     def _organisation(
         self, obj: Any, key: Any, path: tuple = (), name_key: str = "organisation"
@@ -678,7 +741,7 @@ class Validator:
             return
         where = (*path, key)
         if not isinstance(value, dict):
-            self.error(where, f"'{name_key}' must be a mapping with 'name' and 'uri'.")
+            self.error(where, f"{excerpt(name_key)} must be a mapping with 'name' and 'uri'.")
             return
         self.string(value, "name", where)
         uri = self.string(value, "uri", where, required=True)
@@ -687,11 +750,14 @@ class Validator:
         if uri.lower().startswith(ITALIAN_PA_URN):
             code = uri[len(ITALIAN_PA_URN) :].lower()
             if code not in ipa_codes():
-                self.error((*where, "uri"), f"'{code}' is not the IPA code of an Italian PA.")
+                self.error(
+                    (*where, "uri"), f"{excerpt(code)} is not the IPA code of an Italian PA."
+                )
         elif not _URI_SCHEME.match(uri) or len(uri.split(":", 1)[1]) == 0:
             self.error(
                 (*where, "uri"),
-                f"'{uri}' is not a URI (e.g. https://example.org or urn:x-italian-pa:<code>).",
+                f"{excerpt(uri)} is not a URI "
+                "(e.g. https://example.org or urn:x-italian-pa:<code>).",
             )
 
     def _intended_audience(self, doc: dict) -> None:
@@ -702,13 +768,16 @@ class Validator:
         self.unknown_keys(audience, frozenset({"scope", "countries", "unsupportedCountries"}), path)
         for index, scope in enumerate(self.strings(audience, "scope", path) or []):
             if scope not in SCOPES:
-                self.error((*path, "scope", index), f"'{scope}' is not a publiccode.yml scope.")
+                self.error(
+                    (*path, "scope", index), f"{excerpt(scope)} is not a publiccode.yml scope."
+                )
         for key in ("countries", "unsupportedCountries"):
             for index, code in enumerate(self.strings(audience, key, path) or []):
                 if not is_country(code):
                     self.error(
                         (*path, key, index),
-                        f"'{code}' is not an ISO 3166-1 two-letter country code (e.g. GB, it).",
+                        f"{excerpt(code)} is not an ISO 3166-1 two-letter country code "
+                        "(e.g. GB, it).",
                     )
 
     def _description(self, doc: dict) -> dict[str, dict]:
@@ -721,10 +790,12 @@ class Validator:
         for language, body in descriptions.items():
             path = ("description", language)
             if not is_language(str(language)):
-                self.error(path, f"'{language}' is not a BCP 47 language tag (e.g. en, en-GB).")
+                self.error(
+                    path, f"{excerpt(language)} is not a BCP 47 language tag (e.g. en, en-GB)."
+                )
                 continue
             if not isinstance(body, dict):
-                self.error(path, f"The '{language}' description must be a mapping.")
+                self.error(path, f"The {excerpt(language)} description must be a mapping.")
                 continue
             self.unknown_keys(body, DESCRIPTION_KEYS, path)
             self.string(body, "localisedName", path)
@@ -751,11 +822,11 @@ class Validator:
             self.strings(body, "screenshots", path)
             for index, video in enumerate(self.strings(body, "videos", path) or []):
                 if not is_http_url(video):
-                    self.error((*path, "videos", index), f"'{video}' is not a web address.")
+                    self.error((*path, "videos", index), f"{excerpt(video)} is not a web address.")
                 elif not any(host in urlsplit(video).netloc for host in OEMBED_VIDEO_HOSTS):
                     self.error(
                         (*path, "videos", index),
-                        f"'{video}' is not a video page that can be embedded (oEmbed), such "
+                        f"{excerpt(video)} is not a video page that can be embedded (oEmbed), such "
                         "as YouTube or Vimeo.",
                     )
             self.strings(body, "awards", path)
@@ -796,7 +867,8 @@ class Validator:
         if kind is not None and kind not in MAINTENANCE_TYPES:
             self.error(
                 (*path, "type"),
-                f"'{kind}' is not a maintenance type; use one of {', '.join(MAINTENANCE_TYPES)}.",
+                f"{excerpt(kind)} is not a maintenance type; use one of "
+                f"{', '.join(MAINTENANCE_TYPES)}.",
             )
             kind = None
         contractors = []
@@ -819,7 +891,7 @@ class Validator:
         elif kind is not None and "contractors" in maintenance:
             self.error(
                 (*path, "contractors"),
-                f"'contractors' is only for maintenance type 'contract', not '{kind}'.",
+                f"'contractors' is only for maintenance type 'contract', not {excerpt(kind)}.",
             )
         contacts = []
         items = self.sequence(
@@ -857,7 +929,7 @@ class Validator:
             if not is_language(language):
                 self.error(
                     (*path, "availableLanguages", index),
-                    f"'{language}' is not a BCP 47 language tag (e.g. en, en-GB).",
+                    f"{excerpt(language)} is not a BCP 47 language tag (e.g. en, en-GB).",
                 )
 
     def _depends_on(self, doc: dict) -> list[tuple[str, str, int | None]]:
@@ -898,7 +970,7 @@ class Validator:
         if version is not None and version not in COUNTRY_EXTENSION_VERSIONS:
             self.error(
                 (*path, "countryExtensionVersion"),
-                f"'{version}' is not a version of the Italian extension "
+                f"{excerpt(version)} is not a version of the Italian extension "
                 f"({', '.join(COUNTRY_EXTENSION_VERSIONS)}).",
             )
         conforme = self.mapping(section, "conforme", path)
@@ -912,7 +984,8 @@ class Validator:
             code = self.string(riuso, "codiceIPA", (*path, "riuso"))
             if code and code.lower() not in ipa_codes():
                 self.error(
-                    (*path, "riuso", "codiceIPA"), f"'{code}' is not the IPA code of an Italian PA."
+                    (*path, "riuso", "codiceIPA"),
+                    f"{excerpt(code)} is not the IPA code of an Italian PA.",
                 )
         piattaforme = self.mapping(section, "piattaforme", path)
         if piattaforme is not None:
@@ -953,6 +1026,15 @@ def _pick_language(descriptions: dict[str, dict]) -> tuple[str, dict] | tuple[No
     return None, None
 
 
+def _as_date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
 def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformRecord:
     url = values["url"].strip()
     language, body = _pick_language(values["description"])
@@ -976,8 +1058,14 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
 
     maintenance = values["maintenance"]
     supplier = ""
-    if maintenance.get("type") == "contract" and maintenance.get("contractors"):
-        supplier = maintenance["contractors"][0]["name"] or ""
+    contract_end = None
+    contractors = [c for c in maintenance.get("contractors") or [] if c.get("name")]
+    if maintenance.get("type") == "contract" and contractors:
+        # Every contractor, and the last date any of them is contracted until.
+        supplier = "; ".join(c["name"] for c in contractors)
+        ends = [_as_date(c["until"]) for c in contractors if c.get("until")]
+        ends = [end for end in ends if end is not None]
+        contract_end = max(ends) if ends else None
     elif maintenance.get("type") == "internal":
         supplier = "In-house"
     contact_email = next((c["email"] for c in maintenance.get("contacts", []) if c["email"]), "")
@@ -1004,6 +1092,18 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
         "supplier": supplier[:200],
         "contact_email": contact_email,
     }
+    if contract_end is not None:
+        fields["contract_end_date"] = contract_end
+    fields["descriptions"] = {
+        tag: (text.get("longDescription") or text.get("shortDescription") or "").strip()
+        for tag, text in values["description"].items()
+        if isinstance(text, dict) and (text.get("longDescription") or text.get("shortDescription"))
+    }
+    fields["kind"] = "software_component"
+    fields["original_format"] = "publiccode"
+    tags.extend(f"supports:{value}"[:100] for value in values.get("supports") or [])
+    organisation = values.get("organisation")
+    owner_uri = organisation.get("uri") if isinstance(organisation, dict) else None
     if body.get("documentation"):
         fields["documentation_url"] = body["documentation"]
     if values.get("developmentStatus"):
@@ -1025,6 +1125,10 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
         "licence": ("legal.license", lines.line(("legal", "license"))),
         "contact_email": ("maintenance.contacts", lines.line(("maintenance", "contacts"))),
         "phase": ("developmentStatus", lines.line(("developmentStatus",))),
+        "contract_end_date": (
+            "maintenance.contractors",
+            lines.line(("maintenance", "contractors")),
+        ),
     }
     return PlatformRecord(
         file=file,
@@ -1044,6 +1148,7 @@ def to_record(file: str, values: dict[str, Any], lines: LineMap) -> PlatformReco
             for name, group, line in values["dependsOn"]
         ],
         field_lines=field_lines,
+        owner_uri=owner_uri if isinstance(owner_uri, str) else None,
     )
 
 
@@ -1068,5 +1173,7 @@ class PubliccodeImporter(Importer):
             values = validator.validate(doc)
             problems.extend(validator.problems)
             if not any(p.is_error for p in validator.problems):
-                records.append(to_record(name, values, lines))
+                record = to_record(name, values, lines)
+                record.fields["original_document"] = text
+                records.append(record)
         return records, problems

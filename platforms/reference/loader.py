@@ -54,6 +54,8 @@ ALIASES_FILE = "organisation_aliases.yaml"
 PAY_FILE = "govuk_pay_performance.json"
 PAY_EARLIER_FILE = "govuk_pay_performance_2024-08.json"
 NOTIFY_FILE = "govuk_notify_domains.yml"
+API_CATALOGUE_FILE = "uk_api_catalogue.csv"
+API_PROVIDERS_FILE = "uk_api_catalogue_organisations.csv"
 
 
 def read_aliases(path: Path) -> dict[str, dict | list]:
@@ -81,7 +83,48 @@ def load_reference_data(data_dir: Path | str = DEFAULT_DATA_DIR) -> LoadReport:
     catalogue.load_platforms(data_dir / PLATFORMS_FILE, report)
 
     _load_adoptions(data_dir, register, report)
+    _load_api_catalogue(data_dir, report)
     return report
+
+
+def _load_api_catalogue(data_dir: Path, report: LoadReport) -> None:
+    """The UK API catalogue's APIs, as platforms of kind "API" (see SOURCES.md). Only the APIs
+    not in the catalogue yet are written, in bulk, through the importer's write path."""
+    from platforms.importers import ImportPlan
+    from platforms.importers.apply import write_plan
+    from platforms.importers.base import decode_file
+    from platforms.importers.uk_api_catalogue import FORMAT, UkApiCatalogueImporter
+
+    if not (data_dir / API_CATALOGUE_FILE).exists():
+        return
+    texts = []
+    for name in (API_CATALOGUE_FILE, API_PROVIDERS_FILE):
+        text, problem = decode_file(name, (data_dir / name).read_bytes())
+        if problem:
+            raise ReferenceDataError(str(problem))
+        texts.append((name, text))
+    records, problems = UkApiCatalogueImporter().parse(texts)
+    errors = [str(p) for p in problems if p.is_error]
+    if errors:
+        raise ReferenceDataError(f"{API_CATALOGUE_FILE}: {errors[0]}")
+    known = {
+        line
+        for sources in Platform.objects.filter(
+            sources__contains="urn:uk-api-catalogue:"
+        ).values_list("sources", flat=True)
+        for line in sources.splitlines()
+    }
+    new = [r for r in records if r.key not in known]
+    plan = ImportPlan(format=FORMAT, dry_run=False)
+    write_plan(plan, new, owner=None, actor=None, dry_run=False, create_organisations=False)
+    if plan.errors:
+        raise ReferenceDataError(f"{API_CATALOGUE_FILE}: {plan.errors[0]}")
+    report.apis.created += len(plan.created)
+    report.apis.unchanged += len(records) - len(new)
+    report.api_notes += [p.message for p in problems if p.field == "provider" and not p.line]
+    report.api_notes += [
+        f"not loaded: {p.message}" for p in problems if p.field == "provider" and p.line
+    ]
 
 
 def _load_adoptions(

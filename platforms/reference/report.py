@@ -103,6 +103,8 @@ class LoadReport:
     standards: RowCounts = field(default_factory=RowCounts)
     platforms: RowCounts = field(default_factory=RowCounts)
     dependencies: RowCounts = field(default_factory=RowCounts)
+    apis: RowCounts = field(default_factory=RowCounts)  # the UK API catalogue
+    api_notes: list[str] = field(default_factory=list)  # its provider reconciliation
     sources: list[SourceReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -117,6 +119,8 @@ class LoadReport:
             f"Standards: {self.standards}",
             f"Platforms: {self.platforms}",
             f"Dependencies: {self.dependencies}",
+            f"UK API catalogue APIs: {self.apis}",
+            *(f"  {note}" for note in _cap(self.api_notes, verbose)),
         ]
         for source in self.sources:
             lines += source.lines(verbose)

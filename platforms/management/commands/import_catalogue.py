@@ -1,4 +1,5 @@
-"""Import platforms from publiccode.yml, Backstage catalog-info.yaml or catalogue CSV files."""
+"""Import platforms from publiccode.yml, Backstage catalog-info.yaml, the catalogue's CSV files
+(platforms, adoptions, dependencies) or the UK API catalogue (catalogue.csv + organisation.csv)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 from platforms.importers import FORMATS, run_import
 
 PROGRESS_EVERY = 25
-EXTENSIONS = {"publiccode": (".yml", ".yaml"), "backstage": (".yml", ".yaml"), "csv": (".csv",)}
+EXTENSIONS = {
+    "publiccode": (".yml", ".yaml"),
+    "backstage": (".yml", ".yaml"),
+    "csv": (".csv",),
+    "uk-api-catalogue": (".csv",),
+}
 
 
 class Command(BaseCommand):

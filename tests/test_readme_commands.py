@@ -70,7 +70,13 @@ spec:
   lifecycle: production
   owner: group:readme
 """
+REFERENCE = ROOT / "platforms" / "reference_data"
 INPUTS = {
+    # The project's own copy of the UK API catalogue, where the README names the reader's clone.
+    "path/to/api-catalogue/data/catalogue.csv": (REFERENCE / "uk_api_catalogue.csv").read_text(),
+    "path/to/api-catalogue/data/organisation.csv": (
+        REFERENCE / "uk_api_catalogue_organisations.csv"
+    ).read_text(),
     "path/to/publiccode.yml": PUBLICCODE,
     "repos/readme-example/publiccode.yml": PUBLICCODE,
     "catalog-info.yaml": BACKSTAGE,

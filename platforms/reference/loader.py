@@ -114,13 +114,26 @@ def _load_api_catalogue(data_dir: Path, report: LoadReport) -> None:
         ).values_list("sources", flat=True)
         for line in sources.splitlines()
     }
-    new = [r for r in records if r.key not in known]
+    # An API the curated platforms already describe (GOV.UK Notify, GOV.UK Pay, OS Places API:
+    # same name, same owner) is the same thing, not a second platform to compare with itself.
+    curated = {
+        (name.casefold(), owner)
+        for name, owner in Platform.objects.exclude(
+            sources__contains="urn:uk-api-catalogue:"
+        ).values_list("name", "owner__slug")
+    }
+    described = [r for r in records if (r.name.casefold(), r.owner_slug) in curated]
+    report.api_notes += [
+        f"already in the catalogue as a curated platform: {r.name} ({r.owner_slug})"
+        for r in described
+    ]
+    new = [r for r in records if r.key not in known and r not in described]
     plan = ImportPlan(format=FORMAT, dry_run=False)
     write_plan(plan, new, owner=None, actor=None, dry_run=False, create_organisations=False)
     if plan.errors:
         raise ReferenceDataError(f"{API_CATALOGUE_FILE}: {plan.errors[0]}")
     report.apis.created += len(plan.created)
-    report.apis.unchanged += len(records) - len(new)
+    report.apis.unchanged += len(records) - len(new) - len(described)
     report.api_notes += [p.message for p in problems if p.field == "provider" and not p.line]
     report.api_notes += [
         f"not loaded: {p.message}" for p in problems if p.field == "provider" and p.line

@@ -95,6 +95,9 @@ STATE_REFUSALS = (
     "already recorded",
     "already has an adoption",
     "There is no ",
+    # Capability slugs are the catalogue's own records (the insights list them in the refusal);
+    # enumerated values such as an organisation kind are in the schema, so never generated wrong.
+    "is not one of the allowed values: ",
     "This cursor is not valid",
     "Unable to log in",
     "cannot be before",

@@ -101,7 +101,7 @@ def test_each_field_is_one_column_whether_or_not_it_has_a_value(api_client):
 
 def test_an_empty_list_still_has_its_header(api_client, db):
     text = body_of(api_client.get("/api/v1/platforms/?format=csv"))
-    assert text.startswith("url,slug,name,summary,owner.slug,")
+    assert text.startswith("url,slug,name,summary,kind,owner.slug,")
     assert text.count("\n") == 1
 
 

@@ -7,6 +7,8 @@ duplicate rows or disturb the ``reuse_count`` annotation.
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
@@ -109,6 +111,21 @@ class TiebreakOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, self.tiebreak)
 
 
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time, compared in UTC: Python accepts offsets up to 23:59 that PostgreSQL
+    refuses (at most 15:59), so the value is converted before it reaches the database."""
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except OverflowError as error:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+                raise ValidationError({"updated_after": ["This date-time is out of range."]}) from (
+                    error
+                )
+        return super().filter(qs, value)
+
+
 class CatalogueFilterSet(filters.FilterSet):
     """A filter named in the query needs a value: ``?updated_after=`` is refused, not read as "no
     filter", like any other value that is not one. (Free text, ``q``, may be empty.)"""
@@ -205,7 +222,7 @@ class PlatformFilter(CatalogueFilterSet):
     contract_ends_before = filters.DateFilter(
         field_name="contract_end_date", lookup_expr="lt", help_text="A date, YYYY-MM-DD."
     )
-    updated_after = filters.IsoDateTimeFilter(
+    updated_after = UtcDateTimeFilter(
         field_name="updated_at", lookup_expr="gt", help_text="An ISO 8601 date-time."
     )
     q = filters.CharFilter(

@@ -418,10 +418,11 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     filtered, paginated changelists, so the page stays small whatever the platform's reuse."""
 
     form = PlatformForm
-    list_display = ["name", "owner", "phase", "state", "reuse_count", "updated_at"]
+    list_display = ["name", "owner", "kind", "phase", "state", "reuse_count", "updated_at"]
     ordering = [Lower("name"), "slug"]  # "GOV.UK publishing platform" before "GOV.UK Verify"
     list_filter = [
         MineFilter,
+        "kind",
         "state",
         "phase",
         "is_open_source",
@@ -438,7 +439,7 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     actions = ["submit_for_review", "publish", "retire"]
     save_on_top = True
     fieldsets = [
-        (None, {"fields": ["name", "slug", "owner", "summary", "description", "version"]}),
+        (None, {"fields": ["name", "slug", "owner", "kind", "summary", "description", "version"]}),
         ("Lifecycle", {"fields": ["phase", "replaced_by", "state", "review_note"]}),
         ("Reuse", {"fields": ["reuse"]}),
         ("What it does", {"fields": ["capabilities", "standards", "tags"]}),

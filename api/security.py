@@ -10,7 +10,12 @@ from __future__ import annotations
 from csp.constants import UNSAFE_INLINE
 from rest_framework import renderers
 from rest_framework.exceptions import Throttled
-from rest_framework.throttling import AnonRateThrottle, BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    BaseThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 
 def client_ip(request) -> str:
@@ -19,6 +24,17 @@ def client_ip(request) -> str:
     client cannot choose it). The API's throttles and the sign-in lockout (django-axes) use this
     one definition."""
     return BaseThrottle().get_ident(request) or ""
+
+
+class SignedInRateThrottle(UserRateThrottle):
+    """``API_THROTTLE_USER`` for signed-in users only: anonymous callers are counted once, by
+    ``AnonRateThrottle``, not a second time by address under the users' scope (each count is a
+    read and a write of the shared store)."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
 
 
 class SimilarAnonThrottle(AnonRateThrottle):

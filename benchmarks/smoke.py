@@ -18,8 +18,7 @@ sys.path.insert(0, str(ROOT))
 # Every list, detail, nested list, search and similar endpoint: at most this many queries
 # (issue 14), whatever the data size.
 MAX_QUERIES = 8
-# Not asserted: api/impact.py is being rewritten (platforms/selectors/impact.py) elsewhere.
-NOT_ASSERTED = {"impact"}
+NOT_ASSERTED: set[str] = set()
 
 
 def main() -> int:
@@ -30,6 +29,10 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "catalogue.settings")
     os.environ["DEBUG"] = "true"
     os.environ.setdefault("API_THROTTLE_ANON", "100000000/minute")
+    # The throttle's count lives in the shared cache: a constant cost per request that depends
+    # on the store (6 queries on the database cache, none with Redis), not on the endpoint. It
+    # is kept out of the endpoints' counts here, as in the test suite.
+    os.environ.setdefault("CACHE_URL", "locmemcache://")
     import django
 
     django.setup()

@@ -54,3 +54,21 @@ def test_the_token_endpoint_limits_attempts_per_address(client, database_cache, 
         for n in range(4)
     ]
     assert codes == [400, 400, 400, 429]
+
+
+def test_an_anonymous_request_is_counted_once_and_a_signed_in_one_by_user(client, three_a_minute):
+    from django.db import connection
+
+    from tests.factories import UserFactory
+
+    def keys():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT cache_key FROM catalogue_cache")
+            return sorted(row[0].split(":")[-1] for row in cursor.fetchall())
+
+    client.get(LIST)
+    assert keys() == ["throttle_anon_127.0.0.1"]
+    user = UserFactory()
+    client.force_login(user)
+    client.get(LIST)
+    assert keys() == ["throttle_anon_127.0.0.1", f"throttle_user_{user.pk}"]

@@ -54,6 +54,10 @@ VERSIONS = (
 )
 # The reference parser reads every 0.x file as the latest 0.x and warns about an older one.
 LATEST_VERSION = "0.7"
+# The reference parser's (italia/publiccode-parser-go) deprecation warnings, word for word, so a
+# publisher sees here what its own validator says.
+DEPRECATED_DROP = "This key is DEPRECATED and will be removed in the future. It's safe to drop it"
+DEPRECATED_USE = "This key is DEPRECATED and will be removed in the future. Use {} instead"
 # ``supports`` ids written as ``alias:<name>``: the aliases the reference parser's own test data
 # shows (valid_with_supports.yml); any other alias is refused, as there. URLs and URNs are open.
 SUPPORTS_ALIASES = frozenset({"gdpr", "spid"})
@@ -606,8 +610,8 @@ class Validator:
         elif version is not None and version != "0" and version[:3] != LATEST_VERSION:
             self.warning(
                 ("publiccodeYmlVersion",),
-                f"v{version} is not the latest version, use '{LATEST_VERSION}'. Parsing this "
-                f"file as v{LATEST_VERSION}.",
+                f"v{version} is not the latest version, use '0'. Parsing this file as "
+                f"v{LATEST_VERSION}.",
             )
         out["version"] = version
         out["name"] = self.string(doc, "name", (), required=True)
@@ -623,8 +627,12 @@ class Validator:
         out["releaseDate"] = self.date(doc, "releaseDate", ())
         for key in ("logo", "monochromeLogo"):
             self._image(doc, key)
+        if doc.get("monochromeLogo"):
+            self.warning(("monochromeLogo",), DEPRECATED_USE.format("'logo'"))
         self._organisation(doc, "organisation")
         for key in ("inputTypes", "outputTypes"):
+            if doc.get(key) is not None:
+                self.warning((key,), DEPRECATED_DROP)
             for index, mime in enumerate(self.strings(doc, key, ()) or []):
                 match = _MIME.match(mime)
                 if not match or match[1] not in MIME_TOP_TYPES:
@@ -779,6 +787,12 @@ class Validator:
                         f"{excerpt(code)} is not an ISO 3166-1 two-letter country code "
                         "(e.g. GB, it).",
                     )
+                elif code.islower():
+                    self.warning(
+                        (*path, key, index),
+                        "Lowercase country codes are DEPRECATED. Use uppercase instead "
+                        f"('{code.upper()}')",
+                    )
 
     def _description(self, doc: dict) -> dict[str, dict]:
         descriptions = self.mapping(doc, "description", (), required=True)
@@ -802,6 +816,8 @@ class Validator:
             generic = self.string(body, "genericName", path)
             if generic and len(generic) > 35:
                 self.error((*path, "genericName"), "'genericName' is longer than 35 characters.")
+            if generic:
+                self.warning((*path, "genericName"), DEPRECATED_DROP)
             short = self.string(body, "shortDescription", path, required=True)
             if short and len(short) > 150:
                 self.error(
@@ -846,6 +862,10 @@ class Validator:
         self.unknown_keys(
             legal, frozenset({"license", "mainCopyrightOwner", "repoOwner", "authorsFile"}), path
         )
+        if legal.get("authorsFile") is not None:
+            self.warning((*path, "authorsFile"), DEPRECATED_DROP)
+        if legal.get("repoOwner") is not None:
+            self.warning((*path, "repoOwner"), DEPRECATED_USE.format("'organisation.name'"))
         licence = self.string(legal, "license", path, required=True)
         if licence is not None and (problem := spdx_problem(licence)):
             self.error((*path, "license"), problem)
@@ -964,7 +984,11 @@ class Validator:
             return
         path = (key,)
         if key == "it":
-            self.warning(path, "The Italian section should be called 'IT' (upper case).")
+            self.warning(
+                path,
+                "Lowercase country codes are DEPRECATED and will be removed in the future. "
+                "Use 'IT' instead",
+            )
         self.unknown_keys(section, IT_KEYS, path)
         version = self.string(section, "countryExtensionVersion", path)
         if version is not None and version not in COUNTRY_EXTENSION_VERSIONS:
@@ -975,6 +999,7 @@ class Validator:
             )
         conforme = self.mapping(section, "conforme", path)
         if conforme is not None:
+            self.warning((*path, "conforme"), DEPRECATED_DROP)
             self.unknown_keys(conforme, CONFORME_KEYS, (*path, "conforme"))
             for flag in conforme:
                 self.boolean(conforme, flag, (*path, "conforme"))
@@ -986,6 +1011,13 @@ class Validator:
                 self.error(
                     (*path, "riuso", "codiceIPA"),
                     f"{excerpt(code)} is not the IPA code of an Italian PA.",
+                )
+            elif code:
+                self.warning(
+                    (*path, "riuso", "codiceIPA"),
+                    DEPRECATED_USE.format(
+                        f"'organisation.uri' and set it to 'urn:x-italian-pa:{code}'"
+                    ),
                 )
         piattaforme = self.mapping(section, "piattaforme", path)
         if piattaforme is not None:

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import csv
 import datetime
+import html
 import re
 from pathlib import Path
 from typing import Any
 
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from platforms.importers.base import (
@@ -135,11 +137,29 @@ def match_providers(providers: dict[str, dict[str, str]], report: Any) -> dict[s
     return matched
 
 
+def plain_text(description: str) -> str:
+    """The catalogue's descriptions as plain text: some are HTML (``<p>``, ``<li>``), some carry
+    Markdown bold, and some hold the two characters ``\\n`` where a line break was meant."""
+    text = description.replace("\\n", "\n")
+    text = re.sub(r"(?i)<li[^>]*>", "\n- ", text)
+    text = re.sub(r"(?i)</p>|<br\s*/?>|</li>|</?ul>", "\n", text)
+    text = html.unescape(strip_tags(text)).replace("**", "")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def api_record(file: str, line: int, row: dict[str, str], owner_slug: str) -> PlatformRecord:
     """One API of the catalogue as a platform of kind "API"."""
-    description = row.get("description", "")
-    first = " ".join(description.split(". ")[0].split()).rstrip(".")
-    summary = first if 0 < len(first) < 300 else one_line(description, 299).rstrip(".")
+    description = plain_text(row.get("description", ""))
+    # HMRC's descriptions open with their sandbox's address: the summary starts after it.
+    about = (
+        "\n".join(
+            line for line in description.splitlines() if not line.startswith("Sandbox Endpoint:")
+        ).strip()
+        or description
+    )
+    first = " ".join(about.split(". ")[0].split()).rstrip(".")
+    summary = first if 0 < len(first) < 300 else one_line(about, 299).rstrip(".")
     licence = row.get("license", "")
     sources = [api_key(row["provider"], row["name"])]
     fields: dict[str, Any] = {

@@ -16,6 +16,7 @@ from tests.factories import AdminUserFactory, OrganisationFactory
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "uk-api-catalogue"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _files():
@@ -84,3 +85,23 @@ def test_the_command_imports_the_folder(providers, capsys):
     out = capsys.readouterr().out
     assert "Imported: 35 created" in out
     assert Organisation.objects.count() == 4  # no organisation invented
+
+
+def test_descriptions_are_plain_text_and_summaries_say_what_the_api_does():
+    """The catalogue's HTML, Markdown bold and written-out "\\n" never reach a page."""
+    import csv
+
+    from platforms.importers.uk_api_catalogue import api_record
+
+    rows = list(
+        csv.DictReader(
+            (ROOT / "platforms" / "reference_data" / "uk_api_catalogue.csv").open(encoding="utf-8")
+        )
+    )
+    records = {row["name"]: api_record("catalogue.csv", 2, row, "hmrc") for row in rows}
+    for record in records.values():
+        for text in (record.fields["summary"], record.fields["description"]):
+            assert not any(mark in text for mark in ("<p>", "</p>", "<li>", "**", "\\n")), text
+    lisa = records["Lifetime ISA"].fields
+    assert lisa["summary"].startswith("This API allows financial organisations to report")
+    assert lisa["description"].startswith("Sandbox Endpoint: https://test-api.service.hmrc")

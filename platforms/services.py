@@ -235,6 +235,20 @@ def platform_register(
     return platform
 
 
+def _require_may_change(actor: Actor, platform: Platform, owner: Organisation | None) -> None:
+    """The actor may change ``platform`` (decided on the current, locked row) and, when the change
+    gives it to ``owner``, may act for that organisation too."""
+    _require(
+        rules.can_edit_platform(actor, platform),
+        f"You cannot change {platform.name}: it belongs to {platform.owner.name}.",
+    )
+    if owner is not None and owner.pk != platform.owner_id:
+        _require(
+            rules.can_act_for(actor, owner),
+            f"You cannot give {platform.name} to {owner.name}: you are not a member of it.",
+        )
+
+
 @transaction.atomic
 def platform_update(
     *,
@@ -255,15 +269,7 @@ def platform_update(
     # decide on it: the rules see today's owner, not the caller's copy.
     locked = _locked(Platform, platform.pk)
     if actor is not None:
-        _require(
-            rules.can_edit_platform(actor, locked),
-            f"You cannot change {locked.name}: it belongs to {locked.owner.name}.",
-        )
-        if owner is not None and owner.pk != locked.owner_id:
-            _require(
-                rules.can_act_for(actor, owner),
-                f"You cannot give {locked.name} to {owner.name}: you are not a member of it.",
-            )
+        _require_may_change(actor, locked, owner)
         if data.get("replaced_by") is not None:
             _require_visible(actor, data["replaced_by"], "replaced_by")
     _check_version(locked.version, expected_version)
@@ -851,15 +857,7 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
         changes = dict(changes)
         owner = changes.pop("owner", None)
         if actor is not None:
-            _require(
-                rules.can_edit_platform(actor, current),
-                f"You cannot change {current.name}: it belongs to {current.owner.name}.",
-            )
-            if owner is not None and owner.pk != current.owner_id:
-                _require(
-                    rules.can_act_for(actor, owner),
-                    f"You cannot give {current.name} to {owner.name}: you are not a member of it.",
-                )
+            _require_may_change(actor, current, owner)
         for name in ("capabilities", "standards"):
             if name in changes:
                 m2m.append((current, name, list(changes.pop(name))))

@@ -1108,7 +1108,10 @@ def describe_the_validation(result, generator, request, public):
                 if parameter["in"] == "query" and parameter["name"] not in _MAY_BE_EMPTY:
                     _non_empty(schema)
                 if parameter["in"] == "query" and parameter["name"] in _SLUG_FILTERS:
-                    schema["pattern"] = SLUG_PATTERN
+                    # A repeatable filter (an array) constrains each of its values.
+                    (schema.get("items", schema) if schema.get("type") == "array" else schema)[
+                        "pattern"
+                    ] = SLUG_PATTERN
                 elif parameter["in"] == "query":
                     _text(schema)
                 elif parameter["in"] == "header" and parameter["name"] == "If-Match":

@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The local .env comes with the virtualenv, so that every README command works after any first
+# make target (run, test, lint...), not only after `make run`.
+install: $(STAMP) .env
 
 # First run only: a local `.env` (DEBUG on, a generated SECRET_KEY), so that every
 # `.venv/bin/python manage.py ...` command in the README works as written. An existing .env is

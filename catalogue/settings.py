@@ -146,8 +146,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # A shared store for the throttles' counts (and anything else cached), so that every worker and
-# every server counts the same requests: Redis when CACHE_URL (or REDIS_URL) names one, otherwise
-# a table in the database (created by `migrate`), which needs no other service.
+# every server counts the same requests: Redis when CACHE_URL (or REDIS_URL) names one (the counts
+# are then an atomic add/incr there), otherwise a table in the database (created by `migrate`),
+# which needs no other service. With the database cache, the throttles count in their own table
+# instead (api.models.ThrottleCount: one statement per request; see api/security.py).
 _CACHE_URL = env("CACHE_URL", default=env("REDIS_URL", default=""))
 CACHES = {
     "default": env.cache_url_config(_CACHE_URL)
@@ -234,7 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.CataloguePagination",
     "URL_FORMAT_OVERRIDE": "format",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "api.security.AnonRateThrottle",
         "api.security.SignedInRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {

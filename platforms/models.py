@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 from platforms.querysets import (
@@ -277,6 +278,9 @@ class Platform(TimeStampedModel):
             # The list's orderings, each ending with the cursor's tiebreak (slug), after the
             # visibility filter (state): a page is an index range scan, never a sort of all rows.
             models.Index(fields=["state", "name", "slug"], name="platform_state_name"),
+            # The default order of every list (``sort_name``, case-insensitive, then slug), for
+            # every reader (staff see all states): page 1 read 90,000 rows and sorted them on disk.
+            models.Index(Lower("name"), "slug", name="platform_sort_name"),
             models.Index(fields=["state", "-reuse_count", "slug"], name="platform_state_reuse"),
             models.Index(fields=["-reuse_count", "slug"], name="platform_reuse"),
             models.Index(fields=["state", "-updated_at", "slug"], name="platform_state_updated"),

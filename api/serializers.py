@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from api.exceptions import ErrorSerializer
+from api.representation import FastRepresentationMixin
 from platforms import rules
 from platforms.importers import FORMATS as IMPORT_FORMATS
 from platforms.importers import OWNED_BY_ROW
@@ -166,7 +167,7 @@ class VisiblePlatformSlugField(SlugRelatedField):
         return Platform.objects.visible_to(request.user)
 
 
-class OrganisationSummarySerializer(ModelSerializer):
+class OrganisationSummarySerializer(FastRepresentationMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:organisation-detail", lookup_field="slug"
     )
@@ -176,7 +177,7 @@ class OrganisationSummarySerializer(ModelSerializer):
         fields = ["slug", "name", "url"]
 
 
-class CapabilitySummarySerializer(ModelSerializer):
+class CapabilitySummarySerializer(FastRepresentationMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:capability-detail", lookup_field="slug"
     )
@@ -186,7 +187,7 @@ class CapabilitySummarySerializer(ModelSerializer):
         fields = ["slug", "name", "url"]
 
 
-class StandardSummarySerializer(ModelSerializer):
+class StandardSummarySerializer(FastRepresentationMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:standard-detail", lookup_field="slug")
 
     class Meta:
@@ -194,7 +195,7 @@ class StandardSummarySerializer(ModelSerializer):
         fields = ["slug", "name", "url"]
 
 
-class PlatformSummarySerializer(ModelSerializer):
+class PlatformSummarySerializer(FastRepresentationMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:platform-detail", lookup_field="slug")
 
     class Meta:
@@ -205,7 +206,7 @@ class PlatformSummarySerializer(ModelSerializer):
 # --- taxonomies and organisations ------------------------------------------------------------
 
 
-class CapabilitySerializer(RefuseUnknownFieldsMixin, ModelSerializer):
+class CapabilitySerializer(FastRepresentationMixin, RefuseUnknownFieldsMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:capability-detail", lookup_field="slug"
     )
@@ -216,7 +217,7 @@ class CapabilitySerializer(RefuseUnknownFieldsMixin, ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class StandardSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
+class StandardSerializer(FastRepresentationMixin, RefuseUnknownFieldsMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:standard-detail", lookup_field="slug")
     specification_url = OptionalURLField(
         source="url", required=False, allow_blank=True, help_text="Where the standard is published."
@@ -236,7 +237,7 @@ class StandardSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class OrganisationSerializer(ModelSerializer):
+class OrganisationSerializer(FastRepresentationMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="api:organisation-detail", lookup_field="slug"
     )
@@ -343,8 +344,10 @@ class VisibleReplacementSerializer(PlatformSummarySerializer):
     their own organisation's draft, which stays theirs until it is published."""
 
     def get_attribute(self, instance):
-        replacement = super().get_attribute(instance)
-        request = self.context.get("request")
+        return self.fast_attribute(super().get_attribute(instance), self.context)
+
+    def fast_attribute(self, replacement, context):
+        request = context.get("request")
         if replacement is None or request is None:
             return replacement
         return replacement if rules.can_view_platform(request.user, replacement) else None
@@ -362,7 +365,7 @@ class PlatformKindField(serializers.ChoiceField):
     pass
 
 
-class PlatformListSerializer(ModelSerializer):
+class PlatformListSerializer(FastRepresentationMixin, ModelSerializer):
     """The compact form used in lists."""
 
     url = serializers.HyperlinkedIdentityField(view_name="api:platform-detail", lookup_field="slug")
@@ -390,7 +393,7 @@ class ScoreField(serializers.FloatField):
         return round(float(value), 4)
 
 
-class HighlightsSerializer(serializers.Serializer):
+class HighlightsSerializer(FastRepresentationMixin, serializers.Serializer):
     name = serializers.CharField(
         help_text="The name as HTML: escaped, with the words that match in <mark>."
     )
@@ -630,7 +633,7 @@ class RetireSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
 # --- adoptions -------------------------------------------------------------------------------
 
 
-class AdoptionSerializer(ModelSerializer):
+class AdoptionSerializer(FastRepresentationMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:adoption-detail")
     platform = PlatformSummarySerializer(read_only=True)
     organisation = OrganisationSummarySerializer(read_only=True)
@@ -702,7 +705,7 @@ class AdoptionEndSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
 # --- dependencies ----------------------------------------------------------------------------
 
 
-class DependencySerializer(ModelSerializer):
+class DependencySerializer(FastRepresentationMixin, ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:dependency-detail")
     platform = PlatformSummarySerializer(read_only=True)
     depends_on = PlatformSummarySerializer(read_only=True)

@@ -1,0 +1,271 @@
+"""Read representations without DRF's per-row machinery, and exactly DRF's output.
+
+A page of 50 platforms went through about 10,000 field calls, 1,150 ``reverse()`` calls (every
+hyperlink of every row, nested ones included), a related manager built per row for each
+prefetched many-to-many, and a ModelSerializer that rebuilt its fields from the model on every
+request. Here each serializer class is compiled once into a plan (per field: how to read the
+attribute, how to represent it), and each hyperlink is the one URL resolved per request with the
+row's slug or id put in its place.
+
+The plan uses DRF's own field objects for every conversion that is not the identity (dates, times,
+choices, lists), so the JSON is the same byte for byte; ``tests/scale/test_api_representation.py``
+compares both on every read serializer. A field the plan does not know makes the whole class fall
+back to DRF, never a different output.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import types
+from collections.abc import Mapping
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models.manager import BaseManager
+from django.urls.resolvers import RFC3986_SUBDELIMS
+from rest_framework import fields as drf_fields
+from rest_framework import relations, serializers
+from rest_framework.reverse import reverse
+
+# A lookup value that fits every route's pattern and appears nowhere else in a URL.
+_MARKER = "918273645546372819"
+_URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
+_CALLABLE_TYPES = (types.FunctionType, types.MethodType, functools.partial)
+
+
+class _Unsupported(Exception):
+    """A field the plan cannot represent exactly: the class keeps DRF's representation."""
+
+
+# --- hyperlinks ------------------------------------------------------------------------------
+
+
+def _link_template(context: dict, view_name: str, kwarg: str, format: str | None):
+    """The URL of ``view_name`` for this request, split around the lookup value: resolved once
+    per request (by DRF's ``reverse``, so host, script prefix, format suffix and ``?format=`` are
+    DRF's own), then filled in per row."""
+    request = context["request"]
+    cache = getattr(request, "_catalogue_link_templates", None)
+    if cache is None:
+        cache = {}
+        request._catalogue_link_templates = cache
+    key = (view_name, kwarg, format)
+    template = cache.get(key)
+    if template is None:
+        url = reverse(view_name, kwargs={kwarg: _MARKER}, request=request, format=format)
+        prefix, marker, suffix = url.rpartition(_MARKER)
+        template = cache[key] = (prefix, suffix) if marker else None
+    return template
+
+
+def _hyperlink(field: relations.HyperlinkedIdentityField):
+    if (
+        type(field).get_url is not relations.HyperlinkedRelatedField.get_url
+        or type(field).to_representation is not relations.HyperlinkedRelatedField.to_representation
+        or field.reverse is not reverse
+    ):
+        raise _Unsupported(field)
+    view_name, lookup_field, kwarg = field.view_name, field.lookup_field, field.lookup_url_kwarg
+    field_format = field.format
+
+    def represent(obj, context):
+        request = context.get("request")
+        if request is None or getattr(request, "versioning_scheme", None) is not None:
+            return field.to_representation(obj)  # DRF's own path (and its errors)
+        if hasattr(obj, "pk") and obj.pk in (None, ""):
+            return None
+        fmt = context.get("format")
+        if fmt and field_format and field_format != fmt:
+            fmt = field_format
+        template = _link_template(context, view_name, kwarg, fmt)
+        if template is None:
+            return field.to_representation(obj)
+        value = quote(str(getattr(obj, lookup_field)), safe=_URL_SAFE)
+        return relations.Hyperlink(f"{template[0]}{value}{template[1]}", obj)
+
+    return represent
+
+
+# --- attributes ------------------------------------------------------------------------------
+
+
+def _getter(source_attrs: list[str]):
+    """DRF's ``get_attribute`` for a read: dict keys or attributes, a missing related row as
+    None, a plain method called."""
+    if not source_attrs:
+        return lambda obj: obj
+    if len(source_attrs) > 1:
+        return lambda obj: drf_fields.get_attribute(obj, source_attrs)
+    (attr,) = source_attrs
+
+    def get(obj):
+        try:
+            value = obj[attr] if isinstance(obj, Mapping) else getattr(obj, attr)
+        except ObjectDoesNotExist:
+            return None
+        if type(value) in _CALLABLE_TYPES:
+            return drf_fields.get_attribute(obj, source_attrs)
+        return value
+
+    return get
+
+
+def _prefetched_getter(source_attrs: list[str]):
+    """The rows of a to-many relation: the prefetched list when there is one (no related manager
+    is built for it), else what DRF would iterate."""
+    get = _getter(source_attrs)
+    name = source_attrs[0] if len(source_attrs) == 1 else None
+
+    def rows(obj):
+        if name is not None:
+            cached = getattr(obj, "_prefetched_objects_cache", None)
+            if cached and name in cached:
+                return cached[name]
+        value = get(obj)
+        if isinstance(value, BaseManager):
+            return value.all()
+        return value
+
+    return rows
+
+
+# --- conversions -----------------------------------------------------------------------------
+
+
+def _converter(field: serializers.Field):
+    """``field.to_representation``, skipped where it is the identity for the value at hand."""
+    method = type(field).to_representation
+    convert = field.to_representation
+    if method is serializers.CharField.to_representation:
+        return lambda value: value if type(value) is str else convert(value)
+    if method is serializers.IntegerField.to_representation:
+        return lambda value: value if type(value) is int else convert(value)
+    if method is serializers.BooleanField.to_representation:
+        return lambda value: value if type(value) is bool else convert(value)
+    return convert
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+
+def _nested_plan(serializer) -> list:
+    """The plan of a serializer used inside another: its own plan, if it has one that does not
+    call methods of its serializer (a nested plan runs with the outer serializer's context)."""
+    if not isinstance(serializer, FastRepresentationMixin):
+        raise _Unsupported(serializer)
+    cls = type(serializer)
+    plan = cls.compiled_plan()
+    if plan is None or cls.__dict__.get("_plan_calls_methods"):
+        raise _Unsupported(serializer)
+    return plan
+
+
+def _plan_for(field: serializers.Field, owner: type) -> tuple:
+    """(read, represent) for one field of ``owner``, or _Unsupported."""
+    if isinstance(field, relations.HyperlinkedIdentityField):
+        return (lambda obj: obj), _hyperlink(field)
+    if isinstance(field, serializers.SerializerMethodField):
+        method_name = field.method_name
+        owner._plan_calls_methods = True
+
+        def method(obj, context):
+            return getattr(context["serializer"], method_name)(obj)
+
+        return (lambda obj: obj), method
+    if isinstance(field, serializers.ListSerializer):
+        if type(field).to_representation is not serializers.ListSerializer.to_representation:
+            raise _Unsupported(field)
+        child_plan = _nested_plan(field.child)
+
+        def many(rows, context):
+            return [_run(child_plan, row, context) for row in rows]
+
+        return _prefetched_getter(field.source_attrs), many
+    if isinstance(field, FastRepresentationMixin):
+        child_plan = _nested_plan(field)
+        cls = type(field)
+        overrides = inspect.getattr_static(cls, "get_attribute") is not (
+            inspect.getattr_static(serializers.Field, "get_attribute")
+        )
+        if overrides and cls.fast_attribute is FastRepresentationMixin.fast_attribute:
+            raise _Unsupported(field)  # its get_attribute does something the plan would skip
+        attribute = field.fast_attribute
+
+        def nested(value, context):
+            value = attribute(value, context)
+            return None if value is None else _run(child_plan, value, context)
+
+        return _getter(field.source_attrs), nested
+    if isinstance(
+        field, serializers.BaseSerializer | relations.RelatedField | relations.ManyRelatedField
+    ):
+        raise _Unsupported(field)  # a serializer or relation DRF alone knows how to render
+    if type(field).get_attribute is not serializers.Field.get_attribute:
+        raise _Unsupported(field)
+    convert = _converter(field)
+    return _getter(field.source_attrs), (lambda value, context: convert(value))
+
+
+def _run(plan, instance, context: dict) -> dict[str, Any]:
+    """DRF's ``Serializer.to_representation`` over a compiled plan: None stays None, unasked."""
+    out = {}
+    for name, read, represent in plan:
+        value = read(instance)
+        out[name] = None if value is None else represent(value, context)
+    return out
+
+
+class FastRepresentationMixin:
+    """For read serializers: ``to_representation`` through a plan compiled once per class (see
+    the module's docstring). The fields stay declared as usual: the schema, the browsable API and
+    the CSV columns read them as before."""
+
+    @classmethod
+    def compiled_plan(cls):
+        """The class's plan, or None when a field needs DRF's own representation."""
+        plan = cls.__dict__.get("_compiled_plan", False)
+        if plan is False:
+            try:
+                cls._plan_calls_methods = False
+                prototype = cls()
+                plan = [
+                    (name, *_plan_for(field, cls))
+                    for name, field in prototype.fields.items()
+                    if not field.write_only
+                ]
+            except _Unsupported:
+                plan = None
+            cls._compiled_plan = plan
+        return plan
+
+    def fast_attribute(self, value, context):
+        """Hook for nested use: the value to represent in place of the related row (None to
+        show null). The identity here; ``get_attribute`` overrides say the same for DRF."""
+        return value
+
+    def to_representation(self, instance):
+        plan = type(self).compiled_plan()
+        if plan is None or not _compiled.get():
+            return super().to_representation(instance)
+        context = self.__dict__.get("_fast_context")
+        if context is None:
+            context = {**self.context, "serializer": self}
+            self._fast_context = context
+        return _run(plan, instance, context)
+
+
+_compiled = contextvars.ContextVar("compiled_representations", default=True)
+
+
+@contextmanager
+def drf_only():
+    """Within: every representation by DRF itself (the reference the plans must equal)."""
+    token = _compiled.set(False)
+    try:
+        yield
+    finally:
+        _compiled.reset(token)

@@ -105,7 +105,16 @@ CREATE = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {WORDS} USING fts5(word, tokenize='trigram')",
     f"CREATE TABLE IF NOT EXISTS {KNOWN} (word TEXT PRIMARY KEY) WITHOUT ROWID",
 ]
-DROP = [f"DROP TABLE IF EXISTS {t}" for t in (INDEX, WORDS, KNOWN)]
+# A deleted platform leaves the index at once, whichever way it was deleted (the service, the
+# admin's bulk action, a cascade, ``QuerySet.delete``): rows of deleted platforms would still
+# weigh in bm25's statistics and cost a join in every search that matches them.
+FORGET_DELETED = "platforms_search_forget_deleted"
+TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS {FORGET_DELETED} AFTER DELETE ON {TABLE} "  # noqa: S608
+    f"BEGIN DELETE FROM {INDEX} WHERE rowid = old.id; END",
+]
+DROP_TRIGGERS = [f"DROP TRIGGER IF EXISTS {FORGET_DELETED}"]
+DROP = [*DROP_TRIGGERS, *(f"DROP TABLE IF EXISTS {t}" for t in (INDEX, WORDS, KNOWN))]
 DOCUMENTS = f"""
 INSERT INTO {INDEX} (rowid, name, variants, body, description, owner)
 SELECT p.id,

@@ -243,3 +243,16 @@ def test_generated_platforms_are_indexed():
     sample = generated.order_by("pk").first()
     word = next(w for w in sample.name.lower().split() if len(w) > 3 and w.isalpha())
     assert sample.slug in matching(word)
+
+
+def test_a_queryset_with_a_join_is_searched_right():
+    """A caller's filter that joins another table (here the owner) is kept as it is."""
+    owners = [OrganisationFactory(abbreviation="DfW"), OrganisationFactory(abbreviation="MoG")]
+    made = widgets(10, owners=owners)
+    of_dfw = Platform.objects.published().filter(owner__abbreviation="DfW")
+    found = search.search(of_dfw, "widget")
+    expected = {p.slug for p in made if p.owner == owners[0]}
+    assert {p.slug for p in found} == expected
+    assert [p.slug for p in found[1:3]] == [p.slug for p in list(found)[1:3]]
+    counts = {f["value"]: f["count"] for f in search.facets(found)["owner"]}
+    assert counts == {owners[0].slug: len(expected)}

@@ -175,6 +175,24 @@ class RankedQuery(Query):
 
     ranked_ids: list[int]
 
+    @staticmethod
+    def _while_unfiltered(name: str) -> property:
+        """What the ranking query found about every match (``base.bounded``), for as long as no
+        filter was added to the result since: a filter after the search makes them untrue, and
+        the callers then count the rows themselves."""
+
+        def get(query):
+            return query.__dict__.get(name) if len(query.where.children) == 1 else None
+
+        def put(query, value):
+            query.__dict__[name] = value
+
+        return property(get, put)
+
+    search_total = _while_unfiltered("_search_total")
+    search_facets = _while_unfiltered("_search_facets")
+    search_all_matches = _while_unfiltered("_search_all_matches")
+
     def _intact(self) -> bool:
         return (
             tuple(self.order_by) == RANKED_ORDER

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from platforms import search, services
 from platforms.models import Organisation, Platform
 from platforms.search import portable
+from platforms.search.base import total_matches
 from tests.factories import (
     AdminUserFactory,
     CapabilityFactory,
@@ -256,3 +257,32 @@ def test_a_queryset_with_a_join_is_searched_right():
     assert [p.slug for p in found[1:3]] == [p.slug for p in list(found)[1:3]]
     counts = {f["value"]: f["count"] for f in search.facets(found)["owner"]}
     assert counts == {owners[0].slug: len(expected)}
+
+
+def test_a_filter_after_the_search_is_counted_and_faceted(monkeypatch):
+    monkeypatch.setattr(portable, "CANDIDATES", 5)
+    made = widgets(14)
+    result = search.search(Platform.objects.published(), "widget")
+    assert total_matches(result) == 14
+    beta = result.filter(phase="beta")
+    # What the ranking counted no longer holds: the rows are counted as they are.
+    assert total_matches(beta) is None
+    assert beta.count() == len([p for p in result if p.phase == "beta"])
+    assert {f["value"] for f in search.facets(beta)["phase"]} == {"beta"}
+    assert len(made) == 14
+
+
+def test_the_search_page_counts_and_facets_with_open_source_ticked(client, monkeypatch):
+    monkeypatch.setattr(portable, "CANDIDATES", 5)
+    made = widgets(14)
+    page = client.get("/search/", {"q": "widget", "open_source": "true"}).content.decode()
+    open_source = [p for p in made if p.is_open_source]
+    assert f"{len(open_source)} platforms found" in page
+    assert "Only the best 5 are listed" in page
+    response = client.get("/search/", {"q": "widget", "open_source": "true"})
+    phase_facet = next(f for f in response.context["facets"] if f["name"] == "phase")
+    shown = {item["value"]: item["text"] for item in phase_facet["items"]}
+    phases = Counter(p.phase for p in open_source)
+    assert shown == {
+        phase: f"{Platform.Phase(phase).label} ({count})" for phase, count in phases.items()
+    }

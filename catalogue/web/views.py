@@ -20,6 +20,7 @@ from catalogue.web.filters import FACETS, SearchFilter
 from catalogue.web.suggestions import suggest
 from platforms import rules, search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform
+from platforms.search.base import total_matches
 from platforms.selectors import history
 
 PAGE_SIZE = 20
@@ -219,12 +220,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
         _facet_checkboxes(name, legend, counts[name], selected[name], messages.get(name))
         for name, legend in FACETS
     ]
-    total = page.paginator.count
+    # Every match is counted; only the best ``CANDIDATES`` are ranked into pages: say so.
+    listed = page.paginator.count
+    total = max(total_matches(matches) or 0, listed)
     suggestion = suggest(query, visible) if query and total == 0 and not errors else None
     context = {
         "query": query,
         "page": page,
         "total": total,
+        "listed": listed,
         "pagination": _pagination(request, page),
         "facets": facets,
         "any_filter": any(selected.values()),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -229,7 +228,9 @@ class BaseSearchBackend:
         that counted them while ranking (PostgreSQL) hands them over without a query."""
         counted = getattr(queryset.query, "search_facets", None)
         if counted is not None:
-            return copy.deepcopy(counted)
+            # A copy the caller may change (entries hold only strings, numbers and booleans):
+            # copy.deepcopy took longer than the SQL of the facets for 500 owners.
+            return {name: [dict(entry) for entry in entries] for name, entries in counted.items()}
         # The CTE carries the platform columns the facets count, so that only the (small)
         # link and reference tables are joined to it, never the wide platform table again.
         ids = all_matches(queryset).order_by().values("pk", "owner_id", "phase", "is_open_source")

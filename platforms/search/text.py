@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+")
 
@@ -73,6 +74,7 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=20_000)
 def stem(word: str) -> str:
     """A light English stem: "payments" -> "payment", "messages"/"message" -> "messag"."""
     if len(word) <= 3 or word.isdigit():

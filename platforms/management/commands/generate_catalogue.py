@@ -312,6 +312,10 @@ class Command(BaseCommand):
         self.now = timezone.now()
         started = time.monotonic()
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # A load is one long transaction of long statements: the service's per-statement
+                # limit (DATABASE_STATEMENT_TIMEOUT) is for requests, not for this command.
+                self._sql("SET LOCAL statement_timeout = 0")
             self._taxonomies()
             dropped = self._drop_secondary_indexes()
             organisations = self._organisations(options["organisations"])

@@ -215,6 +215,25 @@ class Writer:
         self.defaults = {
             f.attname: f.get_default() for f in self.fields if f.attname != "search_vector"
         }
+        self.default_cells: list | None = None
+        self.position: dict[str, int] = {}
+        self.dates: dict[date, str] = {}
+
+    def _copy_values(self, rows: list[dict]) -> list[list]:
+        """The COPY cells of each row: the defaults' cells are made once, and only the values a
+        row gives are converted (text and numbers as they are, dates once per distinct date)."""
+        if self.default_cells is None:
+            self.default_cells = [self._value(f, self.defaults.get(f.attname)) for f in self.fields]
+            self.position = {f.attname: n for n, f in enumerate(self.fields)}
+        default_cells, position, value_of = self.default_cells, self.position, self._value
+        plain = (str, int)
+        values = []
+        for row in rows:
+            cells = default_cells.copy()
+            for name, value in row.items():
+                cells[position[name]] = value if type(value) in plain else value_of(None, value)
+            values.append(cells)
+        return values
 
     def _value(self, field, value):
         if not self.postgres:
@@ -228,16 +247,22 @@ class Writer:
         if isinstance(value, list | dict):
             return json.dumps(value)
         if isinstance(value, date):  # and datetime
-            return value.isoformat()
+            text = self.dates.get(value)
+            if text is None:
+                text = self.dates[value] = value.isoformat()
+            return text
         return value
 
     def write(self, rows: list[dict]) -> None:
         if not rows:
             return
-        values = []
-        for row in rows:
-            merged = {**self.defaults, **row}
-            values.append([self._value(f, merged.get(f.attname)) for f in self.fields])
+        if self.postgres:
+            values = self._copy_values(rows)
+        else:
+            values = []
+            for row in rows:
+                merged = {**self.defaults, **row}
+                values.append([self._value(f, merged.get(f.attname)) for f in self.fields])
         quoted = ", ".join(connection.ops.quote_name(c) for c in self.columns)
         with connection.cursor() as cursor:
             if self.postgres:

@@ -24,6 +24,7 @@ from typing import Any
 from platforms.importers.apply import write_plan
 from platforms.importers.base import (
     ERROR,
+    MAX_FILE_BYTES,
     WARNING,
     Importer,
     ImportPlan,
@@ -85,6 +86,7 @@ def run_import(
     create_organisations: bool = False,
     base_dir: str | Path | None = None,
     progress: Progress | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
 ) -> ImportPlan:
     """Read ``files`` (name, raw bytes) in ``format`` and write them for ``owner`` as ``actor``
     (``None``: the system, an operator on the server).
@@ -92,7 +94,8 @@ def run_import(
     All or nothing: with any error nothing is written, and with ``dry_run`` (the default) nothing
     is written either; the plan says what would have happened. ``base_dir`` is where relative
     files a descriptor names (Backstage ``Location`` targets) may be read from; nothing is ever
-    fetched over the network.
+    fetched over the network. A file larger than ``max_file_bytes`` is refused before it is
+    read (the API's 1 MB by default; the management command allows a whole catalogue).
     """
     importer = get_importer(format)
     plan = ImportPlan(format=format, dry_run=dry_run)
@@ -113,7 +116,7 @@ def run_import(
 
     texts: list[tuple[str, str]] = []
     for name, data in files:
-        text, problem = decode_file(name, data)
+        text, problem = decode_file(name, data, max_file_bytes)
         if problem:
             plan.problems.append(problem)
         else:

@@ -17,7 +17,10 @@ from typing import Any
 
 import yaml
 
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = 1_000_000  # a file sent to the API
+# A file an operator imports on the server with ``import_catalogue``: a whole national catalogue
+# (100,000 platforms are about 40 MB of CSV, their million adoptions about 110 MB).
+MAX_COMMAND_FILE_BYTES = 512_000_000
 ERROR = "error"
 WARNING = "warning"
 
@@ -224,15 +227,17 @@ class Importer:
 # --- reading files safely --------------------------------------------------------------------
 
 
-def decode_file(name: str, data: bytes) -> tuple[str | None, Problem | None]:
-    """The file's text, or the reason it is refused (too big, not UTF-8)."""
-    if len(data) > MAX_FILE_BYTES:
+def decode_file(
+    name: str, data: bytes, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[str | None, Problem | None]:
+    """The file's text, or the reason it is refused (larger than ``max_bytes``, not UTF-8)."""
+    if len(data) > max_bytes:
         return None, Problem(
             name,
             None,
             "",
-            f"The file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (1 MB). "
-            "Split it into smaller files.",
+            f"The file is {len(data):,} bytes; the limit is {max_bytes:,} bytes "
+            f"({max_bytes / 1_000_000:g} MB). Split it into smaller files.",
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]

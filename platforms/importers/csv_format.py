@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 from typing import Any
 
 from django.utils.text import slugify
@@ -78,7 +79,8 @@ class CsvImporter(Importer):
         return records, problems
 
     def _parse_file(self, name: str, text: str, records: list, links: list, problems: list) -> None:
-        reader = csv.DictReader(text.splitlines(keepends=True))
+        # Read lazily (a 40 MB file refused for its header costs nothing more than its header).
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         try:
             header = reader.fieldnames or []
         except csv.Error as error:

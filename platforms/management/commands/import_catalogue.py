@@ -8,8 +8,10 @@ import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from platforms.importers import FORMATS, run_import
+from platforms.importers.base import MAX_COMMAND_FILE_BYTES
 
 PROGRESS_EVERY = 25
 EXTENSIONS = {
@@ -60,6 +62,11 @@ class Command(BaseCommand):
             ):
                 self.stderr.write(f"  {done}/{total} platforms")
 
+        if connection.vendor == "postgresql":
+            # An operator's import of a whole catalogue runs statements longer than the service's
+            # per-request limit (DATABASE_STATEMENT_TIMEOUT), e.g. indexing 100,000 platforms.
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 0")
         plan = run_import(
             named,
             fmt,
@@ -69,6 +76,7 @@ class Command(BaseCommand):
             create_organisations=options["create_organisations"],
             base_dir=base_dir,
             progress=progress,
+            max_file_bytes=MAX_COMMAND_FILE_BYTES,
         )
         if options["json"]:
             self.stdout.write(json.dumps(plan.as_dict(), indent=2, ensure_ascii=False))

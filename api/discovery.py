@@ -53,6 +53,7 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
         for platform in page:
             platform.highlights = {"name": names[platform.pk], "summary": summaries[platform.pk]}
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response.data["count_capped"] = search.count_is_capped(matches)
         response.data["facets"] = search.facets(matches)
         return response
 

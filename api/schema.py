@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from api import serializers
 from api.exceptions import ErrorSerializer, error_body
 from platforms.models import Adoption, Dependency, Platform
+from platforms.search.base import COUNT_CAP
 
 BASE = "http://127.0.0.1:8000/api/v1"
 
@@ -768,7 +769,9 @@ FACETS = (
     "facets counts every platform that matches the query and the filters (not only this page) "
     "by capability, owner, phase, standard and open source, most first: each entry's value is "
     "what to pass to the filter of that name (capability, owner, phase, standard, "
-    "is_open_source) to narrow the search."
+    "is_open_source) to narrow the search. On PostgreSQL a broad query stops counting at "
+    f"{COUNT_CAP:,} matches: then count_capped is true, count is {COUNT_CAP:,} (more match), and "
+    f"the facets count those first {COUNT_CAP:,}."
 )
 HIGHLIGHTED = {
     "name": "GOV.UK <mark>Notify</mark>",
@@ -777,6 +780,7 @@ HIGHLIGHTED = {
 }
 SEARCH_EXAMPLE = {
     "count": 3,
+    "count_capped": False,
     "next": None,
     "previous": None,
     "results": [{**NOTIFY, "score": 1.6437, "highlights": HIGHLIGHTED}],

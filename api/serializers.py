@@ -839,7 +839,13 @@ class FacetsSerializer(serializers.Serializer):
 
 @extend_schema_serializer(many=False)  # a page itself, not a list to paginate
 class SearchResponseSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="How many platforms match.")
+    count = serializers.IntegerField(
+        help_text="How many platforms match; when count_capped is true, more than this match."
+    )
+    count_capped = serializers.BooleanField(
+        help_text="True when the search stopped counting at count (a broad query): more "
+        "platforms match, and the facets count the first count of them."
+    )
     next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
     previous = serializers.URLField(allow_null=True, help_text="The previous page, or null.")
     results = SearchResultSerializer(many=True)

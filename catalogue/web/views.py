@@ -220,7 +220,8 @@ def search_page(request: HttpRequest) -> HttpResponse:
         _facet_checkboxes(name, legend, counts[name], selected[name], messages.get(name))
         for name, legend in FACETS
     ]
-    # Every match is counted; only the best ``CANDIDATES`` are ranked into pages: say so.
+    # Every match is counted up to search.COUNT_CAP (beyond it the page says "more than"); only
+    # the best ``CANDIDATES`` are ranked into pages: the page says so.
     listed = page.paginator.count
     total = max(total_matches(matches) or 0, listed)
     suggestion = suggest(query, visible) if query and total == 0 and not errors else None
@@ -229,6 +230,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         "page": page,
         "total": total,
         "listed": listed,
+        "total_capped": search.count_is_capped(matches),
         "pagination": _pagination(request, page),
         "facets": facets,
         "any_filter": any(selected.values()),

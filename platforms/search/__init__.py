@@ -39,11 +39,19 @@ from typing import Any
 
 from django.db import connection
 
-from platforms.search.base import BaseSearchBackend, SimilarPlatform
+from platforms.search.base import (
+    COUNT_CAP,
+    BaseSearchBackend,
+    SimilarPlatform,
+    count_is_capped,
+    total_matches,
+)
 
 __all__ = [
+    "COUNT_CAP",
     "BaseSearchBackend",
     "SimilarPlatform",
+    "count_is_capped",
     "facets",
     "get_backend",
     "highlight",
@@ -52,6 +60,7 @@ __all__ = [
     "reindex_all",
     "search",
     "similar",
+    "total_matches",
 ]
 
 

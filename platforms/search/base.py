@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.safestring import SafeString
 
 from platforms.models import Capability, Organisation, Platform, Standard, Synonym
@@ -23,6 +23,15 @@ MEMO_SIZE = 1000
 # api.pagination.MAX_RANKED_OFFSET plus a page): a broad word matching a quarter of the
 # catalogue is ranked once, narrowly (id and score), and only the candidates are read in full.
 CANDIDATES = 1100
+# A search counts (and facets) at most this many matches: beyond it, the count is "more than
+# COUNT_CAP" (see :func:`count_is_capped`), so that a word in a quarter of a national catalogue
+# costs the same as a rarer one. The API and the search page say so. Each match counted is a
+# read of its (wide) platform row: at 100k platforms, 10,000 cost about 3x 2,000 (EXPLAIN in
+# BENCHMARKS.md), and "more than 2,000 found: add words or filters" helps as much.
+COUNT_CAP = 2_000
+# Similarity weighs the capability overlap of at most this many platforms beyond its text
+# matches: the most reused of those meeting the draft's capabilities.
+SIMILAR_BY_CAPABILITY = 200
 
 
 def _facets_over_m() -> str:
@@ -70,12 +79,14 @@ def facet_counts(rows) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def bounded(result: QuerySet, matches: QuerySet, total: int) -> QuerySet:
+def bounded(result: QuerySet, matches: QuerySet, total: int, *, capped: bool = False) -> QuerySet:
     """Mark a ranked ``result`` (the best candidates) with every match and their number: the
-    facets and the count describe all matches, not only the candidates. Kept on ``query``,
-    which Django copies with every clone of the queryset."""
+    facets and the count describe all matches, not only the candidates (or, when ``capped``,
+    the first :data:`COUNT_CAP` of them). Kept on ``query``, which Django copies with every
+    clone of the queryset."""
     result.query.search_all_matches = matches
     result.query.search_total = total
+    result.query.search_capped = capped
     return result
 
 
@@ -88,6 +99,12 @@ def all_matches(queryset: QuerySet) -> QuerySet:
 def total_matches(queryset: QuerySet) -> int | None:
     """How many platforms a bounded search matched, or None for another queryset."""
     return getattr(queryset.query, "search_total", None)
+
+
+def count_is_capped(queryset: QuerySet) -> bool:
+    """Whether a search stopped counting at :data:`COUNT_CAP`: then more platforms match than
+    :func:`total_matches` says, and the facets count the first ``COUNT_CAP`` of them."""
+    return bool(getattr(queryset.query, "search_capped", False))
 
 
 @dataclass(frozen=True)
@@ -266,15 +283,26 @@ class BaseSearchBackend:
         if not (draft.text.strip() or draft.capability_ids):
             return []
 
+        matches = self._text_matches(draft, queryset, limit * 5) if draft.text.strip() else {}
         shared: dict[int, set[int]] = {}
         if draft.capability_ids:
-            links = Platform.capabilities.through.objects.filter(
-                capability_id__in=draft.capability_ids,
-                platform_id__in=queryset.order_by().values("pk"),
-            ).values_list("platform_id", "capability_id")
-            for platform_id, capability_id in links:
+            through = Platform.capabilities.through.objects
+            # Bounded however many platforms meet the capability (thousands at national
+            # scale): the text matches, and the most reused of the others.
+            sharing = (
+                queryset.filter(
+                    pk__in=through.filter(capability_id__in=draft.capability_ids).values(
+                        "platform_id"
+                    )
+                )
+                .order_by("-reuse_count", "pk")
+                .values("pk")[:SIMILAR_BY_CAPABILITY]
+            )
+            links = through.filter(capability_id__in=draft.capability_ids).filter(
+                Q(platform_id__in=sharing) | Q(platform_id__in=list(matches))
+            )
+            for platform_id, capability_id in links.values_list("platform_id", "capability_id"):
                 shared.setdefault(platform_id, set()).add(capability_id)
-        matches = self._text_matches(draft, queryset, limit * 5) if draft.text.strip() else {}
 
         scores: dict[int, tuple[float, float, float]] = {}
         for pk in set(shared) | set(matches):

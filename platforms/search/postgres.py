@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
@@ -25,9 +26,11 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     F,
     FloatField,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -35,12 +38,13 @@ from django.db.models import (
     TextField,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from platforms.models import Organisation, Platform
-from platforms.search import text
+from platforms.search import base, text
 from platforms.search.base import (
     CANDIDATES,
     FACETS_OVER_M,
@@ -59,6 +63,23 @@ RANK_NORMALISATION = Value(32)
 # after the text has been HTML-escaped.
 START, STOP = "\x02", "\x03"
 WORD_SIMILARITY_THRESHOLD = 0.45
+# Ranking reads at most this many matches (the first registered) plus at most NAMED
+# platforms the query names exactly (index platform_name_upper, migration 0005): a broad word is
+# ranked within a bounded sample, and a platform named by the query is always in it.
+RANKED = CANDIDATES
+NAMED = 500
+# Similarity scores at most this many candidates: SIMILAR_TIER from each narrow tier (all the
+# draft's words, its name's words, a similar name), the rest from any of its words.
+SIMILAR_CANDIDATES = 1000
+SIMILAR_TIER = 200
+
+
+class _Element(Func):
+    """``array[position]``."""
+
+    arg_joiner = ")["
+    template = "(%(expressions)s]"
+    output_field = FloatField()
 
 
 def _regexp_replace(expression, pattern: str, replacement: str) -> Func:
@@ -123,6 +144,11 @@ def _any_of(phrases: Iterable[str]) -> SearchQuery | None:
     return combined
 
 
+def _all_of(words: Iterable[str]) -> SearchQuery:
+    """A query matching the platforms that hold every one of ``words``."""
+    return SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
+
+
 class PostgresSearchBackend(BaseSearchBackend):
     vendor = "postgresql"
     # Below this many results for all the words, a result with any of them is acceptable:
@@ -163,10 +189,12 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
 
     def search(self, queryset: QuerySet, query: str) -> QuerySet:
-        """Two queries whatever the number of matches: the matches ranked narrowly (id and
-        score only, a top-N sort under ``LIMIT``) with their total in the same pass, then the
-        best :data:`~platforms.search.base.CANDIDATES` returned as a queryset that re-scores only
-        those rows. The count and the facets still describe every match."""
+        """Bounded work whatever the number of matches, in one query (two when the words
+        together find almost nothing and any of them is tried): the matches are collected up to
+        :data:`~platforms.search.base.COUNT_CAP` (id and facet columns only), counted and
+        faceted; at most :data:`RANKED` of them, plus every platform the query names exactly, are
+        scored; the best :data:`~platforms.search.base.CANDIDATES` come back as a queryset in
+        that order, with their scores, without scoring them again."""
         query = " ".join((query or "").split())
         if not query:
             return queryset.annotate(score=Value(0.0, output_field=FloatField()))
@@ -188,44 +216,86 @@ class PostgresSearchBackend(BaseSearchBackend):
             + 0.8 * TrigramWordSimilarity(query, "name")
             + 0.3 * Coalesce(TrigramSimilarity("owner__abbreviation", query), 0.0)
         )
+        # Always ranked, wherever the scan finds them: the platforms the query names exactly.
+        named = queryset.filter(name__iexact=query)
         matches = queryset.filter(Q(search_vector=strict) | similar_name)
-        best, total, facets = self._best(matches, score)
+        best, total, facets = self._best(matches, named, score)
         several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
         if total < self.fallback_below and several_words:  # one word: "any" is "all"
             matches = queryset.filter(Q(search_vector=broad) | similar_name)
-            best, total, facets = self._best(matches, score)
-        result = queryset.filter(pk__in=best).annotate(score=score).order_by("-score", "name", "pk")
+            best, total, facets = self._best(matches, named, score)
+        ids = [pk for pk, _score in best]
+        scores = [value for _pk, value in best]
+        # The scores computed once, carried over: re-scoring the candidates cost more than
+        # finding them. array_position keeps the ranking's order (ties already broken by name).
+        result = (
+            queryset.filter(pk__in=ids)
+            .annotate(
+                search_position=Func(
+                    Value(ids, output_field=ArrayField(BigIntegerField())),
+                    F("pk"),
+                    function="array_position",
+                    output_field=IntegerField(),
+                )
+            )
+            .annotate(
+                score=_Element(
+                    Value(scores, output_field=ArrayField(FloatField())), F("search_position")
+                )
+            )
+            .order_by("search_position")
+        )
         result.query.search_facets = facets
-        return bounded(result, matches, total)
+        return bounded(result, matches, min(total, base.COUNT_CAP), capped=total > base.COUNT_CAP)
 
     @staticmethod
-    def _best(matches: QuerySet, score) -> tuple[list[int], int, dict]:
-        """(ids of the best candidates, number of matches, facets), in ONE query: the matches
-        are found and scored once (a materialised CTE of narrow rows: id, the facet columns,
-        name, score), then the top-N sort, the count and the five facet counts read them."""
-        inner = (
-            matches.annotate(score=score)
+    def _best(matches: QuerySet, named: QuerySet, score) -> tuple[list[tuple], int, dict]:
+        """([(id, score)] of the best candidates, matches counted up to COUNT_CAP + 1, facets),
+        in ONE query: the matches are collected once as narrow rows (a materialised CTE ``m``
+        of id and the facet columns, at most COUNT_CAP + 1 of them), read by the count and the
+        five facet counts; the first :data:`RANKED` of them and every exact name match (at most
+        :data:`NAMED`) are scored and the best CANDIDATES kept."""
+        cap = base.COUNT_CAP
+        # Most reused first (then by slug): when a broad word matches more than can be ranked,
+        # the sample ranked and counted is the platforms most reused, the likeliest to be worth
+        # reusing again, and the same on every request (a plain scan would start wherever a
+        # concurrent one is, PostgreSQL's synchronised scans). The planner walks the
+        # (state, reuse_count, slug) index for a broad word and sorts the few rows of a rare one.
+        inner = matches.order_by("-reuse_count", "slug").values_list(
+            "pk", "owner_id", "phase", "is_open_source"
+        )
+        names = named.order_by().values_list("pk")
+        scored = (
+            # The candidates' CTE, named in the query below: no user input.
+            Platform.objects.filter(pk__in=RawSQL("SELECT id FROM c", ()))  # noqa: S611
+            .annotate(score=score)
             .order_by()
-            .values_list("pk", "owner_id", "phase", "is_open_source", "name", "score")
+            .values_list("pk", "name", "score")
         )
         try:
-            inner_sql, params = inner.query.sql_with_params()
+            inner_sql, inner_params = inner[: cap + 1].query.sql_with_params()
+            names_sql, names_params = names[:NAMED].query.sql_with_params()
+            scored_sql, scored_params = scored.query.sql_with_params()
         except EmptyResultSet:
             return [], 0, facet_counts([])
+        # m0 holds one match more than the cap, to tell "exactly COUNT_CAP" from "more"; m
+        # (what the facets read) the first COUNT_CAP.
         sql = (
-            "WITH m(id, owner_id, phase, is_open_source, name, score) AS MATERIALIZED "  # noqa: S608
-            f"({inner_sql}) "
-            "SELECT 'best', b.id::text, '', b.n FROM (SELECT id, ROW_NUMBER() OVER "
-            f"(ORDER BY score DESC, name, id) AS n FROM m ORDER BY n LIMIT {CANDIDATES}) b "
-            "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m "
+            "WITH m0(id, owner_id, phase, is_open_source) AS MATERIALIZED "  # noqa: S608
+            f"({inner_sql}), m AS (SELECT * FROM m0 LIMIT {cap}), "
+            f"c(id) AS MATERIALIZED ((SELECT id FROM m LIMIT {RANKED}) UNION ({names_sql})), "
+            f"s(id, name, score) AS ({scored_sql}) "
+            "SELECT 'best', b.id::text, b.score::text, b.n FROM (SELECT id, score, ROW_NUMBER() "
+            f"OVER (ORDER BY score DESC, name, id) AS n FROM s ORDER BY n LIMIT {CANDIDATES}) b "
+            "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m0 "
             f"UNION ALL {FACETS_OVER_M}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, (*inner_params, *names_params, *scored_params))
             rows = cursor.fetchall()
         best = [
-            int(value)
-            for facet, value, _label, _n in sorted(
+            (int(value), float(label))
+            for facet, value, label, _n in sorted(
                 (r for r in rows if r[0] == "best"), key=lambda r: r[3]
             )
         ]
@@ -234,15 +304,33 @@ class PostgresSearchBackend(BaseSearchBackend):
         return best, total, facets
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
+        """Scores a bounded set of candidates (at most :data:`SIMILAR_CANDIDATES`), not every
+        platform sharing a word with the draft (57,000 of 100,000 for a draft about text
+        messages): those holding all its words, those holding its name's words, those with a
+        similar one-word name (trigram index), then those holding any of its words; each from
+        an index, each capped."""
         words = text.distinctive_words(draft.text)
         broad = _any_of([*words, *self.expansions(" ".join(words))])
         # Names compared without the brand most of them share ("GOV.UK Verify" is not like
         # "GOV.UK Notify") nor the generic words ("Widget booking service" is not like "GOV.UK
         # Platform as a Service").
         name = text.name_for_comparison(draft.name)
-        condition = Q(search_vector=broad) if broad is not None else Q(pk__in=[])
+        tiers = []
+        if words:
+            tiers.append((Q(search_vector=_all_of(words)), SIMILAR_TIER))
         if name:
-            condition |= Q(name__trigram_similar=name)
+            tiers.append((Q(search_vector=_all_of(name.split())), SIMILAR_TIER))
+        if name and len(name.split()) == 1:
+            # A one-word name may be misspelt ("Notfy"): trigram similarity finds it. Not for
+            # longer names, which the tier above finds by their words: the trigram index is
+            # lossy, and "text message" made 6,305 rows to recheck for 3 matches.
+            tiers.append((Q(name__trigram_similar=name), SIMILAR_TIER))
+        if broad is not None:
+            tiers.append((Q(search_vector=broad), SIMILAR_CANDIDATES - len(tiers) * SIMILAR_TIER))
+        if not tiers:
+            return {}
+        first, *rest = [queryset.filter(q).order_by().values("pk")[:n] for q, n in tiers]
+        candidates = first.union(*rest) if rest else first
         own_name = _regexp_replace(
             _regexp_replace(Lower("name"), text.BRANDS_PG, " "), text.GENERIC_PG, " "
         )
@@ -253,7 +341,7 @@ class PostgresSearchBackend(BaseSearchBackend):
             else Value(0.0)
         )
         rows = (
-            queryset.filter(condition)
+            Platform.objects.filter(pk__in=candidates)
             .annotate(
                 name_similarity=Cast(name_similarity, FloatField()),
                 text_similarity=Cast(text_similarity, FloatField()),

@@ -1,0 +1,139 @@
+"""Search at national scale on PostgreSQL (issue 14): the work per request is bounded whatever
+the number of matches, and where a bound changes what the user sees, the API and the search page
+say so. The bounds are lowered here so that a few platforms cross them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+
+from platforms import search
+from platforms.models import Platform
+from platforms.search import base
+from tests.factories import CapabilityFactory, OrganisationFactory, PublishedPlatformFactory
+
+SEARCH = "/api/v1/search/"
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the bounds are the PostgreSQL backend's"
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def widgets(n: int, *, owner=None, capability=None) -> list[Platform]:
+    owner = owner or OrganisationFactory()
+    made = []
+    for i in range(n):
+        platform = PublishedPlatformFactory(
+            name=f"Catalogue entry {i:03d}",
+            summary="Keeps a register of widgets for the department.",
+            owner=owner,
+        )
+        if capability is not None:
+            platform.capabilities.set([capability])
+        made.append(platform)
+    search.reindex_all()
+    return made
+
+
+def facet_total(facets: dict, name: str) -> int:
+    return sum(entry["count"] for entry in facets[name])
+
+
+def test_below_the_cap_the_count_is_exact_and_says_so(client):
+    widgets(4)
+    body = client.get(SEARCH, {"q": "widgets"}).json()
+    assert body["count"] == 4
+    assert body["count_capped"] is False
+    assert facet_total(body["facets"], "phase") == 4
+    page = client.get(reverse("web:search"), {"q": "widgets"}).content.decode()
+    assert "4 platforms found" in page
+    assert "More than" not in page
+
+
+@postgres_only
+def test_a_broad_word_is_counted_up_to_the_cap_and_the_api_says_more_match(client, monkeypatch):
+    monkeypatch.setattr(base, "COUNT_CAP", 5)
+    widgets(8)
+    body = client.get(SEARCH, {"q": "widgets"}).json()
+    assert body["count"] == 5
+    assert body["count_capped"] is True
+    # The facets describe the platforms counted, no more.
+    assert facet_total(body["facets"], "phase") == 5
+    assert facet_total(body["facets"], "owner") == 5
+    assert body["results"] and all("widgets" in r["highlights"]["summary"] for r in body["results"])
+
+
+@postgres_only
+def test_the_search_page_says_more_than_the_cap(client, monkeypatch):
+    monkeypatch.setattr(base, "COUNT_CAP", 5)
+    widgets(8)
+    page = client.get(reverse("web:search"), {"q": "widgets"}).content.decode()
+    assert "More than 5 platforms found" in page
+    assert "the counts beside the filters are for those first 5" in page
+
+
+@postgres_only
+def test_a_platform_named_by_the_query_is_ranked_even_beyond_the_sample(client, monkeypatch):
+    from platforms.search import postgres
+
+    monkeypatch.setattr(postgres, "RANKED", 3)
+    widgets(12)
+    named = PublishedPlatformFactory(name="WIDGETS", summary="Keeps a register of widgets.")
+    search.reindex(named)
+    body = client.get(SEARCH, {"q": "widgets"}).json()
+    assert body["results"][0]["slug"] == named.slug
+    assert body["count"] == 13
+    # Ranked: the sample of text matches plus the name match, best first.
+    scores = [r["score"] for r in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+@postgres_only
+def test_similar_scores_a_bounded_sample_and_keeps_the_named_duplicate(monkeypatch):
+    from platforms.search import postgres
+
+    monkeypatch.setattr(postgres, "SIMILAR_CANDIDATES", 6)
+    monkeypatch.setattr(postgres, "SIMILAR_TIER", 2)
+    widgets(20)
+    twin = PublishedPlatformFactory(
+        name="Parcel tracker", summary="Tracks parcels sent by the department."
+    )
+    search.reindex(twin)
+    found = search.similar(
+        {"name": "Parcel tracker", "summary": "Keeps a register of widgets and parcels."}
+    )
+    assert found[0].platform == twin
+    assert "similar name to Parcel tracker" in found[0].reasons
+
+
+def test_similar_counts_capability_overlap_of_a_bounded_set(monkeypatch):
+    """However many platforms meet the capability, the most reused of them are weighed."""
+    monkeypatch.setattr(base, "SIMILAR_BY_CAPABILITY", 3)
+    capability = CapabilityFactory(name="Widget keeping", slug="widget-keeping")
+    made = widgets(10, capability=capability)
+    popular = made[7]
+    Platform.objects.filter(pk=popular.pk).update(reuse_count=40)
+    found = search.similar({"name": "Zebra", "capabilities": [capability.slug]}, limit=3)
+    assert popular in [match.platform for match in found]
+    assert all("shares capability Widget keeping" in match.reasons for match in found)
+    assert len(found) == 3
+
+
+def test_search_queries_do_not_grow_with_the_matches(client, django_assert_max_num_queries):
+    widgets(2)
+    with django_assert_max_num_queries(8) as few:
+        assert client.get(SEARCH, {"q": "widgets"}).json()["count"] == 2
+    widgets(40)
+    with django_assert_max_num_queries(8) as many:
+        assert client.get(SEARCH, {"q": "widgets"}).json()["count"] == 42
+    assert len(many.captured_queries) == len(few.captured_queries)

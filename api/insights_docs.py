@@ -254,12 +254,12 @@ IMPACT_EXAMPLE = {
 IMPACT_PAGE = [
     OpenApiParameter(
         "page_size",
-        OpenApiTypes.INT,
-        description="Dependents per page (default and most: 100).",
+        {"type": "integer", "minimum": 1},
+        description="Dependents per page (default 100; larger values are reduced to 100).",
     ),
     OpenApiParameter(
         "offset",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 0},
         description="How many dependents to skip (follow the next link).",
     ),
 ]

@@ -161,3 +161,22 @@ def test_impact_queries_do_not_grow_with_the_graph(
     with django_assert_max_num_queries(bound):
         response = client.get(path)
     assert response.status_code == (200 if "page=2" not in path or size > 2 else 400)
+
+
+def test_the_page_lists_the_organisations_hit_hardest_and_counts_the_rest(client, monkeypatch):
+    monkeypatch.setattr("platforms.selectors.impact.TOP_ORGANISATIONS", 1)
+    monkeypatch.setattr("platforms.selectors.impact.LISTED", 1)
+    owner = OrganisationFactory(name="Owner")
+    user = OrganisationFactory(name="Small user")
+    base = PublishedPlatformFactory(slug="base", name="Base", owner=owner)
+    for n in range(3):
+        dependent = PublishedPlatformFactory(slug=f"d{n}", name=f"Dependent {n}", owner=owner)
+        depends(dependent, base)
+    AdoptionFactory(platform=dependent, organisation=user)
+
+    page = " ".join(client.get("/platforms/base/impact/").content.decode().split())
+
+    assert "3 platforms depending on it" in page and "2 organisations owning or using" in page
+    assert "The 1 organisation owning or using the most of them, of 2" in page
+    assert "Dependent 0 and 2 more" in page
+    assert "Small user" not in page

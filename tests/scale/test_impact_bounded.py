@@ -180,3 +180,14 @@ def test_the_page_lists_the_organisations_hit_hardest_and_counts_the_rest(client
     assert "The 1 organisation owning or using the most of them, of 2" in page
     assert "Dependent 0 and 2 more" in page
     assert "Small user" not in page
+
+
+def test_a_platform_page_lists_its_nearest_dependents_and_links_to_the_rest(client):
+    base = PublishedPlatformFactory(slug="base", name="Base")
+    for n in range(27):
+        depends(PublishedPlatformFactory(slug=f"d{n:02}", name=f"Dependent {n:02}"), base)
+
+    page = client.get("/platforms/base/").content.decode()
+
+    assert "Dependent 24" in page and "Dependent 25" not in page
+    assert 'href="/platforms/base/impact/">All that depend on it, in the impact analysis' in page

@@ -33,9 +33,6 @@ OVER: dict[str, tuple[int, str]] = {
     # latest changes from the history (4), dependencies and dependents (2). Each is a bounded
     # read; the plan is to serve similar platforms and history each from one query.
     "page platform": (20, "similar platforms and history run 8-13 of them"),
-    # The platform form's choice fields for an editor (their organisations, capabilities,
-    # standards, replaced_by's visible platforms) and the similar-platforms panel.
-    "admin change popular (editor)": (21, "similar-platforms panel and the form's choices"),
 }
 
 

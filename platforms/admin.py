@@ -562,10 +562,10 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         adoptions, dependents = (
             Platform.objects.filter(pk=obj.pk)
             .annotate(
-                adoptions=counted(Adoption, "platform"),
-                dependents=counted(Dependency, "depends_on"),
+                adoption_count=counted(Adoption, "platform"),
+                dependent_count=counted(Dependency, "depends_on"),
             )
-            .values_list("adoptions", "dependents")
+            .values_list("adoption_count", "dependent_count")
             .get()
         )
         adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"

@@ -222,6 +222,9 @@ profile = extend_schema(
 
 IMPACT_EXAMPLE = {
     "platform": NOTIFY,
+    "count": 1,
+    "next": None,
+    "previous": None,
     "dependents": [
         {
             "platform": _platform("govuk-forms", "GOV.UK Forms"),
@@ -231,22 +234,47 @@ IMPACT_EXAMPLE = {
             "path": ["govuk-notify", "govuk-forms"],
         }
     ],
-    "organisations_affected": [{"organisation": GDS, "owns": ["govuk-forms"], "uses": []}],
+    "organisations_count": 1,
+    "organisations_affected": [
+        {
+            "organisation": GDS,
+            "owns_count": 1,
+            "uses_count": 0,
+            "owns": ["govuk-forms"],
+            "uses": [],
+        }
+    ],
     "cycles": [],
     "by_depth": [{"depth": 1, "platforms": 1}],
     "truncated": False,
     "max_depth": 25,
 }
 
+# The dependents' pages: the whole analysis is bounded in size whatever the graph.
+IMPACT_PAGE = [
+    OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1},
+        description="Dependents per page (default 100; larger values are reduced to 100).",
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0},
+        description="How many dependents to skip (follow the next link).",
+    ),
+]
+
 impact = extend_schema(
     tags=TAG,
     summary="Impact: who is hit if a platform goes down",
     description="Every platform depending on it directly or through others (depth, and one "
-    "shortest path), and every organisation owning one of them or having one in use. A "
-    "dependency cycle is reported in cycles and never followed round; a chain deeper than "
-    "max_depth is cut short (truncated). The same as /platforms/{slug}/dependents/." + VISIBILITY,
-    parameters=[SLUG],
-    responses={200: ImpactSerializer, **errors(404)},
+    "shortest path), a page at a time (count, next, previous), nearest first; how many "
+    "organisations own one of them or have one in use, and the 50 hit hardest (owns_count, "
+    "uses_count, and up to 10 slugs of each). A dependency cycle is reported in cycles and never "
+    "followed round; a chain deeper than max_depth, or reaching more than 20,000 platforms, is "
+    "cut short (truncated). The same as /platforms/{slug}/dependents/." + VISIBILITY,
+    parameters=[SLUG, *IMPACT_PAGE],
+    responses={200: ImpactSerializer, **errors(400, 404)},
     examples=[_ex("GOV.UK Notify", IMPACT_EXAMPLE, response_only=True)],
 )
 

@@ -410,33 +410,9 @@ def platform_docs() -> dict:
     tag = ["Platforms"]
     detail = serializers.PlatformDetailSerializer
     action_errors = errors(*WRITE_ERRORS, 409)
-    impact = {
-        "platform": {
-            "slug": "govuk-notify",
-            "name": "GOV.UK Notify",
-            "url": f"{BASE}/platforms/govuk-notify/",
-        },
-        "dependents": [
-            {
-                "platform": {
-                    "slug": "govuk-forms",
-                    "name": "GOV.UK Forms",
-                    "url": f"{BASE}/platforms/govuk-forms/",
-                },
-                "owner": GDS,
-                "depth": 1,
-                "depends_on": ["govuk-notify"],
-                "path": ["govuk-notify", "govuk-forms"],
-            }
-        ],
-        "organisations_affected": [
-            {"organisation": GDS, "owns": ["govuk-forms"], "uses": []},
-        ],
-        "cycles": [],
-        "by_depth": [{"depth": 1, "platforms": 1}],
-        "truncated": False,
-        "max_depth": 25,
-    }
+    from api.insights_docs import IMPACT_EXAMPLE as impact
+    from api.insights_docs import IMPACT_PAGE
+
     return {
         "list": extend_schema(
             tags=tag,
@@ -564,10 +540,13 @@ def platform_docs() -> dict:
             tags=tag,
             summary="Impact analysis: what depends on a platform",
             description="Every platform that depends on it, directly or through others "
-            "(depth), and the organisations affected: owners and in-use adopters of those "
-            "platforms. Only platforms you can see are followed.",
+            "(depth), a page at a time (page_size, offset; count, next, previous), and the "
+            "organisations affected (owners and in-use adopters of those platforms): how many, "
+            "and the 50 hit hardest. Only platforms you can see are followed. The same as "
+            "/insights/platforms/{slug}/impact/.",
             filters=False,
-            responses={200: serializers.ImpactSerializer, **errors(404)},
+            parameters=IMPACT_PAGE,
+            responses={200: serializers.ImpactSerializer, **errors(400, 404)},
             examples=[_ex("Notify's dependents", impact, response_only=True)],
         ),
         **similar_docs(),

@@ -754,11 +754,15 @@ class DependentSerializer(serializers.Serializer):
 
 class AffectedOrganisationSerializer(serializers.Serializer):
     organisation = OrganisationSummarySerializer()
+    owns_count = serializers.IntegerField(help_text="How many dependent platforms it owns.")
+    uses_count = serializers.IntegerField(help_text="How many dependent platforms it has in use.")
     owns = serializers.ListField(
-        child=serializers.SlugField(), help_text="Dependent platforms it owns."
+        child=serializers.SlugField(),
+        help_text="Dependent platforms it owns (at most 10, nearest first; see owns_count).",
     )
     uses = serializers.ListField(
-        child=serializers.SlugField(), help_text="Dependent platforms it has in use."
+        child=serializers.SlugField(),
+        help_text="Dependent platforms it has in use (at most 10, nearest first; see uses_count).",
     )
 
 
@@ -769,16 +773,33 @@ class DepthCountSerializer(serializers.Serializer):
 
 class ImpactSerializer(serializers.Serializer):
     platform = PlatformSummarySerializer()
-    dependents = DependentSerializer(many=True)
-    organisations_affected = AffectedOrganisationSerializer(many=True)
+    count = serializers.IntegerField(help_text="How many platforms depend on it, in all.")
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page of dependents (offset, page_size)."
+    )
+    previous = serializers.URLField(allow_null=True, help_text="The previous page of dependents.")
+    dependents = DependentSerializer(
+        many=True,
+        help_text="A page of the dependents (page_size, at most 100 a page; offset), nearest "
+        "first, then by name.",
+    )
+    organisations_count = serializers.IntegerField(
+        help_text="How many organisations own or use a dependent platform, in all."
+    )
+    organisations_affected = AffectedOrganisationSerializer(
+        many=True,
+        help_text="The 50 organisations owning or using the most dependent platforms, most first.",
+    )
     cycles = serializers.ListField(
         child=serializers.ListField(child=serializers.SlugField()),
-        help_text="Each dependency cycle met, as the slugs round it with the first repeated at "
-        "the end. The analysis never goes round one.",
+        help_text="The dependency cycles met: for each group of platforms depending on each other "
+        "round a loop, its shortest cycle as slugs, the first repeated at the end (at most 20). "
+        "The analysis never goes round one.",
     )
     by_depth = DepthCountSerializer(many=True, help_text="Platforms hit at each depth.")
     truncated = serializers.BooleanField(
-        help_text="true if the chain is deeper than the analysis follows (see max_depth)."
+        help_text="true if the chain is deeper than the analysis follows (see max_depth) or "
+        "reaches more than 20,000 platforms, and the answer is cut short."
     )
     max_depth = serializers.IntegerField()
 

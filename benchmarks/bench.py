@@ -47,8 +47,15 @@ def setup_django() -> None:
     # One client makes every request: the per-client throttle would answer 429s.
     os.environ.setdefault("API_THROTTLE_ANON", "100000000/minute")
     import django
+    from django.conf import settings
 
     django.setup()
+    # The pages are rendered in-process: static URLs without the collected manifest (the
+    # manifest lookup is a dict read; gunicorn's load run only requests the API).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -137,6 +144,116 @@ SELECT (SELECT json_agg(r) FROM (
 """
 
 
+# Impact by hand: every published platform reached (each once), its depth, the first 100 by
+# depth and name, and the organisations owning or using one (their count and the top 50).
+IMPACT_SQL = """
+WITH RECURSIVE walk(id, depth) AS (
+    SELECT CAST(%(root)s AS bigint), 0
+    UNION
+    SELECT d.platform_id, w.depth + 1 FROM walk w
+    JOIN platforms_dependency d ON d.depends_on_id = w.id
+    JOIN platforms_platform p ON p.id = d.platform_id AND p.state = 'published'
+    WHERE w.depth < 25
+),
+reached AS MATERIALIZED (
+    SELECT id, MIN(depth) AS depth FROM walk GROUP BY id HAVING MIN(depth) > 0
+),
+hit AS (
+    SELECT p.owner_id AS org, p.id FROM reached r JOIN platforms_platform p ON p.id = r.id
+    UNION
+    SELECT a.organisation_id, a.platform_id FROM reached r
+    JOIN platforms_adoption a ON a.platform_id = r.id AND a.status = 'in_use'
+),
+per_org AS (SELECT org, COUNT(*) AS n FROM hit GROUP BY org)
+SELECT (SELECT json_agg(x) FROM (SELECT p.slug, p.name, r.depth FROM reached r
+          JOIN platforms_platform p ON p.id = r.id ORDER BY r.depth, p.name LIMIT 100) x),
+       (SELECT json_agg(x) FROM (SELECT depth, COUNT(*) FROM reached GROUP BY depth) x),
+       (SELECT COUNT(*) FROM per_org),
+       (SELECT json_agg(x) FROM (SELECT o.slug, o.name, n FROM per_org
+          JOIN platforms_organisation o ON o.id = org ORDER BY n DESC LIMIT 50) x)
+"""
+
+# Every read the issue lists beyond the API's lists: the insight endpoints, the public pages and
+# the admin pages (as a catalogue administrator and as an editor of the platform's owner). None
+# has a one-query baseline: a page is several reads by design.
+ADMIN_ROLES = ("admin", "editor")
+
+
+def page_endpoints(context: dict) -> list[dict]:
+    """The insight endpoints, the public pages and the admin pages: (name, path, who)."""
+    notify, popular = context["notify_id"], context["popular_id"]
+    org = context["big_org_slug"]
+    reads = [
+        ("insights index", "/api/v1/insights/"),
+        ("insight duplication", "/api/v1/insights/duplication/"),
+        ("insight organisation profile", f"/api/v1/insights/organisations/{org}/profile/"),
+        ("insight impact (GOV.UK Notify)", "/api/v1/insights/platforms/govuk-notify/impact/"),
+        ("insight contracts", "/api/v1/insights/contracts/"),
+        ("insight matrix", "/api/v1/insights/matrix/?capability=payments"),
+        ("insight trend (GOV.UK Pay)", "/api/v1/insights/platforms/govuk-pay/trend/"),
+        ("page: home", "/"),
+        ("page: search payments", "/search/?q=payments"),
+        ("page: platform (GOV.UK Notify)", "/platforms/govuk-notify/"),
+        ("page: compare", "/compare/?platforms=govuk-notify&platforms=govuk-pay"),
+        ("page: insights", "/insights/"),
+        ("page: insights duplication", "/insights/duplication/"),
+        ("page: insights contracts", "/insights/contracts/"),
+        ("page: insights matrix", "/insights/matrix/?capability=payments"),
+        ("page: insights trend (GOV.UK Pay)", "/insights/platforms/govuk-pay/trend/"),
+        ("page: impact (GOV.UK Notify)", "/platforms/govuk-notify/impact/"),
+    ]
+    rows = [{"name": name, "path": path, "kind": "read"} for name, path in reads]
+    for who in ADMIN_ROLES:
+        rows += [
+            {
+                "name": f"admin: platform changelist ({who})",
+                "path": "/admin/platforms/platform/",
+                "who": who,
+                "kind": "admin",
+            },
+            {
+                "name": f"admin: change GOV.UK Notify ({who})",
+                "path": f"/admin/platforms/platform/{notify}/change/",
+                "who": who,
+                "kind": "admin",
+            },
+            {
+                "name": f"admin: change the most adopted platform ({who})",
+                "path": f"/admin/platforms/platform/{popular}/change/",
+                "who": who,
+                "kind": "admin",
+            },
+        ]
+    return rows
+
+
+def admin_clients(context: dict) -> dict:
+    """A signed-in test client per admin role: a catalogue administrator, and an editor of
+    both GOV.UK Notify's owner and the most adopted platform's owner (signed in with
+    ``force_login``: no password hashing in the figures)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from platforms.models import Membership, Platform
+
+    users = get_user_model()
+    admin, _ = users.objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    editor, _ = users.objects.get_or_create(username="bench-editor", defaults={"is_staff": True})
+    for pk in (context["notify_id"], context["popular_id"]):
+        owner = Platform.objects.get(pk=pk).owner
+        Membership.objects.get_or_create(
+            user=editor, organisation=owner, defaults={"role": Membership.Role.EDITOR}
+        )
+    clients = {}
+    for who, user in (("admin", admin), ("editor", editor)):
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(user)
+        clients[who] = client
+    return clients
+
+
 def endpoints(context: dict) -> list[dict]:
     """(name, method, path, body, baseline SQL, params) for each measured request."""
     pay, notify, big_org = context["pay"], context["notify"], context["big_org"]
@@ -188,11 +305,11 @@ def endpoints(context: dict) -> list[dict]:
             "FROM platforms_organisation o ORDER BY o.name, o.slug LIMIT 20",
         },
         {
-            "name": f"impact (dependents/) of GOV.UK Notify ({context['notify_dependents']:,})",
+            "name": f"impact (dependents/) of GOV.UK Notify ({context['notify_dependents']:,} "
+            "direct)",
             "path": "/api/v1/platforms/govuk-notify/dependents/",
-            "sql": "SELECT p.slug, p.name, o.slug, o.name FROM platforms_dependency d "  # noqa: S608
-            "JOIN platforms_platform p ON p.id = d.platform_id JOIN platforms_organisation o "
-            f"ON o.id = p.owner_id WHERE d.depends_on_id = {notify} ORDER BY p.name LIMIT 100",
+            "sql": IMPACT_SQL,
+            "params": {"root": notify},
         },
         {
             "name": 'search + facets "payments"',
@@ -231,6 +348,7 @@ def context_ids() -> dict:
 
     pay = Platform.objects.get(slug="govuk-pay").pk
     notify = Platform.objects.get(slug="govuk-notify").pk
+    popular = Platform.objects.published().order_by("-reuse_count", "slug").first().pk
     big = (
         Adoption.objects.filter(platform__state="published")
         .values("organisation", "organisation__slug")
@@ -241,6 +359,8 @@ def context_ids() -> dict:
     return {
         "pay": pay,
         "notify": notify,
+        "notify_id": notify,
+        "popular_id": popular,
         "big_org": big["organisation"],
         "big_org_slug": big["organisation__slug"],
         "big_org_adoptions": big["n"],
@@ -263,19 +383,33 @@ def measure_in_process(args, context: dict) -> tuple[list[dict], dict]:
         password=settings_db["PASSWORD"] or None,
     )
     rows, slowest = [], {"ms": 0.0}
-    for endpoint in endpoints(context):
+    clients = {None: client, **admin_clients(context)}
+    measured = endpoints(context) + page_endpoints(context)
+    if args.only:
+        measured = [e for e in measured if args.only.lower() in e["name"].lower()]
+    for endpoint in measured:
         method = endpoint.get("method", "get")
 
         def request(endpoint=endpoint, method=method):
+            chosen = clients[endpoint.get("who")]
             if method == "post":
-                return client.post(
+                return chosen.post(
                     endpoint["path"], endpoint["body"], content_type="application/json"
                 )
-            return client.get(endpoint["path"])
+            return chosen.get(endpoint["path"])
 
-        for _ in range(args.warmup):
-            response = request()
-        assert response.status_code == 200, (endpoint["path"], response.content[:300])
+        try:
+            for _ in range(args.warmup):
+                response = request()
+            failure = None if response.status_code == 200 else f"status {response.status_code}"
+        except Exception as error:  # noqa: BLE001 - reported in the table, the run goes on
+            failure = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+        if failure:
+            row = {"endpoint": endpoint["name"], "path": endpoint["path"], "error": failure}
+            row["kind"] = endpoint.get("kind", "api")
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+            continue
         captured: list[tuple[str, tuple, float]] = []
 
         def record(execute, sql, params, many, context, captured=captured):
@@ -308,6 +442,7 @@ def measure_in_process(args, context: dict) -> tuple[list[dict], dict]:
         row = {
             "endpoint": endpoint["name"],
             "path": endpoint["path"],
+            "kind": endpoint.get("kind", "api"),
             "queries": len(captured),
             "bytes": len(response.content),
             **summary(times),
@@ -462,6 +597,9 @@ def markdown(result: dict) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in result["endpoints"]:
+        if "error" in row:
+            lines.append(f"| {row['endpoint']} | | **failed: {row['error']}** | | | | |")
+            continue
         baseline = f"{row['baseline_p50_ms']} ms" if "baseline_p50_ms" in row else "n/a"
         ratio = f"{row['ratio']}x" if "ratio" in row else "n/a"
         lines.append(
@@ -506,6 +644,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + wrk run")
+    parser.add_argument(
+        "--only", default="", help="only the requests whose name contains this text"
+    )
     parser.add_argument(
         "--load-only", action="store_true", help="only the load run, into the latest results"
     )

@@ -14,8 +14,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import (
     HttpRequest,
     HttpResponseNotAllowed,
@@ -551,11 +551,23 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         """Counts and links, never the list itself: GOV.UK Notify has a thousand adopters."""
         if not obj.pk:
             return "-"
-        counts = Platform.objects.filter(pk=obj.pk).aggregate(
-            adoptions=Count("adoptions", distinct=True),
-            dependents=Count("dependents", distinct=True),
+
+        # Two counted subqueries in one query, not COUNT(DISTINCT) over a join of both: that
+        # join is adoptions x dependents rows (GOV.UK Notify at 100k platforms: past the
+        # statement timeout).
+        def counted(model, field: str):
+            rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+            return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+        adoptions, dependents = (
+            Platform.objects.filter(pk=obj.pk)
+            .annotate(
+                adoption_count=counted(Adoption, "platform"),
+                dependent_count=counted(Dependency, "depends_on"),
+            )
+            .values_list("adoption_count", "dependent_count")
+            .get()
         )
-        adoptions, dependents = counts["adoptions"], counts["dependents"]
         adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"
         dependent_list = reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
         return format_html(

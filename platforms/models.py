@@ -284,6 +284,16 @@ class Platform(TimeStampedModel):
             models.Index(fields=["state", "-reuse_count", "slug"], name="platform_state_reuse"),
             models.Index(fields=["-reuse_count", "slug"], name="platform_reuse"),
             models.Index(fields=["state", "-updated_at", "slug"], name="platform_state_updated"),
+            # Impact analysis: the platforms a walk must not follow (drafts and submissions, with
+            # their owner for a member's own), a small index probed once per platform reached.
+            models.Index(
+                fields=["id", "owner"],
+                condition=~Q(state="published"),
+                name="platform_unpublished",
+            ),
+            # Impact analysis: each platform reached, by id, with what the answer shows of it
+            # (owner, name for the order, slug), read from the index alone.
+            models.Index(fields=["id", "owner", "name", "slug"], name="platform_impact_node"),
             # PostgreSQL only (the migration skips them elsewhere): see platforms/search.
             GinIndex(fields=["search_vector"], name="platform_search_vector_gin"),
             GinIndex(fields=["name"], name="platform_name_trgm", opclasses=["gin_trgm_ops"]),
@@ -393,6 +403,12 @@ class Adoption(TimeStampedModel):
             models.Index(fields=["platform", "id"], name="adoption_platform_id"),
             models.Index(fields=["organisation", "id"], name="adoption_organisation_id"),
             models.Index(fields=["organisation", "status"], name="adoption_organisation_status"),
+            # Impact analysis: who has each dependent in use, read from the index alone.
+            models.Index(
+                fields=["platform", "organisation"],
+                condition=Q(status="in_use"),
+                name="adoption_in_use",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -418,6 +434,10 @@ class Dependency(TimeStampedModel):
     class Meta:
         ordering = ["platform__name", "depends_on__name"]
         verbose_name_plural = "dependencies"
+        indexes = [
+            # Impact analysis walks from a platform to those depending on it: the index alone.
+            models.Index(fields=["depends_on", "platform"], name="dependency_walk"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "depends_on"],

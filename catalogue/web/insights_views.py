@@ -373,7 +373,8 @@ def trend(request: HttpRequest, slug: str) -> HttpResponse:
 def impact(request: HttpRequest, slug: str) -> HttpResponse:
     """What depends on a platform, directly or through others, and the organisations that own or
     use any of them: the graph (its nearest ``IMPACT_GRAPH_NODES`` platforms), the paths and the
-    cycles met, the lists a page at a time."""
+    cycles met, the dependents a page at a time (only that page's platforms are loaded), the
+    organisations hit hardest with the count of all."""
     user = request.user
     platform = get_object_or_404(
         Platform.objects.visible_to(user).select_related("owner"), slug=slug
@@ -393,8 +394,7 @@ def impact(request: HttpRequest, slug: str) -> HttpResponse:
         for dependency in d.depends_on
         if dependency in drawn_slugs
     ]
-    names = {d.platform.slug: d.platform.name for d in result.dependents}
-    names[platform.slug] = platform.name
+    names = result.names
 
     def named(slugs: list[str]) -> list[str]:
         return [names.get(slug, slug) for slug in slugs]
@@ -404,7 +404,14 @@ def impact(request: HttpRequest, slug: str) -> HttpResponse:
         for d in dependents
     ]
     organisation_rows = [
-        {"affected": a, "owns": named(a.owns), "uses": named(a.uses)} for a in organisations
+        {
+            "affected": a,
+            "owns": named(a.owns),
+            "uses": named(a.uses),
+            "owns_more": a.owns_count - len(a.owns),
+            "uses_more": a.uses_count - len(a.uses),
+        }
+        for a in organisations
     ]
     context = {
         "breadcrumbs": _breadcrumbs((platform.name, reverse("web:platform", args=[platform.slug]))),

@@ -25,6 +25,8 @@ from platforms.selectors import history
 
 PAGE_SIZE = 20
 ADOPTERS_PAGE_SIZE = 25
+# Dependencies and dependents listed on a platform's page; the rest are in the lists behind it.
+DEPENDENCIES_SHOWN = 25
 HISTORY_ENTRIES = 10
 SIMILAR_PLATFORMS = 5
 MOST_REUSED = 10
@@ -329,8 +331,19 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         "adopters_pagination": _pagination(request, adopters),
         "adopter_total": sum(status_counts.values()),
         "status_filter": status_filter,
-        "depends_on": dependencies.filter(platform=platform).order_by("depends_on__name"),
-        "depended_on_by": dependencies.filter(depends_on=platform).order_by("platform__name"),
+        # The nearest few each way (GOV.UK Notify has 1,820 direct dependents at national
+        # scale): one more is read to know whether to link to the rest.
+        "depends_on": list(
+            dependencies.filter(platform=platform).order_by("depends_on__name")[
+                : DEPENDENCIES_SHOWN + 1
+            ]
+        ),
+        "depended_on_by": list(
+            dependencies.filter(depends_on=platform).order_by("platform__name")[
+                : DEPENDENCIES_SHOWN + 1
+            ]
+        ),
+        "dependencies_shown": DEPENDENCIES_SHOWN,
         "similar": similar,
         "compare_url": _compare_url([platform, *[m.platform for m in found[:2]]]),
         "history": _history(platform, user),
@@ -339,6 +352,7 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         if can_edit
         else None,
         "api_url": reverse("api:platform-detail", args=[platform.slug]),
+        "api_dependencies_url": reverse("api:platform-dependencies", args=[platform.slug]),
         **(_error_context(errors, {"page": "adopters"}) if errors else {}),
     }
     return render(request, "web/platform.html", context, status=400 if errors else 200)

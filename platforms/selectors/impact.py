@@ -1,27 +1,45 @@
 """Impact analysis: what stops working, and for whom, if a platform goes away.
 
-The walk is one recursive CTE (SQLite and PostgreSQL alike) over the dependencies the user may
-see. Each row carries the path it followed, so a dependency cycle (data imported from elsewhere can
-hold them) stops the walk where it closes and is reported, never followed round again. Depth and
-the number of paths walked are both capped, so no graph can make the query run away.
+The walk visits each platform once, never each path: one recursive query (SQLite and PostgreSQL
+alike) whose ``UNION`` keeps the distinct platforms reached over the dependencies the user may
+see, returning the edges between them. Paths are exponential in a dense graph (GOV.UK Notify's
+9,600 dependents at 100,000 platforms are millions of paths); platforms are at most the catalogue.
+The rest is done once over those edges, in memory: a breadth-first pass gives each platform its
+depth and its first parent (so one shortest path can be shown), and the strongly connected
+components give the dependency cycles, each reported once and never followed round.
+
+Everything that grows with the graph is cut to a bound: the dependents come a page at a time
+(``Impact.dependents`` is a lazy sequence: ``len()`` is the total, a slice one query), the
+organisations hit as their count plus the ``TOP_ORGANISATIONS`` hit hardest, each with at most
+``LISTED`` slugs per list, and at most ``MAX_CYCLES`` cycles. Four queries whatever the graph.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
-from platforms.models import Adoption, Dependency, Organisation, Platform
-from platforms.selectors._sql import TABLES, fetch, visible_platform_ids
+from django.db import connection
+
+from platforms.models import Adoption, Membership, Organisation, Platform
+from platforms.selectors._sql import TABLES, fetch
 
 if TYPE_CHECKING:
     from platforms.querysets import User
 
-# Deep enough for any real chain.
+# How far the analysis follows a chain (deep enough for any real one); deeper is cut, and said.
 MAX_DEPTH = 25
-# Paths walked at most: a real catalogue walks a few dozen; a pathological graph (every platform
-# depending on every other) stops here and the answer says it was cut short.
-MAX_PATHS = 20_000
+# Platforms walked at most: a graph reaching more is cut short, and the answer says so.
+MAX_PLATFORMS = 20_000
+# Cycles reported at most (one per strongly connected group of platforms).
+MAX_CYCLES = 20
+# The organisations listed: those hit by the most dependents; the rest are counted.
+TOP_ORGANISATIONS = 50
+# Slugs listed per organisation and list (owns, uses); the counts give the rest.
+LISTED = 10
 
 
 @dataclass
@@ -37,165 +55,392 @@ class AffectedOrganisation:
     organisation: Organisation
     owns: list[str] = field(default_factory=list)
     uses: list[str] = field(default_factory=list)
+    owns_count: int = 0
+    uses_count: int = 0
+
+
+@dataclass
+class _Node:
+    slug: str
+    owner_id: int
+    rank: int  # position by name, slug
+    depth: int = 0
+    parent: int | None = None
+
+
+class DependentList(Sequence):
+    """The dependents, nearest first (by depth, then name): ``len()`` is how many, a slice loads
+    the platforms of that slice only (one query, none for platforms already loaded)."""
+
+    def __init__(self, order: list[int], nodes: dict[int, _Node], parents_of: dict[int, list[int]]):
+        self._order = order
+        self._nodes = nodes
+        self._parents_of = parents_of
+        self._platforms: dict[int, Platform] = {}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> Dependent: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Dependent]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._load(self._order[index])
+        return self._load([self._order[index]])[0]
+
+    def __iter__(self) -> Iterator[Dependent]:
+        return iter(self[:])
+
+    def __bool__(self) -> bool:
+        return bool(self._order)
+
+    def _path(self, pk: int) -> list[str]:
+        path = []
+        current: int | None = pk
+        while current is not None:
+            path.append(self._nodes[current].slug)
+            current = self._nodes[current].parent
+        return path[::-1]
+
+    def _load(self, ids: list[int]) -> list[Dependent]:
+        missing = [pk for pk in ids if pk not in self._platforms]
+        if missing:
+            self._platforms.update(
+                (p.pk, p)
+                for p in Platform.objects.filter(pk__in=missing)
+                .without_search_document()
+                .select_related("owner")
+            )
+        return [
+            Dependent(
+                platform=self._platforms[pk],
+                depth=self._nodes[pk].depth,
+                depends_on=sorted(self._nodes[u].slug for u in self._parents_of.get(pk, ())),
+                path=self._path(pk),
+            )
+            for pk in ids
+        ]
 
 
 @dataclass
 class Impact:
     platform: Platform
-    dependents: list[Dependent]
+    dependents: DependentList
     organisations_affected: list[AffectedOrganisation]
     truncated: bool
     max_depth: int = MAX_DEPTH
     cycles: list[list[str]] = field(default_factory=list)
     by_depth: list[dict[str, int]] = field(default_factory=list)
+    organisations_count: int = 0
+    # The name of every platform walked, by slug (for paths and cycles shown by name).
+    names: dict[str, str] = field(default_factory=dict)
 
 
 _WALK = """
 WITH RECURSIVE
-visible(id) AS ({visible}),
-edge(platform_id, depends_on_id) AS (
-    SELECT d.platform_id, d.depends_on_id FROM {dependency} d
-    WHERE d.platform_id IN (SELECT id FROM visible) AND d.depends_on_id IN (SELECT id FROM visible)
+reach(id) AS (
+    SELECT CAST(%s AS BIGINT)
+    UNION
+    SELECT d.platform_id FROM reach JOIN {dependency} d ON d.depends_on_id = reach.id {hidden}
 ),
-walk(platform_id, depth, path, closes_cycle) AS (
-    SELECT e.platform_id, 1,
-           CAST(',' || CAST(e.depends_on_id AS TEXT) || ',' || CAST(e.platform_id AS TEXT) || ','
-                AS TEXT),
-           0
-    FROM edge e WHERE e.depends_on_id = %s
-    UNION ALL
-    SELECT e.platform_id, w.depth + 1,
-           CAST(w.path || CAST(e.platform_id AS TEXT) || ',' AS TEXT),
-           CASE WHEN w.path LIKE '%%,' || CAST(e.platform_id AS TEXT) || ',%%' THEN 1 ELSE 0 END
-    FROM walk w JOIN edge e ON e.depends_on_id = w.platform_id
-    WHERE w.closes_cycle = 0 AND w.depth < %s
-),
-capped AS (SELECT platform_id, depth, path, closes_cycle FROM walk LIMIT %s),
-shortest AS (
-    SELECT platform_id, depth, path,
-           ROW_NUMBER() OVER (PARTITION BY platform_id ORDER BY depth, path) AS n
-    FROM capped WHERE closes_cycle = 0
-)
-SELECT 'dependent' AS kind, platform_id, depth, path FROM shortest WHERE n = 1
+walked AS (SELECT id FROM reach LIMIT %s)
+SELECT 'edge' AS kind, d.depends_on_id AS a, d.platform_id AS b, NULL AS c, NULL AS slug,
+       NULL AS name
+FROM {dependency} d
+WHERE d.depends_on_id IN (SELECT id FROM walked) AND d.platform_id IN (SELECT id FROM walked)
 UNION ALL
-SELECT 'cycle', platform_id, depth, path FROM capped WHERE closes_cycle = 1
-UNION ALL
-SELECT 'deeper', NULL, COUNT(*), NULL FROM capped c
-WHERE c.depth = %s AND c.closes_cycle = 0
-  AND EXISTS (SELECT 1 FROM edge e WHERE e.depends_on_id = c.platform_id)
-UNION ALL
-SELECT 'paths', NULL, COUNT(*), NULL FROM capped
-UNION ALL
-SELECT 'depth', COUNT(*), depth, NULL FROM shortest WHERE n = 1 GROUP BY depth
+SELECT 'node', p.id, p.owner_id, ROW_NUMBER() OVER (ORDER BY p.name, p.slug), p.slug, p.name
+FROM {platform} p WHERE p.id IN (SELECT id FROM walked)
 """
 
+_ORGANISATIONS = """
+WITH
+given(id, owner) AS ({given}),
+used(org, pid) AS (
+    SELECT a.organisation_id, a.platform_id FROM {adoption} a
+    WHERE a.status = %s AND a.platform_id IN (SELECT id FROM given)
+    GROUP BY a.organisation_id, a.platform_id
+),
+per_org(org, owns, uses) AS (
+    SELECT org, SUM(owns), SUM(uses) FROM (
+        SELECT owner AS org, COUNT(*) AS owns, 0 AS uses FROM given GROUP BY owner
+        UNION ALL
+        SELECT org, 0, COUNT(*) FROM used GROUP BY org
+    ) counted GROUP BY org
+),
+top AS (SELECT org, owns, uses FROM per_org ORDER BY owns + uses DESC, org LIMIT %s),
+listed(org, pid, owns, n) AS (
+    SELECT owner, id, 1, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY id) FROM given
+    WHERE owner IN (SELECT org FROM top)
+    UNION ALL
+    SELECT org, pid, 0, ROW_NUMBER() OVER (PARTITION BY org ORDER BY pid) FROM used
+    WHERE org IN (SELECT org FROM top)
+)
+SELECT 'count' AS kind, COUNT(*) AS org, NULL AS a, NULL AS b FROM per_org
+UNION ALL
+SELECT 'top', org, owns, uses FROM top
+UNION ALL
+SELECT 'listed', org, pid, owns FROM listed WHERE n <= %s
+"""
 
-def _ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip(",").split(",")]
+# The walk must neither show nor follow what the user may not see: the complement of
+# ``PlatformQuerySet.visible_to``, as a condition on a platform ``h`` probed once per platform
+# reached. Drafts and submissions are few (the partial index ``platform_unpublished``), where the
+# visible platforms are nearly the whole catalogue.
+_HIDDEN = (
+    "WHERE NOT EXISTS (SELECT 1 FROM {platform} h WHERE h.id = d.platform_id "
+    "AND NOT (h.state = 'published'){member})"
+)
+_MEMBER = (
+    " AND h.owner_id NOT IN (SELECT m.organisation_id FROM {membership} m WHERE m.user_id = %s)"
+)
 
 
-def _cycle(path: str) -> tuple[int, ...]:
-    """The closed loop at the end of a path (``,1,2,3,2,`` -> 2, 3, 2), rotated to start at its
-    smallest id so that one cycle reached from several sides is reported once."""
-    ids = _ids(path)
-    loop = ids[ids.index(ids[-1]) : -1]
-    start = loop.index(min(loop))
-    loop = loop[start:] + loop[:start]
-    return (*loop, loop[0])
+def _hidden_clause(user: User) -> tuple[str, list[Any]]:
+    """The walk's condition leaving out the platforms ``user`` may not see (none for staff)."""
+    if user.is_authenticated and user.is_superuser:
+        return "", []
+    if not user.is_authenticated:
+        return _HIDDEN.format(platform=TABLES["platform"], member=""), []
+    member = _MEMBER.format(membership=Membership._meta.db_table)
+    return _HIDDEN.format(platform=TABLES["platform"], member=member), [user.pk]
+
+
+def _given(ids: list[int], owners: list[int]) -> tuple[str, list[Any]]:
+    """A table ``(id, owner)`` of the dependents, bound as parameters whatever their number
+    (thousands of placeholders would overflow SQLite's limit and cost PostgreSQL a long parse)."""
+    if connection.vendor == "postgresql":
+        return (
+            "SELECT * FROM unnest(CAST(string_to_array(%s, ',') AS bigint[]), "
+            "CAST(string_to_array(%s, ',') AS bigint[]))",
+            [",".join(map(str, ids)), ",".join(map(str, owners))],
+        )
+    return (
+        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)",
+        [json.dumps(list(zip(ids, owners, strict=True)))],
+    )
+
+
+def _cycles(children: dict[int, list[int]], parents: dict[int, list[int]]) -> list[list[int]]:
+    """One shortest cycle per group of platforms depending on each other round a loop, at most
+    ``MAX_CYCLES``. Platforms with no dependent or no dependency left cannot be on a loop: they
+    are trimmed first (most of any real graph), then the groups found among the rest."""
+    outgoing = {u: len(vs) for u, vs in children.items()}
+    incoming = {u: len(parents.get(u, ())) for u in children}
+    trimmed = [u for u in children if not outgoing[u] or not incoming[u]]
+    removed = set(trimmed)
+    while trimmed:
+        u = trimmed.pop()
+        for v in children[u]:
+            incoming[v] -= 1
+            if not incoming[v] and v not in removed:
+                removed.add(v)
+                trimmed.append(v)
+        for v in parents.get(u, ()):
+            outgoing[v] -= 1
+            if not outgoing[v] and v not in removed:
+                removed.add(v)
+                trimmed.append(v)
+    if len(removed) == len(children):
+        return []
+    rest = {u: sorted(v for v in vs if v not in removed) for u, vs in children.items()}
+    rest = {u: vs for u, vs in rest.items() if u not in removed}
+    groups = _strongly_connected(sorted(rest), rest)
+    return sorted(_shortest_cycle(group, rest) for group in groups)[:MAX_CYCLES]
+
+
+def _strongly_connected(nodes: list[int], children: dict[int, list[int]]) -> list[list[int]]:
+    """Tarjan's strongly connected components (iterative: a chain of 20,000 would overflow
+    Python's recursion), only those of two platforms or more."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    on_stack: set[int] = set()
+    groups: list[list[int]] = []
+    for start in nodes:
+        if start in index:
+            continue
+        work = [(start, iter(children.get(start, ())))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, edges = work[-1]
+            advanced = False
+            for child in edges:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(children.get(child, ()))))
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(group)
+    return groups
+
+
+def _shortest_cycle(group: list[int], children: dict[int, list[int]]) -> list[int]:
+    """The shortest cycle through the group's first platform (smallest id), within the group:
+    ``[a, b, c, a]``."""
+    members = set(group)
+    start = min(group)
+    came_from: dict[int, int] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for child in children.get(node, ()):
+            if child == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return [*reversed(path), start]
+            if child in members and child not in came_from:
+                came_from[child] = node
+                queue.append(child)
+    return []  # unreachable: a strongly connected group always closes
 
 
 def platform_impact(*, platform: Platform, user: User, max_depth: int = MAX_DEPTH) -> Impact:
     """Every platform that depends on ``platform`` directly or through others, with the
     organisations that own them or have them in use. Only what ``user`` may see is followed: a
-    draft of another organisation is neither shown nor traversed. Four queries whatever the graph.
+    draft of another organisation is neither shown nor traversed. At most four queries whatever
+    the graph (two when nothing depends on it), one more per slice of dependents read.
 
     Returns an ``Impact``:
 
     - ``platform``: the platform asked about;
-    - ``dependents``: one ``Dependent`` per platform hit, nearest first (``depth`` 1 depends on it
-      directly), with ``path`` (slugs from ``platform`` to it, one shortest chain) and
-      ``depends_on`` (the slugs of the platforms in the chain it depends on directly): together a
-      graph's nodes and edges;
-    - ``organisations_affected``: one ``AffectedOrganisation`` per organisation, by name, with the
-      dependent platforms it ``owns`` and those it ``uses`` (adoptions in use);
-    - ``cycles``: each dependency cycle met, as the slugs round it, first repeated at the end
-      (``["a", "b", "a"]``); the walk never goes round one;
+    - ``dependents``: a ``DependentList`` of ``Dependent``, nearest first (``depth`` 1 depends on
+      it directly, then by name); ``len()`` is the total, and a slice loads only its platforms.
+      Each has ``path`` (slugs from ``platform`` to it, one shortest chain) and ``depends_on``
+      (the slugs of the platforms in the chain it depends on directly): a graph's nodes and edges;
+    - ``organisations_affected``: the ``TOP_ORGANISATIONS`` organisations hit by the most
+      dependents, each with how many it ``owns`` and ``uses`` (adoptions in use) and at most
+      ``LISTED`` slugs of each (nearest first); ``organisations_count``: all of them;
+    - ``cycles``: for each group of platforms depending on each other round a loop, its shortest
+      cycle as slugs, first repeated at the end (``["a", "b", "a"]``); the walk never goes round
+      one;
     - ``by_depth``: ``[{"depth": 1, "platforms": 3}, ...]``, for a chart;
-    - ``truncated``: true if the chain goes deeper than ``max_depth`` or has more than
-      ``MAX_PATHS`` paths, and the answer is cut short.
+    - ``truncated``: true if the chain goes deeper than ``max_depth`` or reaches more than
+      ``MAX_PLATFORMS`` platforms, and the answer is cut short.
     """
-    visible_sql, visible_params = visible_platform_ids(user)
-    sql = _WALK.format(visible=visible_sql, dependency=TABLES["dependency"])
-    rows = fetch(sql, [*visible_params, platform.pk, max_depth, MAX_PATHS, max_depth])
-
-    walked = [row for row in rows if row["kind"] == "dependent"]
-    counts = {row["kind"]: row["depth"] for row in rows if row["kind"] in ("deeper", "paths")}
-    truncated = bool(counts.get("deeper")) or counts.get("paths", 0) >= MAX_PATHS
-    dependent_ids = [row["platform_id"] for row in walked]
-
-    by_id = {
-        p.pk: p
-        for p in Platform.objects.filter(pk__in=[*dependent_ids, platform.pk]).select_related(
-            "owner"
-        )
-    }
-    chain = {*dependent_ids, platform.pk}
-    direct: dict[int, list[str]] = {}
-    edges = Dependency.objects.filter(platform_id__in=dependent_ids, depends_on_id__in=chain)
-    for dependent_id, dependency_id in edges.values_list("platform_id", "depends_on_id"):
-        direct.setdefault(dependent_id, []).append(by_id[dependency_id].slug)
-
-    dependents = sorted(
-        (
-            Dependent(
-                platform=by_id[row["platform_id"]],
-                depth=row["depth"],
-                depends_on=sorted(direct.get(row["platform_id"], [])),
-                path=[by_id[pk].slug for pk in _ids(row["path"])],
-            )
-            for row in walked
-        ),
-        key=lambda d: (d.depth, d.platform.name, d.platform.slug),
+    hidden_sql, hidden_params = _hidden_clause(user)
+    sql = _WALK.format(
+        dependency=TABLES["dependency"], platform=TABLES["platform"], hidden=hidden_sql
     )
-    cycles = sorted(
-        {_cycle(row["path"]) for row in rows if row["kind"] == "cycle"},
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [platform.pk, *hidden_params, MAX_PLATFORMS + 1])
+        rows = cursor.fetchall()
 
-    affected: dict[int, AffectedOrganisation] = {}
-    for dependent in dependents:
-        owner = dependent.platform.owner
-        affected.setdefault(owner.pk, AffectedOrganisation(owner)).owns.append(
-            dependent.platform.slug
-        )
-    adoptions = (
-        Adoption.objects.in_use()
-        .filter(platform_id__in=dependent_ids)
-        .select_related("organisation")
-        .order_by("organisation__name", "platform__name", "platform_id")
-    )
-    for adoption in adoptions:
-        entry = affected.setdefault(
-            adoption.organisation_id, AffectedOrganisation(adoption.organisation)
-        )
-        slug = by_id[adoption.platform_id].slug
-        if slug not in entry.uses:
-            entry.uses.append(slug)
+    nodes: dict[int, _Node] = {}
+    children: dict[int, list[int]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for kind, a, b, c, slug, name in rows:
+        if kind == "node":
+            nodes[a] = _Node(slug=slug, owner_id=b, rank=c)
+            names[slug] = name
+        else:
+            children[a].append(b)
+    truncated = len(nodes) > MAX_PLATFORMS
 
+    def rank(pk: int) -> int:
+        return nodes[pk].rank
+
+    # Breadth first: each platform's depth and first parent (by name), nearest first.
+    order: list[int] = []
+    reached = {platform.pk}
+    frontier = [platform.pk]
+    depth = 0
+    while frontier:
+        depth += 1
+        following = []
+        for parent in frontier:
+            for child in children.get(parent, ()):
+                if child not in reached and child in nodes:
+                    if depth > max_depth:
+                        truncated = True
+                        break
+                    reached.add(child)
+                    node = nodes[child]
+                    node.depth, node.parent = depth, parent
+                    following.append(child)
+        frontier = sorted(following, key=rank)
+        order += frontier
+
+    inside = {u: [v for v in children.get(u, ()) if v in reached] for u in reached}
+    parents_of: dict[int, list[int]] = defaultdict(list)
+    for parent, dependents in inside.items():
+        for child in dependents:
+            parents_of[child].append(parent)
+    cycles = _cycles(inside, parents_of)
+    by_depth = sorted(Counter(nodes[pk].depth for pk in order).items())
+
+    affected, organisations_count = _organisations(order, nodes) if order else ([], 0)
     return Impact(
         platform=platform,
-        dependents=dependents,
-        organisations_affected=sorted(
-            affected.values(), key=lambda a: (a.organisation.name, a.organisation.slug)
-        ),
+        dependents=DependentList(order, nodes, parents_of),
+        organisations_affected=affected,
+        organisations_count=organisations_count,
         truncated=truncated,
         max_depth=max_depth,
-        cycles=[[by_id[pk].slug for pk in cycle] for cycle in cycles],
-        by_depth=sorted(
-            (
-                {"depth": row["depth"], "platforms": row["platform_id"]}
-                for row in rows
-                if row["kind"] == "depth"
-            ),
-            key=lambda entry: entry["depth"],
-        ),
+        cycles=[[nodes[pk].slug for pk in cycle] for cycle in cycles],
+        by_depth=[{"depth": d, "platforms": n} for d, n in by_depth],
+        names=names,
     )
+
+
+def _organisations(
+    order: list[int], nodes: dict[int, _Node]
+) -> tuple[list[AffectedOrganisation], int]:
+    """The organisations hit hardest (owning or using the most dependents) and how many are hit:
+    counted in the database over every dependent, only the top few read (two queries)."""
+    given_sql, given_params = _given(order, [nodes[pk].owner_id for pk in order])
+    sql = _ORGANISATIONS.format(given=given_sql, adoption=TABLES["adoption"])
+    rows = fetch(sql, [*given_params, Adoption.Status.IN_USE, TOP_ORGANISATIONS, LISTED])
+    position = {pk: n for n, pk in enumerate(order)}
+    count = 0
+    top: dict[int, tuple[int, int]] = {}
+    listed: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for row in rows:
+        if row["kind"] == "count":
+            count = row["org"]
+        elif row["kind"] == "top":
+            top[row["org"]] = (int(row["a"]), int(row["b"]))
+        else:
+            listed[(row["org"], int(row["b"]))].append(row["a"])
+    organisations = Organisation.objects.in_bulk(list(top))
+
+    def slugs(org: int, owns: int) -> list[str]:
+        return [nodes[pk].slug for pk in sorted(listed[(org, owns)], key=position.__getitem__)]
+
+    affected = [
+        AffectedOrganisation(
+            organisation=organisations[org],
+            owns=slugs(org, 1),
+            uses=slugs(org, 0),
+            owns_count=owns,
+            uses_count=uses,
+        )
+        for org, (owns, uses) in top.items()
+    ]
+    affected.sort(
+        key=lambda a: (-(a.owns_count + a.uses_count), a.organisation.name, a.organisation.slug)
+    )
+    return affected, count

@@ -153,15 +153,15 @@ def test_impact_queries_are_bounded(django_assert_max_num_queries, org_a, size):
         AdoptionFactory(platform=link)
         previous = link
     client = client_for(editor_of(org_a))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         body = get_json(client, IMPACT.format("base"))
     assert len(body["dependents"]) == 2 * size
     assert Platform.objects.count() == 2 * size + 1
 
 
-def test_a_graph_with_too_many_paths_is_cut_short_not_walked_for_ever(org_a, monkeypatch):
-    # Layers of three, each platform depending on the three below: 3**depth paths.
-    monkeypatch.setattr("platforms.selectors.impact.MAX_PATHS", 500)
+def test_a_graph_with_millions_of_paths_is_walked_once_per_platform(org_a):
+    # Layers of three, each platform depending on the three below: 3**8 paths to the top layer,
+    # 24 platforms. The walk visits platforms, not paths: all 24, nothing cut short.
     base = PublishedPlatformFactory(slug="base", owner=org_a)
     below = [base]
     for _layer in range(8):
@@ -171,6 +171,17 @@ def test_a_graph_with_too_many_paths_is_cut_short_not_walked_for_ever(org_a, mon
                 depends(upper, lower)
         below = layer
     impact = platform_impact(platform=base, user=AdminUserFactory())
-    assert impact.truncated is True
-    assert 3 * 4 <= len(impact.dependents) <= 3 * 8
+    assert impact.truncated is False
+    assert len(impact.dependents) == 24
+    assert impact.by_depth == [{"depth": d, "platforms": 3} for d in range(1, 9)]
     assert impact.cycles == []
+
+
+def test_a_graph_reaching_more_than_the_walk_allows_is_cut_short(org_a, monkeypatch):
+    monkeypatch.setattr("platforms.selectors.impact.MAX_PLATFORMS", 5)
+    base = PublishedPlatformFactory(slug="base", owner=org_a)
+    for _ in range(8):
+        depends(PublishedPlatformFactory(owner=org_a), base)
+    impact = platform_impact(platform=base, user=AdminUserFactory())
+    assert impact.truncated is True
+    assert len(impact.dependents) < 8

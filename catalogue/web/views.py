@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -119,12 +119,23 @@ def home(request: HttpRequest) -> HttpResponse:
     capabilities = Capability.objects.annotate(
         platform_count=Count("platforms", filter=Q(platforms__in=visible_ids))
     ).order_by("name")
-    reuse = (
+    # Both figures stay cheap at a million adoptions: the reuses are the stored reuse counts
+    # summed, and each organisation is asked for one adoption of a platform it does not own (a
+    # scalar subquery that stops at the first; an EXISTS would be planned as a join of them all).
+    one_reuse = (
         Adoption.objects.in_use()
-        .filter(platform__in=visible_ids)
-        .exclude(organisation=F("platform__owner"))
-        .aggregate(adoptions=Count("pk"), organisations=Count("organisation", distinct=True))
+        .filter(organisation=OuterRef("pk"), platform__in=visible_ids)
+        .exclude(platform__owner=OuterRef("pk"))
+        .order_by()
+        .values("pk")[:1]
     )
+    platforms = visible.order_by().aggregate(count=Count("pk"), reuses=Sum("reuse_count"))
+    reuse = {
+        "reuses": platforms["reuses"] or 0,
+        "organisations": Organisation.objects.annotate(reusing=Subquery(one_reuse))
+        .filter(reusing__isnull=False)
+        .count(),
+    }
     most_reused = (
         visible.exclude(phase__in=Platform.RETIREMENT_PHASES)
         .for_listing()
@@ -132,7 +143,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-reuse_count", "name")[:MOST_REUSED]
     )
     context = {
-        "platform_count": visible.count(),
+        "platform_count": platforms["count"],
         "reuse": reuse,
         "capabilities": capabilities,
         "most_reused": most_reused,

@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -43,11 +44,18 @@ class PageError(Exception):
 
 
 def _page(
-    request: HttpRequest, items, per_page: int, errors: list[PageError], param: str = "page"
+    request: HttpRequest,
+    items,
+    per_page: int,
+    errors: list[PageError],
+    param: str = "page",
+    count: int | None = None,
 ) -> Page:
     """One page of ``items``. A page number that is not one adds a ``PageError`` to ``errors``
     and shows the first page, never a 500."""
     paginator = Paginator(items, per_page)
+    if count is not None:  # already known (counted with something else): no COUNT query
+        paginator.count = count
     raw = request.GET.get(param, "1").strip() or "1"
     if not raw.isdigit() or int(raw) < 1:
         errors.append(
@@ -266,11 +274,36 @@ def _impact_url(platform: Platform) -> str:
 
 
 def _history(platform: Platform, user) -> list[history.HistoryEntry]:
-    records = history.records_of(platform)
-    latest = list(records[:HISTORY_ENTRIES])
-    if not latest:
+    # One read for the entries and the record before the oldest (for its diff), their
+    # many-to-many values prefetched together.
+    records = list(history.records_of(platform)[: HISTORY_ENTRIES + 1])
+    if not records:
         return []
-    return history.describe(latest, history.predecessor(records, latest[-1]), user=user)
+    latest, before = records[:HISTORY_ENTRIES], records[HISTORY_ENTRIES:]
+    return history.describe(latest, before[0] if before else None, user=user)
+
+
+def _nearest_dependencies(platform: Platform, user) -> dict[str, list[Dependency]]:
+    """The first ``DEPENDENCIES_SHOWN + 1`` dependencies each way, by the other end's name, in
+    one query: ``{"depends_on": [what it depends on], "platform": [what depends on it]}``."""
+    outgoing = Q(platform_id=platform.pk)
+    side = Case(When(outgoing, then=Value("depends_on")), default=Value("platform"))
+    other_name = Case(When(outgoing, then=F("depends_on__name")), default=F("platform__name"))
+    rows = (
+        Dependency.objects.visible_to(user)
+        .for_listing()
+        .filter(outgoing | Q(depends_on_id=platform.pk))
+        .annotate(
+            side=side,
+            rank=Window(RowNumber(), partition_by=[side], order_by=[other_name.asc(), "pk"]),
+        )
+        .filter(rank__lte=DEPENDENCIES_SHOWN + 1)
+        .order_by("side", "rank")
+    )
+    edges: dict[str, list[Dependency]] = {"depends_on": [], "platform": []}
+    for edge in rows:
+        edges[edge.side].append(edge)
+    return edges
 
 
 @require_GET
@@ -280,7 +313,8 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
     visible = Platform.objects.visible_to(user)
     platform = get_object_or_404(visible.for_listing(), slug=slug)
 
-    adoptions = Adoption.objects.visible_to(user).for_listing().filter(platform=platform)
+    # The platform is visible to the user, so are all its adoptions: no join on its state.
+    adoptions = Adoption.objects.filter(platform=platform).select_related("organisation")
     status_counts = dict(
         adoptions.order_by()
         .values_list("status")
@@ -299,9 +333,16 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         )
     elif statuses:
         adoptions = adoptions.filter(status__in=statuses)
+    counted = statuses if statuses and not unknown else status_counts
     adopters = _page(
-        request, adoptions.order_by("organisation__name", "pk"), ADOPTERS_PAGE_SIZE, errors
+        request,
+        adoptions.order_by("organisation__name", "pk"),
+        ADOPTERS_PAGE_SIZE,
+        errors,
+        count=sum(status_counts.get(status, 0) for status in set(counted)),
     )
+    for adoption in adopters:
+        adoption.platform = platform
 
     replacement = platform.replaced_by
     if replacement is not None and not rules.can_view_platform(user, replacement):
@@ -311,7 +352,7 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         {"platform": m.platform, "reasons": visible_reasons(m.platform, m.reasons, user)}
         for m in found
     ]
-    dependencies = Dependency.objects.visible_to(user).for_listing()
+    edges = _nearest_dependencies(platform, user)
     can_edit = user.is_authenticated and user.is_staff and rules.can_edit_platform(user, platform)
     status_filter = {
         "name": "status",
@@ -344,16 +385,8 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         "status_filter": status_filter,
         # The nearest few each way (GOV.UK Notify has 1,820 direct dependents at national
         # scale): one more is read to know whether to link to the rest.
-        "depends_on": list(
-            dependencies.filter(platform=platform).order_by("depends_on__name")[
-                : DEPENDENCIES_SHOWN + 1
-            ]
-        ),
-        "depended_on_by": list(
-            dependencies.filter(depends_on=platform).order_by("platform__name")[
-                : DEPENDENCIES_SHOWN + 1
-            ]
-        ),
+        "depends_on": edges["depends_on"],
+        "depended_on_by": edges["platform"],
         "dependencies_shown": DEPENDENCIES_SHOWN,
         "similar": similar,
         "compare_url": _compare_url([platform, *[m.platform for m in found[:2]]]),

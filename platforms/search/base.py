@@ -116,6 +116,12 @@ class SimilarPlatform:
     reasons: list[str] = field(default_factory=list)
 
 
+def _prefetched_capabilities(platform: Platform) -> list[Capability] | None:
+    """The platform's capabilities if a ``prefetch_related`` already read them, else ``None``."""
+    found = getattr(platform, "_prefetched_objects_cache", {}).get("capabilities")
+    return None if found is None else list(found)
+
+
 @dataclass(frozen=True)
 class Draft:
     """The fields of a platform (saved or not) that similarity compares."""
@@ -128,11 +134,13 @@ class Draft:
     @classmethod
     def from_fields(cls, fields: Mapping[str, Any] | Platform) -> Draft:
         if isinstance(fields, Platform):
-            capability_ids = (
-                frozenset(fields.capabilities.values_list("pk", flat=True))
-                if fields.pk
-                else frozenset()
-            )
+            prefetched = _prefetched_capabilities(fields)
+            if prefetched is not None:
+                capability_ids = frozenset(c.pk for c in prefetched)
+            elif fields.pk:
+                capability_ids = frozenset(fields.capabilities.values_list("pk", flat=True))
+            else:
+                capability_ids = frozenset()
             return cls(fields.name, fields.summary, fields.description, capability_ids)
         capabilities = fields.get("capabilities") or ()
         ids = set()
@@ -275,6 +283,8 @@ class BaseSearchBackend:
         capabilities as objects, ids or slugs) — best first, each with its reasons."""
         if isinstance(draft, Platform) and draft.pk and exclude is None:
             exclude = draft
+        # A platform read for its page has its capabilities prefetched: their names too.
+        known = _prefetched_capabilities(draft) if isinstance(draft, Platform) else None
         draft = Draft.from_fields(draft)
         if queryset is None:
             queryset = Platform.objects.published()
@@ -313,9 +323,12 @@ class BaseSearchBackend:
                 scores[pk] = (score, name_similarity, text_similarity)
         best = sorted(scores, key=lambda pk: -scores[pk][0])[:limit]
         platforms = Platform.objects.filter(pk__in=best).select_related("owner", "replaced_by")
-        capability_names = dict(
-            Capability.objects.filter(pk__in=draft.capability_ids).values_list("pk", "name")
-        )
+        if known is not None:
+            capability_names = {c.pk: c.name for c in known}
+        else:
+            capability_names = dict(
+                Capability.objects.filter(pk__in=draft.capability_ids).values_list("pk", "name")
+            )
         by_pk = {p.pk: p for p in platforms}
         found = []
         for pk in best:

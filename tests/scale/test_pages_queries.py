@@ -16,10 +16,11 @@ BOUNDS = {
     # Nothing matches: the "did you mean" adds at most 4 (near names, capabilities,
     # abbreviations, the check that the suggestion finds something).
     "/search/?q=xqzzv+paymnets": 12,
-    # The platform (3), adopters' counts and page (2), similar platforms (3-4), dependencies
-    # both ways (1), the history with the record before it (3) and the slugs of what changed.
-    "/platforms/govuk-notify/": 15,
-    "/platforms/govuk-notify/?status=exploring": 15,
+    # The platform with its adopters by status (3), the adopters page (1), similar platforms
+    # (3-4), dependencies both ways (1), the history with the record before it (3) and the
+    # slugs of what changed (0-2).
+    "/platforms/govuk-notify/": 14,
+    "/platforms/govuk-notify/?status=exploring": 14,
     "/compare/?platforms=govuk-notify&platforms=govuk-pay": 3,
 }
 

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce, Lower
 from django.http import (
     HttpRequest,
@@ -470,6 +470,14 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         # Another organisation's draft is not in it: opening one reads exactly like a platform
         # that does not exist.
         return Platform.objects.visible_to(request.user).with_reuse_counts()
+
+    def get_object(self, request, object_id, from_field=None):
+        # Its capabilities read once, for the form's initial value and for the similar
+        # platforms' comparison and reasons (three queries before).
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            prefetch_related_objects([obj], "capabilities")
+        return obj
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:  # nothing to count yet

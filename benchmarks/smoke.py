@@ -28,9 +28,9 @@ MAX_ADMIN_QUERIES = 20
 # Reads over the bound today, each with the count it must not exceed (so that it cannot get worse
 # unseen) and why; BENCHMARKS.md lists them as missed targets.
 OVER: dict[str, tuple[int, str]] = {
-    # 10 at 1,000 platforms, 13 for GOV.UK Notify in the 100k benchmark: the platform with its
-    # adopters by status (3), the adopters page (1), similar platforms (3-4), dependencies both
-    # ways (1), the history with the record before it (3) and the slugs of what changed (0-2).
+    # 11 at 1,000 platforms, 14 for GOV.UK Notify in the 100k benchmark: the platform with its
+    # adopters by status (3), the adopters page (1), similar platforms (3-4), dependencies each
+    # way (2), the history with the record before it (3) and the slugs of what changed (0-2).
     "page platform": (14, "the history and similar platforms run 6-9 of them"),
 }
 

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Sum, Value, When, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -285,14 +285,11 @@ def _history(platform: Platform, user) -> list[history.HistoryEntry]:
 
 
 def _nearest_dependencies(platform: Platform, user) -> dict[str, list[Dependency]]:
-    """The first ``DEPENDENCIES_SHOWN + 1`` dependencies each way, by the other end's name, in
-    one query: ``{"depends_on": [what it depends on], "platform": [what depends on it]}``."""
-    outgoing = Q(platform_id=platform.pk)
-    side = Case(When(outgoing, then=Value("depends_on")), default=Value("platform"))
-    other_name = Case(When(outgoing, then=F("depends_on__name")), default=F("platform__name"))
-    # Only the columns the page shows: sorting the 1,820 dependents of GOV.UK Notify with every
-    # column of both ends took 4 times longer.
-    rows = (
+    """The first ``DEPENDENCIES_SHOWN + 1`` dependencies each way, by the other end's name:
+    ``{"depends_on": [what it depends on], "platform": [what depends on it]}``. Only the
+    columns the page shows: GOV.UK Notify has 1,820 dependents to sort at national scale (one
+    windowed query for both ways took twice as long as these two)."""
+    edges = (
         Dependency.objects.visible_to(user)
         .for_listing()
         .only(
@@ -304,18 +301,19 @@ def _nearest_dependencies(platform: Platform, user) -> dict[str, list[Dependency
             ),
             *(f"{end}__owner__name" for end in ("platform", "depends_on")),
         )
-        .filter(outgoing | Q(depends_on_id=platform.pk))
-        .annotate(
-            side=side,
-            rank=Window(RowNumber(), partition_by=[side], order_by=[other_name.asc(), "pk"]),
-        )
-        .filter(rank__lte=DEPENDENCIES_SHOWN + 1)
-        .order_by("side", "rank")
     )
-    edges: dict[str, list[Dependency]] = {"depends_on": [], "platform": []}
-    for edge in rows:
-        edges[edge.side].append(edge)
-    return edges
+    return {
+        "depends_on": list(
+            edges.filter(platform=platform).order_by("depends_on__name", "pk")[
+                : DEPENDENCIES_SHOWN + 1
+            ]
+        ),
+        "platform": list(
+            edges.filter(depends_on=platform).order_by("platform__name", "pk")[
+                : DEPENDENCIES_SHOWN + 1
+            ]
+        ),
+    }
 
 
 @require_GET

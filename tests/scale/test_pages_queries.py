@@ -17,10 +17,10 @@ BOUNDS = {
     # abbreviations, the check that the suggestion finds something).
     "/search/?q=xqzzv+paymnets": 12,
     # The platform with its adopters by status (3), the adopters page (1), similar platforms
-    # (3-4), dependencies both ways (1), the history with the record before it (3) and the
+    # (3-4), dependencies each way (2), the history with the record before it (3) and the
     # slugs of what changed (0-2).
-    "/platforms/govuk-notify/": 14,
-    "/platforms/govuk-notify/?status=exploring": 14,
+    "/platforms/govuk-notify/": 15,
+    "/platforms/govuk-notify/?status=exploring": 15,
     "/compare/?platforms=govuk-notify&platforms=govuk-pay": 3,
 }
 

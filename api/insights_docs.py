@@ -118,6 +118,7 @@ DUPLICATION_EXAMPLE = {
             "platforms_in_service": 2,
             "organisations": 207,
             "organisations_on_several": 1,
+            "platforms_retired": 0,
             "platforms": [
                 _duplicate(NOTIFY, "live", GDS, 206, 1),
                 _duplicate(_platform("nhs-notify", "NHS Notify"), "live", NHSE, 0, 0),
@@ -130,6 +131,7 @@ DUPLICATION_EXAMPLE = {
             "platforms_in_service": 2,
             "organisations": 2,
             "organisations_on_several": 0,
+            "platforms_retired": 1,
             "platforms": [
                 _duplicate(ONE_LOGIN, "beta", GDS, 0, 0),
                 _duplicate(
@@ -156,8 +158,9 @@ duplication = extend_schema(
     description="Capabilities met by two or more platforms still in service (beta, live or "
     "retiring), most split first: organisations counts the organisations split across them "
     "(owners, and every organisation with one of them in use). Each lists its platforms in "
-    "service with their owners and adopters, and the retired platforms that met it with their "
-    "replacement." + VISIBILITY,
+    "service with their owners and adopters (the 10 most adopted; platforms_in_service counts "
+    "them all), and the retired platforms that met it with their replacement (the 10 most "
+    "adopted of platforms_retired)." + VISIBILITY,
     responses={200: shapes.DuplicationResponseSerializer, **errors()},
     examples=[_ex("Notifications and identity", DUPLICATION_EXAMPLE, response_only=True)],
 )

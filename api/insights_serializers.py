@@ -70,9 +70,15 @@ class DuplicationSerializer(serializers.Serializer):
     organisations_on_several = serializers.IntegerField(
         help_text="Of those, the ones using or owning more than one of them (paying twice)."
     )
-    platforms = DuplicatePlatformSerializer(many=True, help_text="In service, most adopted first.")
+    platforms_retired = serializers.IntegerField(help_text="Retired platforms that met it.")
+    platforms = DuplicatePlatformSerializer(
+        many=True,
+        help_text="In service, most adopted first: the 10 most adopted of platforms_in_service.",
+    )
     replaced = DuplicatePlatformSerializer(
-        many=True, help_text="Retired platforms that met it, with what replaced them."
+        many=True,
+        help_text="Retired platforms that met it, with what replaced them: the 10 most adopted "
+        "of platforms_retired.",
     )
 
 

@@ -106,7 +106,9 @@ def _duplication_chart(capabilities: list[dict[str, Any]]) -> dict:
 def insights(request: HttpRequest) -> HttpResponse:
     """The front page of the insights: a figure and a chart from each, linking to its page."""
     user = request.user
-    duplicated = duplicated_capabilities(user=user, limit=HEADLINE_CAPABILITIES)
+    duplicated = duplicated_capabilities(
+        user=user, limit=HEADLINE_CAPABILITIES, with_platforms=False
+    )
     contracts = contracts_ending(user=user, within=DEFAULT_MONTHS)
     context = {
         "breadcrumbs": _breadcrumbs(),

@@ -8,6 +8,7 @@ bad parameter, listing what is allowed), calls one selector and serialises what 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import path, re_path
 from rest_framework import permissions
@@ -113,6 +114,14 @@ class ProfileView(InsightView):
     def get(self, request, slug):
         organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
         profile = organisation_profile(organisation=organisation, user=request.user)
+        profile["links"] = {
+            "owns": reverse("api:platform-list", request=request)
+            + "?"
+            + urlencode({"owner": organisation.slug}),
+            "adoptions": reverse(
+                "api:organisation-adoptions", args=[organisation.slug], request=request
+            ),
+        }
         return Response(ProfileSerializer(profile, context=self.context()).data)
 
 

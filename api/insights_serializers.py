@@ -122,9 +122,18 @@ class AlternativeSerializer(serializers.Serializer):
 
 class CouldReuseSerializer(serializers.Serializer):
     capability = InsightCapabilitySerializer()
-    own_platforms = InsightPlatformSerializer(many=True, help_text="Its own platforms meeting it.")
+    own_platforms = InsightPlatformSerializer(
+        many=True, help_text="Its own platforms in service meeting it: the first 10 by name."
+    )
+    own_platforms_count = serializers.IntegerField(
+        help_text="How many of its own platforms in service meet it."
+    )
     alternatives = AlternativeSerializer(
-        many=True, help_text="Live platforms owned elsewhere meeting it, most reused first."
+        many=True,
+        help_text="Live platforms owned elsewhere meeting it, most reused first: the first 10.",
+    )
+    alternatives_count = serializers.IntegerField(
+        help_text="How many live platforms owned elsewhere meet it (not already in use by it)."
     )
 
 
@@ -137,14 +146,28 @@ class ProfileSummarySerializer(serializers.Serializer):
     owns = serializers.IntegerField()
     reuses = serializers.IntegerField(help_text="Platforms owned elsewhere it has in use.")
     could_reuse = serializers.IntegerField(help_text="Capabilities it could reuse for.")
+    adoptions = serializers.IntegerField(
+        help_text="Its adoptions of platforms owned elsewhere (every status)."
+    )
+
+
+class ProfileLinksSerializer(serializers.Serializer):
+    owns = serializers.URLField(help_text="Every platform it owns, a page at a time.")
+    adoptions = serializers.URLField(help_text="Every adoption it holds, a page at a time.")
 
 
 class ProfileSerializer(serializers.Serializer):
     organisation = ProfileOrganisationSerializer()
     summary = ProfileSummarySerializer()
-    owns = OwnedPlatformSerializer(many=True)
-    reuses = ReusedPlatformSerializer(many=True)
+    owns = OwnedPlatformSerializer(
+        many=True, help_text="The first 50 of summary.owns, by name; links.owns lists them all."
+    )
+    reuses = ReusedPlatformSerializer(
+        many=True,
+        help_text="The first 50 of summary.adoptions, by platform; links.adoptions lists them all.",
+    )
     could_reuse = CouldReuseSerializer(many=True)
+    links = ProfileLinksSerializer()
 
 
 # --- contracts -------------------------------------------------------------------------------

@@ -327,6 +327,11 @@ contracts = extend_schema(
 )
 
 MATRIX_EXAMPLE = {
+    "platforms_count": 1,
+    "platforms_used": 1,
+    "organisations_count": 1,
+    "next": None,
+    "previous": None,
     "platforms": [
         {
             "platform": NOTIFY,
@@ -358,11 +363,13 @@ MATRIX_EXAMPLE = {
 matrix = extend_schema(
     tags=TAG,
     summary="The organisation x platform adoption matrix",
-    description="Columns: the platforms (meeting the capability filter); rows: organisations "
-    "with at least one adoption of them (of the kinds, under the parent); cells: the most "
-    "advanced status of the organisation's adoptions of the platform. With format=csv: one row "
-    "per organisation, one column per platform slug holding the status. Unknown filter values "
-    "are a 400 listing the allowed ones." + VISIBILITY,
+    description="Columns: the platforms (meeting the capability filter) with the most "
+    "organisations, `columns` of them (platforms_count and platforms_used say how many there "
+    "are); rows: organisations with at least one adoption of them (of the kinds, under the "
+    "parent), by name, a page at a time (organisations_count, next, previous); cells: the most "
+    "advanced status of the organisation's adoptions of the platform, for the page's rows. With "
+    "format=csv: the same page, one row per organisation, one column per platform slug holding "
+    "the status. Unknown filter values are a 400 listing the allowed ones." + VISIBILITY,
     parameters=[
         OpenApiParameter(
             "capability",
@@ -383,6 +390,15 @@ matrix = extend_schema(
             description="An organisation's slug: only it and every body beneath it, at any "
             "depth (a department and its agencies).",
         ),
+        OpenApiParameter(
+            "columns",
+            OpenApiTypes.INT,
+            description="How many platforms, most used first (default 50, at most 100).",
+        ),
+        OpenApiParameter(
+            "page_size", OpenApiTypes.INT, description="Rows a page (default and most 100)."
+        ),
+        OpenApiParameter("offset", OpenApiTypes.INT, description="The first row (from 0)."),
         OpenApiParameter(
             "format",
             OpenApiTypes.STR,

@@ -240,11 +240,25 @@ class MatrixCellSerializer(serializers.Serializer):
 
 
 class MatrixSerializer(serializers.Serializer):
-    platforms = MatrixPlatformSerializer(many=True, help_text="The columns, by name.")
-    organisations = MatrixOrganisationSerializer(
-        many=True, help_text="The rows: organisations with at least one cell, by name."
+    platforms_count = serializers.IntegerField(help_text="Platforms the filters keep.")
+    platforms_used = serializers.IntegerField(
+        help_text="Of those, the ones with an adoption by an organisation the filters keep."
     )
-    cells = MatrixCellSerializer(many=True)
+    platforms = MatrixPlatformSerializer(
+        many=True,
+        help_text="The columns, by name: the `columns` (default 50, at most 100) platforms "
+        "with the most organisations.",
+    )
+    organisations_count = serializers.IntegerField(
+        help_text="Every row: organisations with at least one cell in the columns."
+    )
+    next = serializers.URLField(allow_null=True, help_text="The next page of rows.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page of rows.")
+    organisations = MatrixOrganisationSerializer(
+        many=True,
+        help_text="The rows, by name, a page at a time (`page_size`, at most 100, and `offset`).",
+    )
+    cells = MatrixCellSerializer(many=True, help_text="The cells of this page's rows.")
 
 
 # --- trend -----------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ per_organisation AS (
 )
 """
 
-_CAPABILITIES = """
+_FIGURES = """
 , retired AS (
     SELECT pc.capability_id, COUNT(*) AS platforms
     FROM {platform_capabilities} pc JOIN {platform} p ON p.id = pc.platform_id
@@ -68,6 +68,9 @@ figures AS (
     FROM duplicated d JOIN per_organisation po ON po.capability_id = d.capability_id
     GROUP BY d.capability_id, d.platforms
 )
+"""
+
+_CAPABILITY_ROWS = """
 SELECT c.id, c.slug, c.name, f.platforms, f.organisations, f.organisations_on_several,
        COALESCE(r.platforms, 0) AS retired,
        RANK() OVER (ORDER BY f.organisations DESC, f.platforms DESC) AS "rank"
@@ -81,7 +84,7 @@ ORDER BY "rank", c.name, c.slug
 # other than the owner with an adoption in use, kept by the services); their adopters then come
 # from the ``adoption_in_use`` index for those few platforms only. A retired platform is no
 # longer in ``users``, so any other use of the capability counts as "elsewhere" for its adopters.
-_PLATFORMS = """
+_LISTED = """
 , ranked AS (
     SELECT pc.capability_id, p.id, p.owner_id, p.phase,
            ROW_NUMBER() OVER (
@@ -104,6 +107,9 @@ adopters AS (
       ON po.capability_id = l.capability_id AND po.organisation_id = ad.organisation_id
     GROUP BY l.capability_id, l.id
 )
+"""
+
+_PLATFORM_ROWS = """
 SELECT l.capability_id, p.slug, p.name, p.phase, p.state, o.slug AS owner_slug,
        o.name AS owner_name, r.slug AS replaced_by_slug, r.name AS replaced_by_name,
        COALESCE(ad.adopters, 0) AS adopters,
@@ -115,6 +121,31 @@ LEFT JOIN adopters ad ON ad.capability_id = l.capability_id AND ad.id = l.id
 LEFT JOIN {platform} r ON r.id = p.replaced_by_id AND r.id IN (SELECT id FROM visible)
 ORDER BY l.capability_id, adopters DESC, p.name, p.slug
 """
+
+_CAPABILITIES = _FIGURES + _CAPABILITY_ROWS
+
+# Both in one statement, so that the pass over the adoptions is made once: ``part`` tells a
+# capability's row from a listed platform's.
+_BOTH_ROWS = """
+SELECT 'capability' AS part, c.id AS capability_id, c.slug, c.name, f.platforms,
+       f.organisations, f.organisations_on_several, COALESCE(rt.platforms, 0) AS retired,
+       RANK() OVER (ORDER BY f.organisations DESC, f.platforms DESC) AS "rank",
+       NULL AS phase, NULL AS state, NULL AS owner_slug, NULL AS owner_name,
+       NULL AS replaced_by_slug, NULL AS replaced_by_name, NULL AS adopters,
+       NULL AS adopters_also_elsewhere
+FROM figures f JOIN {capability} c ON c.id = f.capability_id
+LEFT JOIN retired rt ON rt.capability_id = f.capability_id
+UNION ALL
+SELECT 'platform', l.capability_id, p.slug, p.name, NULL, NULL, NULL, NULL, NULL,
+       p.phase, p.state, o.slug, o.name, r.slug, r.name,
+       COALESCE(ad.adopters, 0), COALESCE(ad.adopters_also_elsewhere, 0)
+FROM listed l
+JOIN {platform} p ON p.id = l.id
+JOIN {organisation} o ON o.id = p.owner_id
+LEFT JOIN adopters ad ON ad.capability_id = l.capability_id AND ad.id = l.id
+LEFT JOIN {platform} r ON r.id = p.replaced_by_id AND r.id IN (SELECT id FROM visible)
+"""
+_BOTH = _FIGURES + _LISTED + _BOTH_ROWS
 
 
 def _statement(tail: str, user: User, extra: list[Any]) -> tuple[str, list[Any]]:
@@ -131,7 +162,7 @@ def duplicated_capabilities(
     with_platforms: bool = True,
 ) -> list[dict[str, Any]]:
     """Capabilities met by two or more platforms in service (beta, live or retiring) that ``user``
-    may see, most split first. Two queries whatever the data.
+    may see, most split first. One query whatever the data.
 
     Returns a list, ranked, of::
 
@@ -158,15 +189,26 @@ def duplicated_capabilities(
     lists empty and runs one query, for a summary of the figures alone.
     """
     retired = Platform.Phase.RETIRED
-    capabilities = fetch(*_statement(_CAPABILITIES, user, [retired]))
+    if with_platforms:
+        extra = [retired, retired, *IN_SERVICE, retired, platforms_limit, retired]
+        both = fetch(*_statement(_BOTH, user, extra))
+        capabilities = sorted(
+            (row for row in both if row["part"] == "capability"),
+            key=lambda row: (row["rank"], row["name"], row["slug"]),
+        )
+        rows = sorted(
+            (row for row in both if row["part"] == "platform"),
+            key=lambda row: (row["capability_id"], -row["adopters"], row["name"], row["slug"]),
+        )
+        for row in capabilities:
+            row["id"] = row["capability_id"]
+    else:
+        capabilities = fetch(*_statement(_CAPABILITIES, user, [retired]))
+        rows = []
     if limit is not None:
         capabilities = capabilities[:limit]
     if not capabilities:
         return []
-    rows: list[dict[str, Any]] = []
-    if with_platforms:
-        extra = [retired, *IN_SERVICE, retired, platforms_limit, retired]
-        rows = fetch(*_statement(_PLATFORMS, user, extra))
     by_capability: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         by_capability.setdefault(row["capability_id"], []).append(

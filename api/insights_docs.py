@@ -392,13 +392,17 @@ matrix = extend_schema(
         ),
         OpenApiParameter(
             "columns",
-            OpenApiTypes.INT,
+            {"type": "integer", "minimum": 1},
             description="How many platforms, most used first (default 50, at most 100).",
         ),
         OpenApiParameter(
-            "page_size", OpenApiTypes.INT, description="Rows a page (default and most 100)."
+            "page_size",
+            {"type": "integer", "minimum": 1},
+            description="Rows a page (default and most 100).",
         ),
-        OpenApiParameter("offset", OpenApiTypes.INT, description="The first row (from 0)."),
+        OpenApiParameter(
+            "offset", {"type": "integer", "minimum": 0}, description="The first row (from 0)."
+        ),
         OpenApiParameter(
             "format",
             OpenApiTypes.STR,

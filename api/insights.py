@@ -8,7 +8,9 @@ bad parameter, listing what is allowed), calls one selector and serialises what 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.urls import path, re_path
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
@@ -19,7 +21,7 @@ from rest_framework.views import APIView
 
 from api import insights_docs as docs
 from api.base import CatalogueViewSetMixin
-from api.impact import impact_response
+from api.impact import _link, impact_response
 from api.insights_serializers import (
     ContractsResponseSerializer,
     DuplicationSerializer,
@@ -27,10 +29,12 @@ from api.insights_serializers import (
     ProfileSerializer,
     TrendSerializer,
 )
+from api.pagination import _number
 from api.renderers import CSVRenderer
 from platforms.models import Capability, Organisation, Platform
 from platforms.selectors.contracts import DEFAULT_MONTHS, MAX_MONTHS, contracts_ending
 from platforms.selectors.duplication import duplicated_capabilities
+from platforms.selectors.matrix import COLUMNS as MATRIX_COLUMNS
 from platforms.selectors.matrix import adoption_matrix
 from platforms.selectors.profiles import organisation_profile
 from platforms.selectors.trend import adoption_trend
@@ -113,6 +117,14 @@ class ProfileView(InsightView):
     def get(self, request, slug):
         organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
         profile = organisation_profile(organisation=organisation, user=request.user)
+        profile["links"] = {
+            "owns": reverse("api:platform-list", request=request)
+            + "?"
+            + urlencode({"owner": organisation.slug}),
+            "adoptions": reverse(
+                "api:organisation-adoptions", args=[organisation.slug], request=request
+            ),
+        }
         return Response(ProfileSerializer(profile, context=self.context()).data)
 
 
@@ -165,7 +177,17 @@ class MatrixView(InsightView):
 
     @docs.matrix
     def get(self, request):
-        matrix = adoption_matrix(user=request.user, **self.filters(request))
+        filters = self.filters(request)
+        most = settings.API_MAX_PAGE_SIZE
+        columns = min(_number(request, "columns", minimum=1) or MATRIX_COLUMNS, most)
+        limit = min(_number(request, "page_size", minimum=1) or most, most)
+        offset = _number(request, "offset", minimum=0) or 0
+        matrix = adoption_matrix(
+            user=request.user, columns=columns, rows=limit, offset=offset, **filters
+        )
+        count = matrix["organisations_count"]
+        matrix["next"] = _link(request, offset + limit, limit) if offset + limit < count else None
+        matrix["previous"] = _link(request, max(offset - limit, 0), limit) if offset else None
         if isinstance(request.accepted_renderer, CSVRenderer):
             return Response(_matrix_rows(matrix))
         return Response(MatrixSerializer(matrix, context=self.context()).data)

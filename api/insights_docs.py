@@ -118,6 +118,7 @@ DUPLICATION_EXAMPLE = {
             "platforms_in_service": 2,
             "organisations": 207,
             "organisations_on_several": 1,
+            "platforms_retired": 0,
             "platforms": [
                 _duplicate(NOTIFY, "live", GDS, 206, 1),
                 _duplicate(_platform("nhs-notify", "NHS Notify"), "live", NHSE, 0, 0),
@@ -130,6 +131,7 @@ DUPLICATION_EXAMPLE = {
             "platforms_in_service": 2,
             "organisations": 2,
             "organisations_on_several": 0,
+            "platforms_retired": 1,
             "platforms": [
                 _duplicate(ONE_LOGIN, "beta", GDS, 0, 0),
                 _duplicate(
@@ -156,8 +158,9 @@ duplication = extend_schema(
     description="Capabilities met by two or more platforms still in service (beta, live or "
     "retiring), most split first: organisations counts the organisations split across them "
     "(owners, and every organisation with one of them in use). Each lists its platforms in "
-    "service with their owners and adopters, and the retired platforms that met it with their "
-    "replacement." + VISIBILITY,
+    "service with their owners and adopters (the 10 most adopted; platforms_in_service counts "
+    "them all), and the retired platforms that met it with their replacement (the 10 most "
+    "adopted of platforms_retired)." + VISIBILITY,
     responses={200: shapes.DuplicationResponseSerializer, **errors()},
     examples=[_ex("Notifications and identity", DUPLICATION_EXAMPLE, response_only=True)],
 )
@@ -324,6 +327,11 @@ contracts = extend_schema(
 )
 
 MATRIX_EXAMPLE = {
+    "platforms_count": 1,
+    "platforms_used": 1,
+    "organisations_count": 1,
+    "next": None,
+    "previous": None,
     "platforms": [
         {
             "platform": NOTIFY,
@@ -355,11 +363,13 @@ MATRIX_EXAMPLE = {
 matrix = extend_schema(
     tags=TAG,
     summary="The organisation x platform adoption matrix",
-    description="Columns: the platforms (meeting the capability filter); rows: organisations "
-    "with at least one adoption of them (of the kinds, under the parent); cells: the most "
-    "advanced status of the organisation's adoptions of the platform. With format=csv: one row "
-    "per organisation, one column per platform slug holding the status. Unknown filter values "
-    "are a 400 listing the allowed ones." + VISIBILITY,
+    description="Columns: the platforms (meeting the capability filter) with the most "
+    "organisations, `columns` of them (platforms_count and platforms_used say how many there "
+    "are); rows: organisations with at least one adoption of them (of the kinds, under the "
+    "parent), by name, a page at a time (organisations_count, next, previous); cells: the most "
+    "advanced status of the organisation's adoptions of the platform, for the page's rows. With "
+    "format=csv: the same page, one row per organisation, one column per platform slug holding "
+    "the status. Unknown filter values are a 400 listing the allowed ones." + VISIBILITY,
     parameters=[
         OpenApiParameter(
             "capability",
@@ -379,6 +389,19 @@ matrix = extend_schema(
             OpenApiTypes.STR,
             description="An organisation's slug: only it and every body beneath it, at any "
             "depth (a department and its agencies).",
+        ),
+        OpenApiParameter(
+            "columns",
+            {"type": "integer", "minimum": 1},
+            description="How many platforms, most used first (default 50, at most 100).",
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1},
+            description="Rows a page (default and most 100).",
+        ),
+        OpenApiParameter(
+            "offset", {"type": "integer", "minimum": 0}, description="The first row (from 0)."
         ),
         OpenApiParameter(
             "format",

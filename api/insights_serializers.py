@@ -70,9 +70,15 @@ class DuplicationSerializer(serializers.Serializer):
     organisations_on_several = serializers.IntegerField(
         help_text="Of those, the ones using or owning more than one of them (paying twice)."
     )
-    platforms = DuplicatePlatformSerializer(many=True, help_text="In service, most adopted first.")
+    platforms_retired = serializers.IntegerField(help_text="Retired platforms that met it.")
+    platforms = DuplicatePlatformSerializer(
+        many=True,
+        help_text="In service, most adopted first: the 10 most adopted of platforms_in_service.",
+    )
     replaced = DuplicatePlatformSerializer(
-        many=True, help_text="Retired platforms that met it, with what replaced them."
+        many=True,
+        help_text="Retired platforms that met it, with what replaced them: the 10 most adopted "
+        "of platforms_retired.",
     )
 
 
@@ -116,9 +122,18 @@ class AlternativeSerializer(serializers.Serializer):
 
 class CouldReuseSerializer(serializers.Serializer):
     capability = InsightCapabilitySerializer()
-    own_platforms = InsightPlatformSerializer(many=True, help_text="Its own platforms meeting it.")
+    own_platforms = InsightPlatformSerializer(
+        many=True, help_text="Its own platforms in service meeting it: the first 10 by name."
+    )
+    own_platforms_count = serializers.IntegerField(
+        help_text="How many of its own platforms in service meet it."
+    )
     alternatives = AlternativeSerializer(
-        many=True, help_text="Live platforms owned elsewhere meeting it, most reused first."
+        many=True,
+        help_text="Live platforms owned elsewhere meeting it, most reused first: the first 10.",
+    )
+    alternatives_count = serializers.IntegerField(
+        help_text="How many live platforms owned elsewhere meet it (not already in use by it)."
     )
 
 
@@ -131,14 +146,28 @@ class ProfileSummarySerializer(serializers.Serializer):
     owns = serializers.IntegerField()
     reuses = serializers.IntegerField(help_text="Platforms owned elsewhere it has in use.")
     could_reuse = serializers.IntegerField(help_text="Capabilities it could reuse for.")
+    adoptions = serializers.IntegerField(
+        help_text="Its adoptions of platforms owned elsewhere (every status)."
+    )
+
+
+class ProfileLinksSerializer(serializers.Serializer):
+    owns = serializers.URLField(help_text="Every platform it owns, a page at a time.")
+    adoptions = serializers.URLField(help_text="Every adoption it holds, a page at a time.")
 
 
 class ProfileSerializer(serializers.Serializer):
     organisation = ProfileOrganisationSerializer()
     summary = ProfileSummarySerializer()
-    owns = OwnedPlatformSerializer(many=True)
-    reuses = ReusedPlatformSerializer(many=True)
+    owns = OwnedPlatformSerializer(
+        many=True, help_text="The first 50 of summary.owns, by name; links.owns lists them all."
+    )
+    reuses = ReusedPlatformSerializer(
+        many=True,
+        help_text="The first 50 of summary.adoptions, by platform; links.adoptions lists them all.",
+    )
     could_reuse = CouldReuseSerializer(many=True)
+    links = ProfileLinksSerializer()
 
 
 # --- contracts -------------------------------------------------------------------------------
@@ -211,11 +240,25 @@ class MatrixCellSerializer(serializers.Serializer):
 
 
 class MatrixSerializer(serializers.Serializer):
-    platforms = MatrixPlatformSerializer(many=True, help_text="The columns, by name.")
-    organisations = MatrixOrganisationSerializer(
-        many=True, help_text="The rows: organisations with at least one cell, by name."
+    platforms_count = serializers.IntegerField(help_text="Platforms the filters keep.")
+    platforms_used = serializers.IntegerField(
+        help_text="Of those, the ones with an adoption by an organisation the filters keep."
     )
-    cells = MatrixCellSerializer(many=True)
+    platforms = MatrixPlatformSerializer(
+        many=True,
+        help_text="The columns, by name: the `columns` (default 50, at most 100) platforms "
+        "with the most organisations.",
+    )
+    organisations_count = serializers.IntegerField(
+        help_text="Every row: organisations with at least one cell in the columns."
+    )
+    next = serializers.URLField(allow_null=True, help_text="The next page of rows.")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page of rows.")
+    organisations = MatrixOrganisationSerializer(
+        many=True,
+        help_text="The rows, by name, a page at a time (`page_size`, at most 100, and `offset`).",
+    )
+    cells = MatrixCellSerializer(many=True, help_text="The cells of this page's rows.")
 
 
 # --- trend -----------------------------------------------------------------------------------

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A page whose query hit statement_timeout answers the 503 busy page, not a 500.
+    "catalogue.busy.ServiceBusyMiddleware",
     # Last, as django-axes asks: it turns a locked-out admin sign-in into a 429 page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -106,7 +106,9 @@ def _duplication_chart(capabilities: list[dict[str, Any]]) -> dict:
 def insights(request: HttpRequest) -> HttpResponse:
     """The front page of the insights: a figure and a chart from each, linking to its page."""
     user = request.user
-    duplicated = duplicated_capabilities(user=user, limit=HEADLINE_CAPABILITIES)
+    duplicated = duplicated_capabilities(
+        user=user, limit=HEADLINE_CAPABILITIES, with_platforms=False
+    )
     contracts = contracts_ending(user=user, within=DEFAULT_MONTHS)
     context = {
         "breadcrumbs": _breadcrumbs(),
@@ -272,6 +274,21 @@ def _matrix_filters(request: HttpRequest, form: MatrixFilter) -> list[dict[str, 
     ]
 
 
+class _Rows:
+    """One page of the matrix's rows as the paginator sees the whole list: its length is every
+    row, and the page's slice is the rows the selector fetched."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.rows = result["organisations"]
+        self.total = result["organisations_count"]
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        return self.rows
+
+
 @require_GET
 def matrix(request: HttpRequest) -> HttpResponse:
     """The organisation x platform adoption matrix as a heat map: the ``MATRIX_COLUMNS``
@@ -292,21 +309,23 @@ def matrix(request: HttpRequest) -> HttpResponse:
             PageError(name, KIND_ERROR if name == "kind" else str(msgs[0]))
             for name, msgs in form.errors.items()
         ]
-    result = adoption_matrix(user=request.user, **filters)
-    ranked = sorted(result["platforms"], key=lambda p: (-p["organisations"], p["platform"]["name"]))
-    shown = [p for p in ranked if p["organisations"]][:MATRIX_COLUMNS]
-    shown_slugs = {p["platform"]["slug"] for p in shown}
-    cells = {
-        (c["organisation"], c["platform"]): c["status"]
-        for c in result["cells"]
-        if c["platform"] in shown_slugs
-    }
-    organisations = [
-        o
-        for o in result["organisations"]
-        if any((o["organisation"]["slug"], slug) in cells for slug in shown_slugs)
-    ]
-    page = _page(request, organisations, MATRIX_ROWS, errors)
+    # The selector returns the columns and one page of rows; the paginator is told the total.
+    raw = request.GET.get("page", "1").strip()
+    wanted = int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+
+    def fetch_page(number: int) -> dict[str, Any]:
+        offset = (number - 1) * MATRIX_ROWS
+        return adoption_matrix(
+            user=request.user, columns=MATRIX_COLUMNS, rows=MATRIX_ROWS, offset=offset, **filters
+        )
+
+    result = fetch_page(wanted)
+    page = _page(request, _Rows(result), MATRIX_ROWS, errors)
+    if page.number != wanted:  # a page number that is not one: the first page, said so
+        result = fetch_page(page.number)
+        page = _page(request, _Rows(result), MATRIX_ROWS, [])
+    shown = sorted(result["platforms"], key=lambda p: (-p["organisations"], p["platform"]["name"]))
+    cells = {(c["organisation"], c["platform"]): c["status"] for c in result["cells"]}
     rows = list(page)
     for row in rows:
         row["statuses"] = [
@@ -323,7 +342,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     context = {
         "breadcrumbs": _breadcrumbs(_insights_crumb()),
         "filters": _matrix_filters(request, form),
-        "platform_total": len([p for p in result["platforms"] if p["organisations"]]),
+        "platform_total": result["platforms_used"],
         "columns": shown,
         "page": page,
         "rows": rows,

@@ -45,10 +45,11 @@ def placeholders(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def fetch(sql: str, params: Iterable[Any]) -> list[dict[str, Any]]:
-    """Run one statement; its rows as dicts keyed by column name."""
+def fetch(sql: str, params: Iterable[Any] | dict[str, Any]) -> list[dict[str, Any]]:
+    """Run one statement; its rows as dicts keyed by column name. ``params``: a sequence for
+    ``%s`` placeholders, or a dict for ``%(name)s`` ones."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        cursor.execute(sql, params if isinstance(params, dict) else list(params))
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 

@@ -18,6 +18,11 @@ _STATUS_RANK = " ".join(f"WHEN '{status}' THEN {n}" for n, status in enumerate(S
 
 # ``tree`` is the parent and every body beneath it: UNION (not UNION ALL) drops rows already
 # found, so a cycle in the register's parent links ends the recursion instead of looping.
+# Bounded at any size: the columns are the ``columns`` platforms (of those the filters keep) with
+# the most organisations among the rows' organisations, counted in one GROUP BY over the
+# adoptions of the filtered platforms (index-only on ``adoption_unique_platform_organisation_
+# use_case``); the rows are one page of the organisations using them, by name; the cells are
+# those of that page. Totals say how much more there is.
 _CTES = """
 WITH RECURSIVE
 visible(id) AS ({visible}),
@@ -32,13 +37,36 @@ columns AS (
 members AS (
     SELECT o.id FROM {organisation} o WHERE 1 = 1 {kind_filter} {parent_filter}
 ),
+counted AS (
+    SELECT a.platform_id, COUNT(DISTINCT a.organisation_id) AS organisations
+    FROM {adoption} a
+    WHERE a.platform_id IN (SELECT id FROM columns)
+      AND a.organisation_id IN (SELECT id FROM members)
+    GROUP BY a.platform_id
+),
+shown AS (
+    SELECT k.platform_id AS id FROM counted k JOIN {platform} p ON p.id = k.platform_id
+    ORDER BY k.organisations DESC, p.name, p.slug
+    LIMIT %s
+),
 cell AS (
     SELECT a.organisation_id, a.platform_id, MIN(CASE a.status {status_rank} END) AS status_rank,
            COUNT(*) AS adoptions
     FROM {adoption} a
-    WHERE a.platform_id IN (SELECT id FROM columns)
+    WHERE a.platform_id IN (SELECT id FROM shown)
       AND a.organisation_id IN (SELECT id FROM members)
     GROUP BY a.organisation_id, a.platform_id
+),
+row_figures AS (
+    SELECT c.organisation_id, COUNT(*) AS platforms,
+           SUM(CASE WHEN c.status_rank = 0 THEN 1 ELSE 0 END) AS in_use
+    FROM cell c GROUP BY c.organisation_id
+),
+page AS (
+    SELECT r.organisation_id, r.platforms, r.in_use, o.name, o.slug
+    FROM row_figures r JOIN {organisation} o ON o.id = r.organisation_id
+    ORDER BY o.name, o.slug
+    LIMIT %s OFFSET %s
 )
 """
 
@@ -47,30 +75,39 @@ _CAPABILITY_FILTER = """AND p.id IN (
 _KIND_FILTER = "AND o.kind IN ({marks})"
 
 _CELLS = """
-SELECT o.slug AS organisation, p.slug AS platform, c.status_rank, c.adoptions
-FROM cell c JOIN {organisation} o ON o.id = c.organisation_id
+SELECT pg.slug AS organisation, p.slug AS platform, c.status_rank, c.adoptions
+FROM cell c JOIN page pg ON pg.organisation_id = c.organisation_id
 JOIN {platform} p ON p.id = c.platform_id
-ORDER BY o.name, o.slug, p.name, p.slug
+ORDER BY pg.name, pg.slug, p.name, p.slug
 """
 
 _PLATFORMS = """
 SELECT p.slug, p.name, p.phase, ow.slug AS owner_slug, ow.name AS owner_name,
-       COUNT(c.organisation_id) AS organisations,
-       SUM(CASE WHEN c.status_rank = 0 THEN 1 ELSE 0 END) AS in_use
-FROM columns k JOIN {platform} p ON p.id = k.id JOIN {organisation} ow ON ow.id = p.owner_id
-LEFT JOIN cell c ON c.platform_id = p.id
-GROUP BY p.id, p.slug, p.name, p.phase, ow.slug, ow.name
-ORDER BY p.name, p.slug
+       k.organisations,
+       (SELECT COUNT(*) FROM cell c WHERE c.platform_id = p.id AND c.status_rank = 0) AS in_use,
+       (SELECT COUNT(*) FROM columns) AS platforms_count,
+       (SELECT COUNT(*) FROM counted) AS platforms_used,
+       (SELECT COUNT(*) FROM row_figures) AS organisations_count
+FROM shown s JOIN {platform} p ON p.id = s.id JOIN counted k ON k.platform_id = s.id
+JOIN {organisation} ow ON ow.id = p.owner_id
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       (SELECT COUNT(*) FROM columns), (SELECT COUNT(*) FROM counted),
+       (SELECT COUNT(*) FROM row_figures)
+ORDER BY 2, 1
 """
 
 _ORGANISATIONS = """
-SELECT o.slug, o.name, o.kind, par.slug AS parent_slug, par.name AS parent_name,
-       COUNT(*) AS platforms, SUM(CASE WHEN c.status_rank = 0 THEN 1 ELSE 0 END) AS in_use
-FROM cell c JOIN {organisation} o ON o.id = c.organisation_id
+SELECT pg.slug, pg.name, o.kind, par.slug AS parent_slug, par.name AS parent_name,
+       pg.platforms, pg.in_use
+FROM page pg JOIN {organisation} o ON o.id = pg.organisation_id
 LEFT JOIN {organisation} par ON par.id = o.parent_id
-GROUP BY o.id, o.slug, o.name, o.kind, par.slug, par.name
-ORDER BY o.name, o.slug
+ORDER BY pg.name, pg.slug
 """
+
+# Defaults: a heat map's worth of columns, a page of rows.
+COLUMNS = 50
+ROWS = 100
 
 
 def adoption_matrix(
@@ -79,9 +116,13 @@ def adoption_matrix(
     capabilities: Sequence[Capability] = (),
     kinds: Sequence[str] = (),
     parent: Organisation | None = None,
+    columns: int = COLUMNS,
+    rows: int = ROWS,
+    offset: int = 0,
 ) -> dict[str, Any]:
-    """The organisation x platform adoption matrix over the platforms ``user`` may see. Three
-    queries whatever the data.
+    """The organisation x platform adoption matrix over the platforms ``user`` may see, bounded:
+    the ``columns`` platforms with the most organisations, and the page of ``rows``
+    organisations from ``offset`` (by name) using them. Three queries whatever the data.
 
     ``capabilities``: only platforms meeting one of them; ``kinds``: only organisations of these
     kinds (``Organisation.Kind`` values); ``parent``: only that organisation and every body
@@ -90,10 +131,13 @@ def adoption_matrix(
     Returns (a heat map's columns, rows and cells)::
 
         {"platforms": [{"platform": {"slug", "name"}, "phase", "owner": {"slug", "name"},
-                        "organisations": 12, "in_use": 10}],          # every column, by name
+                        "organisations": 12, "in_use": 10}],   # the columns, most used first
+         "platforms_count": 9473,        # platforms the filters keep
+         "platforms_used": 9000,         # of those, with an organisation (of the rows' kind)
          "organisations": [{"organisation": {"slug", "name"}, "kind",
                             "parent": {"slug", "name"} or None,
-                            "platforms": 2, "in_use": 1}],            # rows with a cell, by name
+                            "platforms": 2, "in_use": 1}],     # a page of rows, by name
+         "organisations_count": 4000,    # every row: organisations using one of the columns
          "cells": [{"organisation": "slug", "platform": "slug",
                     "status": "in_use", "adoptions": 1}]}
 
@@ -120,10 +164,18 @@ def adoption_matrix(
         **TABLES,
     )
 
+    params += [columns, rows, offset]
+
     def run(tail: str) -> list[dict[str, Any]]:
         return fetch(ctes + tail.format(**TABLES), params)
 
+    platform_rows = run(_PLATFORMS)
+    # The one row without a platform carries the totals (there even when no column is shown).
+    totals = next(row for row in platform_rows if row["slug"] is None)
     return {
+        "platforms_count": totals.get("platforms_count", 0),
+        "platforms_used": totals.get("platforms_used", 0),
+        "organisations_count": totals.get("organisations_count", 0),
         "platforms": [
             {
                 "platform": ref(row["slug"], row["name"]),
@@ -132,7 +184,8 @@ def adoption_matrix(
                 "organisations": row["organisations"],
                 "in_use": row["in_use"] or 0,
             }
-            for row in run(_PLATFORMS)
+            for row in platform_rows
+            if row["slug"] is not None
         ],
         "organisations": [
             {

@@ -2,6 +2,7 @@
 
 import pytest
 
+from platforms.selectors.profiles import PER_CAPABILITY
 from tests.factories import (
     AdoptionFactory,
     CapabilityFactory,
@@ -53,7 +54,7 @@ def test_the_profile_says_what_it_owns_reuses_and_could_reuse(scene):
         ("pay", "in_use"),
     ]
     assert body["reuses"][1]["use_case"] == "Fees"
-    assert body["summary"] == {"owns": 2, "reuses": 1, "could_reuse": 1}
+    assert body["summary"] == {"owns": 2, "reuses": 1, "could_reuse": 1, "adoptions": 2}
     [could] = body["could_reuse"]
     assert could["capability"]["slug"] == "notifications"
     assert [p["slug"] for p in could["own_platforms"]] == ["a-texts"]
@@ -106,4 +107,7 @@ def test_profile_queries_are_bounded(django_assert_max_num_queries, scene, org_a
     with django_assert_max_num_queries(8):
         body = get_json(client, URL.format("alpha-office"))
     assert len(body["owns"]) == 2 + extra
-    assert len(body["could_reuse"][0]["alternatives"]) == 2 + extra
+    # Alternatives are the most reused few of each capability, with how many there are.
+    alternatives = body["could_reuse"][0]
+    assert alternatives["alternatives_count"] == 2 + extra
+    assert len(alternatives["alternatives"]) == min(2 + extra, PER_CAPABILITY)

@@ -1,4 +1,8 @@
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from rest_framework.test import APIClient
 
 
@@ -33,3 +37,12 @@ IN_MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.Loc
 @pytest.fixture(autouse=True)
 def _in_memory_cache(settings):
     settings.CACHES = IN_MEMORY_CACHE
+
+
+@pytest.fixture(scope="module")
+def reference_data(django_db_setup, django_db_blocker):
+    """The real reference data, loaded once for a test module and rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_reference_data", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)

@@ -3,25 +3,13 @@ Government Gateway retiring, GOV.UK Verify retired and shown as replaced) and no
 (GOV.UK Notify and NHS Notify). What the view should say is read from the reference file first,
 so the test follows the data rather than a copy of it."""
 
-from io import StringIO
-
 import pytest
 import yaml
-from django.core.management import call_command
-from django.db import transaction
 
 from platforms.reference import loader
 from tests.insights.conftest import client_for, get_json
 
 IN_SERVICE = {"beta", "live", "retiring"}
-
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_reference_data", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")

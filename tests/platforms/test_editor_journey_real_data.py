@@ -4,12 +4,7 @@ see the similar-platforms warning, say what it depends on, submit it; a DWP revi
 
 from __future__ import annotations
 
-from io import StringIO
-
-import pytest
 from bs4 import BeautifulSoup
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from platforms.models import Adoption, Capability, Membership, Organisation, Platform
@@ -17,14 +12,6 @@ from tests.factories import UserFactory
 from tests.platforms.test_admin import form_data as page_form_data
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_reference_data", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 def form_data(page, **overrides):

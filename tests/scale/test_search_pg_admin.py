@@ -3,24 +3,11 @@ bounded: the similar-platforms panel reads through the bounded search path (issu
 
 from __future__ import annotations
 
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from platforms import services
 from platforms.models import Membership, Platform
 from tests.factories import UserFactory
-
-
-@pytest.fixture(scope="module")
-def reference_data(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_reference_data", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 def most_adopted() -> Platform:

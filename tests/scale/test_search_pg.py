@@ -79,7 +79,7 @@ def test_the_search_page_says_more_than_the_cap(client, monkeypatch):
     widgets(8)
     page = client.get(reverse("web:search"), {"q": "widgets"}).content.decode()
     assert "More than 5 platforms found" in page
-    assert "the counts beside the filters are for those first 5" in page
+    assert "the numbers beside the filters are for the first 5" in page
 
 
 @postgres_only

@@ -20,11 +20,11 @@ $(STAMP): pyproject.toml
 install: $(STAMP) .env
 
 # First run only: a local `.env` (DEBUG on, a generated SECRET_KEY), so that every
-# `.venv/bin/python manage.py ...` command in the README works as written. An existing .env is
-# never touched; production sets its own environment and has no .env.
+# `.venv/bin/python manage.py ...` command in the README works as written (manage.py writes the
+# same file when a checkout has none). An existing .env is never touched; production sets its
+# own environment and has no .env.
 .env:
-	@printf '# Local development settings, written by make on first run. Not for production.\nDEBUG=true\nSECRET_KEY=%s\n' \
-		"$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@$(PYTHON) -c 'import manage; manage.write_local_env()'
 	@echo "Wrote .env for local development (DEBUG on, a generated SECRET_KEY)."
 
 # Everything `make run` does before serving: virtualenv, .env, migrations, reference data.

@@ -192,3 +192,29 @@ def test_every_readme_manage_py_command_works_on_a_fresh_checkout(tmp_path):
         assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
         assert "Traceback" not in done.stderr, (command, done.stderr[-2000:])
     assert (checkout / "platforms.csv").exists()  # the export example's output
+
+
+def test_a_checkout_with_no_make_run_writes_its_local_env_on_the_first_command(tmp_path):
+    """A new user who types a README command before any make target: manage.py writes the local
+    .env (as make does) and the command works; a copy that is not a checkout (an image) still
+    refuses to start without SECRET_KEY rather than run with DEBUG on."""
+    checkout = _fresh_checkout(tmp_path)
+    env = _environment()
+    check = [str(checkout / ".venv/bin/python"), "manage.py", "check"]
+
+    image = subprocess.run(check, cwd=checkout, env=env, capture_output=True, text=True)  # noqa: S603
+    assert image.returncode != 0
+    assert "SECRET_KEY" in image.stderr
+    assert not (checkout / ".env").exists()
+
+    subprocess.run([GIT, "init", "-q"], cwd=checkout, check=True)  # noqa: S603
+    first = subprocess.run(check, cwd=checkout, env=env, capture_output=True, text=True)  # noqa: S603
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "Wrote .env for local development" in first.stderr
+    dotenv = (checkout / ".env").read_text()
+    assert "DEBUG=true" in dotenv
+    assert re.search(r"^SECRET_KEY=\S{40,}$", dotenv, flags=re.M)
+
+    again = subprocess.run(check, cwd=checkout, env=env, capture_output=True, text=True)  # noqa: S603
+    assert again.returncode == 0
+    assert (checkout / ".env").read_text() == dotenv  # written once, never replaced

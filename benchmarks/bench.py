@@ -258,6 +258,16 @@ def endpoints(context: dict) -> list[dict]:
     """(name, method, path, body, baseline SQL, params) for each measured request."""
     pay, notify, big_org = context["pay"], context["notify"], context["big_org"]
     return [
+        # The floor of any request here: Django's middleware alone (the health check runs one
+        # ``SELECT 1``), then DRF's whole stack on a small table. A list's ratio to its
+        # hand-written SQL cannot fall below what these cost over their own SQL.
+        {"name": "floor: /healthz (Django, one SELECT 1)", "path": "/healthz", "sql": "SELECT 1"},
+        {
+            "name": "floor: capabilities/ (DRF, a small list)",
+            "path": "/api/v1/capabilities/",
+            "sql": "SELECT c.slug, c.name, c.description FROM platforms_capability c "
+            "ORDER BY c.name, c.slug LIMIT 20",
+        },
         {
             "name": "platform list, page 50",
             "path": "/api/v1/platforms/?page_size=50",

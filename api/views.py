@@ -402,8 +402,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
 
     def get_object(self):
         # The nested and action endpoints look the platform up without the list's filters.
-        queryset = self.get_queryset()
-        platform = get_object_or_404(queryset, slug=self.kwargs["slug"])
+        # A slug can name a published platform and drafts of the reader's own organisation:
+        # ``by_slug`` picks one of the rows the reader may see (the published one first).
+        platform = get_object_or_404(self.get_queryset().by_slug(self.kwargs["slug"]))
         self.check_object_permissions(self.request, platform)
         return platform
 

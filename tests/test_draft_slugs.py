@@ -398,3 +398,49 @@ def test_an_import_takes_the_slug_of_a_hidden_draft_as_a_free_one(hidden, beta):
     assert [i["slug"] for i in response.json()["created"]] == ["case-tracker"]
     _assert_says_nothing_of_the_draft(response)
     assert Platform.objects.filter(owner=beta, slug="case-tracker").exists()
+
+
+def test_an_imported_reference_to_a_shared_slug_is_the_published_platform(alpha, beta):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from platforms.exporters.tabular import PLATFORM_FIELDNAMES
+
+    DraftPlatformFactory(owner=beta, name="Beta Tracker", slug="case-tracker")
+    published = PublishedPlatformFactory(owner=alpha, name="Alpha Tracker", slug="case-tracker")
+    row = {
+        "slug": "old-tracker",
+        "name": "Old Tracker",
+        "summary": "The tracker before.",
+        "owner": "beta-board",
+        "phase": "retired",
+        "replaced_by": "case-tracker",
+    }
+    text = ",".join(PLATFORM_FIELDNAMES) + "\n"
+    text += ",".join(row.get(name, "") for name in PLATFORM_FIELDNAMES) + "\n"
+    upload = SimpleUploadedFile("platforms.csv", text.encode(), content_type="text/csv")
+    response = client_for(editor_of(beta)).post(
+        "/api/v1/imports/",
+        {"format": "csv", "owner": "", "dry_run": "false", "file": [upload]},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert Platform.objects.get(slug="old-tracker").replaced_by == published
+
+
+# --- the database holds the rule ------------------------------------------------------------
+
+
+def test_the_database_refuses_two_published_platforms_or_one_owners_twins(alpha, beta):
+    from django.db import IntegrityError, transaction
+
+    DraftPlatformFactory(owner=alpha, slug="case-tracker")
+    DraftPlatformFactory(owner=beta, slug="case-tracker")
+    published = PublishedPlatformFactory(owner=OrganisationFactory(), slug="case-tracker")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PublishedPlatformFactory(owner=OrganisationFactory(), slug="case-tracker")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DraftPlatformFactory(owner=alpha, slug="case-tracker")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Platform.objects.filter(owner=alpha).update(state=Platform.State.PUBLISHED)
+    assert list(Platform.objects.published().filter(slug="case-tracker")) == [published]
+    assert Platform.objects.filter(slug="case-tracker").count() == 3

@@ -330,11 +330,14 @@ def platform_update(
         if data.get("replaced_by") is not None:
             _require_visible(actor, data["replaced_by"], "replaced_by")
     _check_version(locked.version, expected_version)
+    named = (locked.slug, locked.owner_id)
     for field, value in data.items():
         setattr(locked, field, value)
     if owner is not None:
         locked.owner = owner
-    if "slug" in data or owner is not None:
+    if (locked.slug, locked.owner_id) != named:
+        # Only a new name is checked: a draft whose slug a published platform took since keeps
+        # it (and can still be edited) until it is submitted (``_require_slug_public``).
         _require_slug_free(locked)
     locked.version += 1
     _validate(locked)

@@ -316,6 +316,17 @@ def test_submitting_with_a_published_slug_is_a_409_naming_only_the_published_one
     assert ours.state == Platform.State.IN_REVIEW
 
 
+def test_a_draft_whose_slug_was_published_since_can_still_be_edited(alpha, beta):
+    DraftPlatformFactory(owner=beta, name="Beta Tracker", slug="case-tracker")
+    PublishedPlatformFactory(owner=alpha, name="Alpha Tracker", slug="case-tracker")
+    api = client_for(editor_of(beta))
+    url = f"{PLATFORMS}case-tracker/?owner=beta-board"
+    body = {"slug": "case-tracker", "summary": "Still ours."}  # as a client sends it back
+    response = api.patch(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["summary"] == "Still ours."
+
+
 def test_owner_never_reaches_a_row_the_reader_may_not_see(twins, alpha, beta):
     beta_editor = client_for(editor_of(beta))
     hidden = beta_editor.get(f"{PLATFORMS}case-tracker/?owner=alpha-office")

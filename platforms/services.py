@@ -1008,13 +1008,13 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
     # New platforms, their capabilities and standards, and one history record each.
     created = [p for p, _, _ in batch.new_platforms]
     # Only published slugs and the owner's own are taken (another organisation's draft never is).
-    held = list(
+    holding = list(
         Platform.objects.filter(slug__in=[p.slug for p in created])
         .filter(Q(state=Platform.State.PUBLISHED) | Q(owner_id__in={p.owner.pk for p in created}))
         .values_list("slug", "owner_id", "state")
     )
-    published = {slug for slug, _, state in held if state == Platform.State.PUBLISHED}
-    owned = {(slug, owner_id) for slug, owner_id, _ in held}
+    published = {slug for slug, _, state in holding if state == Platform.State.PUBLISHED}
+    owned = {(slug, owner_id) for slug, owner_id, _ in holding}
     for platform in created:
         taken = platform.slug in published or (platform.slug, platform.owner.pk) in owned
         if taken and id(platform) in batch.flexible_slugs:

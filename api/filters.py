@@ -12,6 +12,7 @@ import datetime
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
+from django_filters import fields as filters_fields
 from django_filters import rest_framework as filters
 from django_filters.utils import translate_validation
 from rest_framework.exceptions import ValidationError
@@ -164,6 +165,34 @@ def _visible_platforms(request) -> QuerySet:
     return Platform.objects.visible_to(request.user)
 
 
+class _PlatformSlugField(filters_fields.ModelChoiceField):
+    def to_python(self, value):
+        # A slug may name a published platform and a draft of the reader's own organisation:
+        # resolved as everywhere else (``by_slug``), never ``get(slug=...)`` (a 500 on two rows).
+        if value in self.empty_values:
+            return None
+        try:
+            return self.queryset.by_slug(str(value)).get()
+        except (ValueError, TypeError, self.queryset.model.DoesNotExist):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
+class PlatformSlugFilter(filters.ModelChoiceFilter):
+    """A platform named by slug, among those the requester can see."""
+
+    field_class = _PlatformSlugField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", _visible_platforms)
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("error_messages", _slug_message("platform"))
+        super().__init__(**kwargs)
+
+
 class PlatformFilter(CatalogueFilterSet):
     owner = filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(),
@@ -276,12 +305,7 @@ class PlatformFilter(CatalogueFilterSet):
 
 
 class AdoptionFilter(CatalogueFilterSet):
-    platform = filters.ModelChoiceFilter(
-        queryset=_visible_platforms,
-        to_field_name="slug",
-        help_text="Platform slug.",
-        error_messages=_slug_message("platform"),
-    )
+    platform = PlatformSlugFilter(help_text="Platform slug.")
     organisation = filters.ModelChoiceFilter(
         queryset=Organisation.objects.all(),
         to_field_name="slug",
@@ -305,18 +329,8 @@ class AdoptionFilter(CatalogueFilterSet):
 
 
 class DependencyFilter(CatalogueFilterSet):
-    platform = filters.ModelChoiceFilter(
-        queryset=_visible_platforms,
-        to_field_name="slug",
-        help_text="Slug of the platform that depends on another.",
-        error_messages=_slug_message("platform"),
-    )
-    depends_on = filters.ModelChoiceFilter(
-        queryset=_visible_platforms,
-        to_field_name="slug",
-        help_text="Slug of the platform depended on.",
-        error_messages=_slug_message("platform"),
-    )
+    platform = PlatformSlugFilter(help_text="Slug of the platform that depends on another.")
+    depends_on = PlatformSlugFilter(help_text="Slug of the platform depended on.")
     kind = CommaMultipleChoiceFilter(
         choices=Dependency.Kind.choices,
         help_text="One or more kinds: repeat the parameter or separate with commas.",

@@ -129,8 +129,8 @@ class ProfileView(InsightView):
 
 
 def _visible_platform(request, slug: str) -> Platform:
-    queryset = Platform.objects.visible_to(request.user).select_related("owner")
-    return get_object_or_404(queryset, slug=slug)
+    queryset = Platform.objects.visible_to(request.user).by_slug(slug).select_related("owner")
+    return get_object_or_404(queryset)
 
 
 class ImpactView(InsightView):

@@ -195,7 +195,7 @@ class OriginalDocumentView(DownloadView):
         auth=[],
     )
     def get(self, request, slug: str):
-        platform = Platform.objects.visible_to(request.user).filter(slug=slug).first()
+        platform = Platform.objects.visible_to(request.user).by_slug(slug).first()
         if platform is None or not platform.original_document:
             raise NotFound("This platform has no original document (or no such platform).")
         # Both formats kept (publiccode.yml, Backstage) are YAML.

@@ -137,6 +137,13 @@ IF_MATCH = OpenApiParameter(
     description='The ETag you read, e.g. "3": the change is refused (412) if the record has '
     "changed since.",
 )
+OWNER_OF_SLUG = OpenApiParameter(
+    "owner",
+    OpenApiTypes.STR,
+    description="The owning organisation's slug, to pick among the platforms you can see that "
+    "share this slug (a slug is unique among published platforms and within an organisation: "
+    "without owner it names the published one, else your organisation's).",
+)
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
     OpenApiTypes.STR,
@@ -722,6 +729,12 @@ class PlatformSchema(AutoSchema):
         if getattr(self.view, "action", None) == "list":
             return "PlatformPage"
         return super().get_paginated_name(serializer_name)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if "{slug}" in self.path:
+            parameters = [*parameters, OWNER_OF_SLUG]
+        return parameters
 
     def _resolve_path_parameters(self, variables):
         # A platform's slug is a slug, and never "similar": /platforms/similar/ is the endpoint

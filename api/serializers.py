@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.encoding import smart_str
 from django.utils.translation.trans_real import parse_accept_lang_header
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -165,6 +167,16 @@ class VisiblePlatformSlugField(SlugRelatedField):
         if request is None:
             return Platform.objects.none()
         return Platform.objects.visible_to(request.user)
+
+    def to_internal_value(self, data):
+        # As DRF's, resolving the slug with ``by_slug``: it may name a published platform and a
+        # draft of the reader's own organisation (``get(slug=...)`` would answer 500).
+        try:
+            return self.get_queryset().by_slug(data).get()
+        except ObjectDoesNotExist:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        except (TypeError, ValueError):
+            self.fail("invalid")
 
 
 class OrganisationSummarySerializer(FastRepresentationMixin, ModelSerializer):
@@ -565,6 +577,15 @@ class PlatformWriteSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
     """Register or change a platform. Related records are named by slug. Whether the user may act
     for the owner is the service's decision (403), not a validation error."""
 
+    # Declared, so that DRF adds no uniqueness validators of its own: they would count every
+    # organisation's drafts. Whether the slug is free is the service's decision (409), which
+    # counts only published platforms and the owner's own.
+    slug = StrictSlugField(
+        max_length=120,
+        required=False,
+        help_text="Its address in the catalogue (made from the name when absent): unique among "
+        "published platforms and within the owner's own.",
+    )
     owner = SlugRelatedField(
         slug_field="slug",
         queryset=Organisation.objects.all(),
@@ -612,7 +633,7 @@ class PlatformWriteSerializer(RefuseUnknownFieldsMixin, ModelSerializer):
             "pricing_model",
             "sources",
         ]
-        extra_kwargs = {"slug": {"required": False}}
+        validators: list = []
 
 
 class RejectSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):

@@ -402,8 +402,13 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
 
     def get_object(self):
         # The nested and action endpoints look the platform up without the list's filters.
+        # A slug can name a published platform and drafts of the reader's own organisation:
+        # ``by_slug`` picks one of the rows the reader may see (the published one first), or
+        # the one of ``?owner=`` (a draft whose slug a published platform took since).
         queryset = self.get_queryset()
-        platform = get_object_or_404(queryset, slug=self.kwargs["slug"])
+        if owner := self.request.query_params.get("owner"):
+            queryset = queryset.filter(owner__slug=owner)
+        platform = get_object_or_404(queryset.by_slug(self.kwargs["slug"]))
         self.check_object_permissions(self.request, platform)
         return platform
 

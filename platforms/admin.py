@@ -373,6 +373,19 @@ class PlatformForm(VersionedForm):
         model = Platform
         exclude = ["state", "review_note"]  # noqa: DJ006 - the admin's fieldsets pick the rest
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # The service's own rule, as a field error that keeps what the editor typed (it would
+        # refuse the save anyway). Other organisations' drafts never count.
+        slug, owner = cleaned.get("slug"), cleaned.get("owner") or self.instance.owner_id
+        if slug and owner and ("slug" in self.changed_data or "owner" in self.changed_data):
+            refusal = services.platform_slug_refusal(
+                slug=slug, owner=owner, exclude=self.instance.pk
+            )
+            if refusal:
+                self.add_error("slug", refusal)
+        return cleaned
+
 
 class DependencyInline(admin.TabularInline):
     """What the platform depends on: a handful of rows, edited on the platform's page by whoever

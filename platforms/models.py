@@ -175,7 +175,13 @@ class Platform(TimeStampedModel):
     RETIREMENT_PHASES = (Phase.RETIRING, Phase.RETIRED)
 
     name = models.CharField(max_length=200, db_index=True)
-    slug = models.SlugField(max_length=120, unique=True)
+    # Unique among published platforms and within an owner (``Meta.constraints``), not across
+    # the catalogue: a draft nobody else may see must not hold a name others cannot then take.
+    slug = models.SlugField(
+        max_length=120,
+        help_text="Its address in the catalogue: unique among published platforms and within "
+        "the owner's own.",
+    )
     summary = models.CharField(max_length=300, help_text="One sentence: what it does for whom.")
     description = models.TextField(blank=True)
     kind = models.CharField(
@@ -299,6 +305,20 @@ class Platform(TimeStampedModel):
             GinIndex(fields=["name"], name="platform_name_trgm", opclasses=["gin_trgm_ops"]),
         ]
         constraints = [
+            # Unpublished platforms stay out of the public namespace: two organisations may each
+            # have a draft "x", and one published "x" may exist beside them. Lookups by slug
+            # resolve among what the reader may see (``PlatformQuerySet.by_slug``).
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(state="published"),
+                name="platform_published_slug_unique",
+                violation_error_message="A published platform already has this slug.",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "slug"],
+                name="platform_owner_slug_unique",
+                violation_error_message="The organisation already has a platform with this slug.",
+            ),
             models.CheckConstraint(
                 condition=Q(replaced_by__isnull=True) | Q(phase__in=["retiring", "retired"]),
                 name="platform_replaced_by_only_when_retiring",

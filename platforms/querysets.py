@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 
 if TYPE_CHECKING:
@@ -87,6 +88,39 @@ class PlatformQuerySet(models.QuerySet):
         if user.is_superuser:
             return self.all()
         return self.filter(owner_id__in=_member_organisation_ids(user))
+
+    # --- slugs -------------------------------------------------------------------------------
+    # A slug is unique among published platforms and within an owner, not across the catalogue
+    # (see ``Platform.Meta.constraints``): another organisation's draft must neither block a
+    # name nor show through a lookup. So every lookup by slug goes through ``by_slug`` on the
+    # rows the reader may see, and every slug check through ``slug_holders``.
+
+    def slug_holders(self, owner: Any) -> PlatformQuerySet:
+        """The platforms whose slugs a new or renamed platform of ``owner`` (an organisation or
+        its id) cannot take: every published one and the owner's own. Everyone who may act for
+        the owner can see all of them, so a refusal on their account tells nothing hidden."""
+        return self.filter(Q(state="published") | Q(owner=owner))
+
+    def in_slug_precedence(self) -> PlatformQuerySet:
+        """The order in which rows sharing a slug answer to it: the published one (at most one),
+        then the unpublished ones, oldest first. On ``visible_to(user)`` the unpublished ones are
+        the user's own organisations' (catalogue administrators see every organisation's)."""
+        published_first = Case(When(state="published", then=Value(0)), default=Value(1))
+        return self.order_by(published_first, "pk")
+
+    def by_slug(self, slug: str) -> PlatformQuerySet:
+        """At most one row: the platform ``slug`` names among these rows (call it on
+        ``visible_to(user)``, before annotations), in ``in_slug_precedence``. ``get()`` on it
+        never raises ``MultipleObjectsReturned``, and never finds a row the reader may not see."""
+        chosen = self.filter(slug=slug).in_slug_precedence().values("pk")[:1]
+        return self.filter(pk__in=Subquery(chosen))
+
+    def in_bulk_by_slug(self, slugs: Iterable[str]) -> dict[str, Any]:
+        """{slug: platform} for the given slugs, each resolved as ``by_slug`` resolves it."""
+        found: dict[str, Any] = {}
+        for platform in self.filter(slug__in=list(slugs)).in_slug_precedence():
+            found.setdefault(platform.slug, platform)
+        return found
 
     def with_reuse_counts(self) -> PlatformQuerySet:
         """Kept for callers: ``reuse_count`` is now a stored column (see ``fresh_reuse_counts``)."""

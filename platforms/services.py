@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -189,14 +190,66 @@ def _require_visible(actor: Actor, platform: Platform, field: str) -> None:
         raise InvalidData(message, field_errors={field: [message]})
 
 
-def unique_slug(model: type, text: str, *, max_length: int = 100) -> str:
-    """A slug from ``text`` that no row of ``model`` uses yet."""
+def unique_slug(
+    model: type, text: str, *, max_length: int = 100, holders: QuerySet | None = None
+) -> str:
+    """A slug from ``text`` that no row of ``holders`` (by default every row of ``model``) uses
+    yet. For a platform, pass ``Platform.objects.slug_holders(owner)``: another organisation's
+    draft must not push the new slug to "-2" (that would tell that the draft exists)."""
+    holders = model.objects.all() if holders is None else holders
     base = slugify(text)[:max_length].strip("-") or "item"
     slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
+    while holders.filter(slug=slug).exists():
         suffix = f"-{n}"
         slug, n = base[: max_length - len(suffix)] + suffix, n + 1
     return slug
+
+
+def _slug_refusal(message: str) -> Conflict:
+    return Conflict(message, field_errors={"slug": [message]})
+
+
+def platform_slug_refusal(*, slug: str, owner: Organisation | int, exclude: Any = None) -> str:
+    """Why a platform of ``owner`` cannot have ``slug`` ("" when it can): a published platform
+    or another of the owner's own has it. Whoever may act for the owner can see both, so the
+    refusal names them; another organisation's draft never counts (``slug_holders``)."""
+    other = (
+        Platform.objects.slug_holders(owner)
+        .filter(slug=slug)
+        .exclude(pk=exclude)
+        .select_related("owner")
+        .in_slug_precedence()
+        .first()
+    )
+    if other is None:
+        return ""
+    return f"The slug '{slug}' is taken by {other.name} ({other.owner.name}): choose another slug."
+
+
+def _require_slug_free(platform: Platform) -> None:
+    """Refuse (409) a slug the platform's owner cannot give it (``platform_slug_refusal``)."""
+    refusal = platform_slug_refusal(
+        slug=platform.slug, owner=platform.owner_id, exclude=platform.pk
+    )
+    if refusal:
+        raise _slug_refusal(refusal)
+
+
+def _require_slug_public(platform: Platform) -> None:
+    """Before a platform goes for review or is published: refuse (409) when a published
+    platform already has its slug. Only what is public is named."""
+    other = (
+        Platform.objects.published()
+        .filter(slug=platform.slug)
+        .exclude(pk=platform.pk)
+        .select_related("owner")
+        .first()
+    )
+    if other is not None:
+        raise _slug_refusal(
+            f"{other.name} ({other.owner.name}) is already published with the slug "
+            f"'{platform.slug}': choose another slug for {platform.name}."
+        )
 
 
 # --- platforms -------------------------------------------------------------------------------
@@ -227,7 +280,10 @@ def platform_register(
             raise InvalidTransition("A new platform starts as a draft; submit it for review.")
     platform = Platform(owner=owner, name=name, summary=summary, state=state, **fields)
     if not platform.slug:
-        platform.slug = unique_slug(Platform, name, max_length=120)
+        platform.slug = unique_slug(
+            Platform, name, max_length=120, holders=Platform.objects.slug_holders(owner)
+        )
+    _require_slug_free(platform)
     _validate(platform)
     _save(platform, actor)
     platform.capabilities.set(capabilities)
@@ -274,10 +330,15 @@ def platform_update(
         if data.get("replaced_by") is not None:
             _require_visible(actor, data["replaced_by"], "replaced_by")
     _check_version(locked.version, expected_version)
+    named = (locked.slug, locked.owner_id)
     for field, value in data.items():
         setattr(locked, field, value)
     if owner is not None:
         locked.owner = owner
+    if (locked.slug, locked.owner_id) != named:
+        # Only a new name is checked: a draft whose slug a published platform took since keeps
+        # it (and can still be edited) until it is submitted (``_require_slug_public``).
+        _require_slug_free(locked)
     locked.version += 1
     _validate(locked)
     _save(locked, actor)
@@ -313,6 +374,8 @@ def _transition(
         raise InvalidTransition(
             f"Cannot {verb} {locked.name}: it is {locked.get_state_display().lower()}."
         )
+    if to in (Platform.State.IN_REVIEW, Platform.State.PUBLISHED):
+        _require_slug_public(locked)
     locked.state = to
     for field, value in extra.items():
         setattr(locked, field, value)
@@ -944,12 +1007,19 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
 
     # New platforms, their capabilities and standards, and one history record each.
     created = [p for p, _, _ in batch.new_platforms]
-    taken = set(
-        Platform.objects.filter(slug__in=[p.slug for p in created]).values_list("slug", flat=True)
+    # Only published slugs and the owner's own are taken (another organisation's draft never is).
+    holding = list(
+        Platform.objects.filter(slug__in=[p.slug for p in created])
+        .filter(Q(state=Platform.State.PUBLISHED) | Q(owner_id__in={p.owner.pk for p in created}))
+        .values_list("slug", "owner_id", "state")
     )
+    published = {slug for slug, _, state in holding if state == Platform.State.PUBLISHED}
+    owned = {(slug, owner_id) for slug, owner_id, _ in holding}
     for platform in created:
-        if platform.slug in taken and id(platform) in batch.flexible_slugs:
-            platform.slug = unique_slug(Platform, platform.slug, max_length=120)
+        taken = platform.slug in published or (platform.slug, platform.owner.pk) in owned
+        if taken and id(platform) in batch.flexible_slugs:
+            holders = Platform.objects.slug_holders(platform.owner.pk)
+            platform.slug = unique_slug(Platform, platform.slug, max_length=120, holders=holders)
     _bulk_insert(created)
     held = _set_m2m(
         [(p, "capabilities", caps) for p, caps, _ in batch.new_platforms]

@@ -369,7 +369,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
 def trend(request: HttpRequest, slug: str) -> HttpResponse:
     """A platform's adopters in use, quarter by quarter, with those who started and stopped."""
     platform = get_object_or_404(
-        Platform.objects.visible_to(request.user).select_related("owner"), slug=slug
+        Platform.objects.visible_to(request.user).by_slug(slug).select_related("owner")
     )
     result = adoption_trend(platform=platform, user=request.user)
     context = {
@@ -396,7 +396,7 @@ def impact(request: HttpRequest, slug: str) -> HttpResponse:
     organisations hit hardest with the count of all."""
     user = request.user
     platform = get_object_or_404(
-        Platform.objects.visible_to(user).select_related("owner"), slug=slug
+        Platform.objects.visible_to(user).by_slug(slug).select_related("owner")
     )
     result = platform_impact(platform=platform, user=user)
     errors: list[PageError] = []

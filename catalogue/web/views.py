@@ -336,7 +336,7 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         )
         for status in Adoption.Status.values
     }
-    platform = get_object_or_404(visible.for_listing().annotate(**per_status), slug=slug)
+    platform = get_object_or_404(visible.by_slug(slug).for_listing().annotate(**per_status))
     status_counts = {
         status: getattr(platform, f"adopters_{status}") for status in Adoption.Status.values
     }
@@ -505,10 +505,7 @@ def compare_page(request: HttpRequest) -> HttpResponse:
             PageError("platforms", f"Choose at most {MAX_COMPARED} platforms to compare.")
         )
     elif slugs:
-        found = {
-            p.slug: p
-            for p in Platform.objects.visible_to(request.user).for_listing().filter(slug__in=slugs)
-        }
+        found = Platform.objects.visible_to(request.user).for_listing().in_bulk_by_slug(slugs)
         missing = [slug for slug in slugs if slug not in found]
         if missing:
             errors.append(

@@ -81,7 +81,7 @@ class _Catalogue:
         self.by_key: list[Platform] = []
         slugs = [r.key for r in records if r.match_by in ("slug", "link")]
         for chunk in _chunks(slugs):
-            self.by_slug.update({p.slug: p for p in visible.filter(slug__in=chunk)})
+            self.by_slug.update(visible.in_bulk_by_slug(chunk))
         keys = [r.key for r in records if r.match_by == "key"]
         urls = [
             v
@@ -102,11 +102,17 @@ class _Catalogue:
         owner_slugs = {r.owner_slug for r in records if r.owner_slug}
         self.organisations = {o.slug: o for o in Organisation.objects.filter(slug__in=owner_slugs)}
         wanted = {r.slug or slugify(r.name)[:120] for r in records}
-        # Only the slugs the actor can see: a draft they cannot see must not show in the plan
-        # (the write takes another slug, or refuses a CSV row whose slug is its identity).
-        self.taken: set[str] = set()
+        # The slugs a new platform cannot take: published ones, and its owner's own (as
+        # ``services.unique_slug``). Another organisation's draft takes none: it must not show
+        # in the plan, not even as a "-2".
+        self.published: set[str] = set()
+        self.owned: set[tuple[str, Any]] = set()
         for chunk in _chunks(sorted(wanted)):
-            self.taken.update(_visible(actor).filter(slug__in=chunk).values_list("slug", flat=True))
+            held = _visible(actor).filter(slug__in=chunk).values_list("slug", "owner_id", "state")
+            for slug, owner_id, state in held:
+                self.owned.add((slug, owner_id))
+                if state == Platform.State.PUBLISHED:
+                    self.published.add(slug)
 
     def owner_for_uri(self, uri: str) -> Organisation | None:
         """The organisation whose website or GOV.UK page is ``uri`` (scheme, ``www.`` and a
@@ -147,13 +153,14 @@ class _Catalogue:
             if p.source_code_url in _url_variants(url) and record.key not in p.sources.splitlines()
         ]
 
-    def new_slug(self, record: PlatformRecord) -> str:
+    def new_slug(self, record: PlatformRecord, owner: Organisation) -> str:
         base = (record.slug or slugify(record.name)[:120]).strip("-") or "platform"
+        key = owner.pk or id(owner)  # an organisation this import creates has no id yet
         slug, n = base, 2
-        while slug in self.taken:
+        while slug in self.published or (slug, key) in self.owned:
             suffix = f"-{n}"
             slug, n = base[: 120 - len(suffix)] + suffix, n + 1
-        self.taken.add(slug)
+        self.owned.add((slug, key))
         return slug
 
 
@@ -415,7 +422,9 @@ class _Planner:
         data.pop("replaced_by", None)
         data.pop("slug", None)
         platform = Platform(owner=record_owner, name=record.name, state=state, **data)
-        platform.slug = self.catalogue.new_slug(record)
+        platform.slug = self.catalogue.new_slug(record, record_owner)
+        if state == Platform.State.PUBLISHED:
+            self.catalogue.published.add(platform.slug)
         try:
             _clean(platform)
         except ValidationError as error:
@@ -621,7 +630,7 @@ class _Planner:
                 slugs.add(record.part_of.target)
         by_slug: dict[str, Platform] = {}
         for chunk in _chunks(sorted(slugs)):
-            by_slug.update({p.slug: p for p in visible.filter(slug__in=chunk)})
+            by_slug.update(visible.in_bulk_by_slug(chunk))
         by_name: dict[str, Platform] = {}
         for chunk in _chunks(sorted(names)):
             for p in visible.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk):

@@ -117,7 +117,9 @@ def load_platforms(path: Path, report: LoadReport) -> None:
     slugs = [row["slug"] for row in rows]
     if len(set(slugs)) != len(slugs):
         raise ReferenceDataError(f"{path.name}: a slug appears twice.")
-    existing = {p.slug: p for p in Platform.objects.filter(slug__in=slugs)}
+    # The reference platforms are published: a slug names the published platform, or one the
+    # owner has not published yet; never another organisation's draft that has the same slug.
+    existing = {p.slug: p for p in Platform.objects.published().filter(slug__in=slugs)}
     counts = report.platforms
     by_slug: dict[str, Platform] = {}
 
@@ -132,7 +134,7 @@ def load_platforms(path: Path, report: LoadReport) -> None:
             ) from error
         capabilities = _lookup(Capability, row.get("capabilities"), path, slug)
         standards = _lookup(Standard, row.get("standards"), path, slug)
-        platform = existing.get(slug)
+        platform = existing.get(slug) or Platform.objects.filter(owner=owner, slug=slug).first()
         try:
             if platform is None:
                 platform = services.platform_register(
@@ -211,7 +213,7 @@ def _platform_named(slug: str, by_slug: Mapping[str, Platform], path: Path, row_
     if slug in by_slug:
         return by_slug[slug]
     try:
-        return Platform.objects.get(slug=slug)
+        return Platform.objects.by_slug(slug).get()
     except Platform.DoesNotExist as error:
         raise ReferenceDataError(
             f"{path.name}: {row_slug}: refers to platform '{slug}', which does not exist."

@@ -201,7 +201,7 @@ def _load_adoptions(
 
 def _platform(slug: str) -> Platform:
     try:
-        return Platform.objects.get(slug=slug)
+        return Platform.objects.by_slug(slug).get()
     except Platform.DoesNotExist as error:
         raise ReferenceDataError(
             f"Platform '{slug}' is needed for its adoptions but is not in {PLATFORMS_FILE}."

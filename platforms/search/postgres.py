@@ -25,6 +25,7 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     F,
     FloatField,
     Func,
@@ -72,6 +73,8 @@ NAMED = 500
 # draft's words, its name's words, a similar name), the rest from any of its words.
 SIMILAR_CANDIDATES = 1000
 SIMILAR_TIER = 200
+# Whether the words alone found fewer than a number of platforms (the CTE ``f`` of ``_best``).
+FEW_HOLDING = "(SELECT COUNT(*) FROM f) < %s"
 
 
 ID = f'"{Platform._meta.db_table}"."id"'
@@ -246,12 +249,14 @@ class PostgresSearchBackend(BaseSearchBackend):
         )
         # Always ranked, wherever the scan finds them: the platforms the query names exactly.
         named = queryset.filter(name__iexact=query)
-        matches = queryset.filter(Q(search_vector=strict) | similar_name)
-        best, total, facets = self._best(matches, named, score)
+        best, total, facets, typos = self._best(queryset, strict, similar_name, named, score)
         several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
         if total < self.fallback_below and several_words:  # one word: "any" is "all"
-            matches = queryset.filter(Q(search_vector=broad) | similar_name)
-            best, total, facets = self._best(matches, named, score)
+            strict = broad
+            best, total, facets, typos = self._best(queryset, broad, similar_name, named, score)
+        matches = queryset.filter(
+            Q(search_vector=strict) | similar_name if typos else Q(search_vector=strict)
+        )
         ids = [pk for pk, _score in best]
         scores = [value for _pk, value in best]
         candidates = queryset.all()
@@ -281,22 +286,35 @@ class PostgresSearchBackend(BaseSearchBackend):
         result.query.search_facets = facets
         return bounded(result, matches, min(total, base.COUNT_CAP), capped=total > base.COUNT_CAP)
 
-    @staticmethod
-    def _best(matches: QuerySet, named: QuerySet, score) -> tuple[list[tuple], int, dict]:
-        """([(id, score)] of the best candidates, matches counted up to COUNT_CAP + 1, facets),
-        in ONE query: the matches are collected once as narrow rows (a materialised CTE ``m``
-        of id and the facet columns, at most COUNT_CAP + 1 of them), read by the count and the
-        five facet counts; the first :data:`RANKED` of them and every exact name match (at most
-        :data:`NAMED`) are scored and the best CANDIDATES kept."""
+    def _best(
+        self, queryset: QuerySet, words: SearchQuery, similar_name: Q, named: QuerySet, score
+    ) -> tuple[list[tuple], int, dict, bool]:
+        """([(id, score)] of the best candidates, matches counted up to COUNT_CAP + 1, facets,
+        whether names alike were matched), in ONE query: the matches are collected once as
+        narrow rows (a materialised CTE ``m`` of id and the facet columns, at most COUNT_CAP + 1
+        of them), read by the count and the five facet counts; the first :data:`RANKED` of them
+        and every exact name match (at most :data:`NAMED`) are scored and the best CANDIDATES
+        kept.
+
+        The matches are those holding the words (``f``) and, only when those are fewer than
+        ``fallback_below``, those with a name (or an owner's abbreviation) like the query
+        (``t``): a typo's rescue ("notfy" finds "GOV.UK Notify"), as the SQLite backend looks
+        up only the words the catalogue does not hold. For a word the catalogue holds, names
+        alike added noise ("payments" matched "API management implements platform") and cost
+        a trigram comparison for every row the scan read (half of the time of "payments" at
+        100,000 platforms); the gate is a one-time filter, so the scan of ``t`` does not run."""
         cap = base.COUNT_CAP
         # Most reused first (then by slug): when a broad word matches more than can be ranked,
         # the sample ranked and counted is the platforms most reused, the likeliest to be worth
         # reusing again, and the same on every request (a plain scan would start wherever a
         # concurrent one is, PostgreSQL's synchronised scans). The planner walks the
         # (state, reuse_count, slug) index for a broad word and sorts the few rows of a rare one.
-        inner = matches.order_by("-reuse_count", "slug").values_list(
-            "pk", "owner_id", "phase", "is_open_source"
-        )
+        columns = ("pk", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
+        order = ("-reuse_count", "slug")
+        holding = queryset.filter(search_vector=words).order_by(*order).values_list(*columns)
+        # The gate reads the CTE f of the query below.
+        few = RawSQL(FEW_HOLDING, (self.fallback_below,), output_field=BooleanField())  # noqa: S611
+        alike = queryset.filter(similar_name).filter(few).order_by(*order).values_list(*columns)
         names = named.order_by().values_list("pk")
         scored = (
             # The candidates' CTE, named in the query below: no user input.
@@ -306,25 +324,39 @@ class PostgresSearchBackend(BaseSearchBackend):
             .values_list("pk", "name", "score")
         )
         try:
-            inner_sql, inner_params = inner[: cap + 1].query.sql_with_params()
+            holding_sql, holding_params = holding[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:
+            holding_sql, holding_params = "SELECT 0, 0, '', false, 0, '' WHERE false", ()
+        try:
+            alike_sql, alike_params = alike[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:
+            alike_sql, alike_params = "SELECT 0, 0, '', false, 0, '' WHERE false", ()
+        try:
             names_sql, names_params = names[:NAMED].query.sql_with_params()
             scored_sql, scored_params = scored.query.sql_with_params()
         except EmptyResultSet:
-            return [], 0, facet_counts([])
+            return [], 0, facet_counts([]), False
         # m0 holds one match more than the cap, to tell "exactly COUNT_CAP" from "more"; m
         # (what the facets read) the first COUNT_CAP.
         sql = (
-            "WITH m0(id, owner_id, phase, is_open_source) AS MATERIALIZED "  # noqa: S608
-            f"({inner_sql}), m AS (SELECT * FROM m0 LIMIT {cap}), "
+            "WITH f(id, owner_id, phase, is_open_source, reuse_count, slug) AS MATERIALIZED "  # noqa: S608
+            f"({holding_sql}), "
+            "t(id, owner_id, phase, is_open_source, reuse_count, slug) AS MATERIALIZED "
+            f"({alike_sql}), "
+            "m0(id, owner_id, phase, is_open_source) AS MATERIALIZED (SELECT id, owner_id, "
+            "phase, is_open_source FROM (SELECT * FROM f UNION SELECT * FROM t) u "
+            f"ORDER BY reuse_count DESC, slug LIMIT {cap + 1}), "
+            f"m AS (SELECT * FROM m0 LIMIT {cap}), "
             f"c(id) AS MATERIALIZED ((SELECT id FROM m LIMIT {RANKED}) UNION ({names_sql})), "
             f"s(id, name, score) AS ({scored_sql}) "
             "SELECT 'best', b.id::text, b.score::text, b.n FROM (SELECT id, score, ROW_NUMBER() "
             f"OVER (ORDER BY score DESC, name, id) AS n FROM s ORDER BY n LIMIT {CANDIDATES}) b "
             "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m0 "
+            "UNION ALL SELECT 'typos', '', '', (SELECT COUNT(*) FROM f) "
             f"UNION ALL {FACETS_OVER_M}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, (*inner_params, *names_params, *scored_params))
+            cursor.execute(sql, (*holding_params, *alike_params, *names_params, *scored_params))
             rows = cursor.fetchall()
         best = [
             (int(value), float(label))
@@ -333,8 +365,9 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
         ]
         total = next(n for facet, _v, _l, n in rows if facet == "total")
-        facets = facet_counts(r for r in rows if r[0] not in ("best", "total"))
-        return best, total, facets
+        typos = next(n for facet, _v, _l, n in rows if facet == "typos") < self.fallback_below
+        facets = facet_counts(r for r in rows if r[0] not in ("best", "total", "typos"))
+        return best, total, facets, typos
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
         """Scores a bounded set of candidates (at most :data:`SIMILAR_CANDIDATES`), not every

@@ -12,6 +12,7 @@ which the services call after every change of the text it holds:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -44,7 +45,7 @@ from django.db.models.sql.where import WhereNode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from platforms.models import Organisation, Platform
+from platforms.models import Capability, Organisation, Platform, Standard
 from platforms.search import base, text
 from platforms.search.base import (
     CANDIDATES,
@@ -73,6 +74,62 @@ NAMED = 500
 # draft's words, its name's words, a similar name), the rest from any of its words.
 SIMILAR_CANDIDATES = 1000
 SIMILAR_TIER = 200
+# The narrow copy of the platform columns a search reads (migration 0007_search_speed, kept by
+# triggers): a search reads it under the platform table's alias, so that the SQL Django writes
+# for a platform queryset (its filters, visibility, ordering) applies unchanged.
+SEARCH_ROWS = "platforms_search_row"
+PLATFORM_TABLE = f'"{Platform._meta.db_table}"'
+ROW_COLUMNS = frozenset(
+    {
+        "id",
+        "state",
+        "owner_id",
+        "phase",
+        "kind",
+        "is_open_source",
+        "reuse_count",
+        "slug",
+        "name",
+        "created_at",
+        "updated_at",
+        "contract_end_date",
+        "search_vector",
+        "capability_ids",
+        "standard_ids",
+    }
+)
+MATCH_COLUMNS = ("id", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
+LINK_COLUMNS = ("capability_ids", "standard_ids")
+_COLUMN = re.compile(rf"{re.escape(PLATFORM_TABLE)}\.\"(\w+)\"")
+_FROM = re.compile(rf"FROM {re.escape(PLATFORM_TABLE)}(?=\s|\)|$)")
+
+
+def _on_search_rows(sql: str) -> str | None:
+    """``sql``, a query of the platform table, reading the search rows instead (under the same
+    alias), or None when it names a column they do not hold or reads the platform table more
+    than once."""
+    if len(_FROM.findall(sql)) != 1 or not set(_COLUMN.findall(sql)) <= ROW_COLUMNS:
+        return None
+    return _FROM.sub(f'FROM "{SEARCH_ROWS}" {PLATFORM_TABLE}', sql, count=1)
+
+
+# The five facet counts over a CTE ``m`` of search rows: the capabilities and standards from
+# their id arrays (no join with the link tables), each organisation looked up once.
+FACETS_OVER_ROWS = f"""
+    SELECT 'capability', c.slug, c.name, x.n FROM (SELECT unnest(capability_ids) AS id,
+        COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Capability._meta.db_table} c ON c.id = x.id
+    UNION ALL
+    SELECT 'standard', s.slug, s.name, x.n FROM (SELECT unnest(standard_ids) AS id,
+        COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Standard._meta.db_table} s ON s.id = x.id
+    UNION ALL
+    SELECT 'owner', o.slug, o.name, x.n FROM (SELECT owner_id, COUNT(*) AS n FROM m
+        GROUP BY owner_id) x JOIN {Organisation._meta.db_table} o ON o.id = x.owner_id
+    UNION ALL
+    SELECT 'phase', m.phase, m.phase, COUNT(*) FROM m GROUP BY m.phase
+    UNION ALL
+    SELECT 'open_source', CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
+        FROM m GROUP BY CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END
+"""  # noqa: S608 - table names from the models
 # Whether the words alone found fewer than a number of platforms (the CTE ``f`` of ``_best``).
 FEW_HOLDING = "(SELECT COUNT(*) FROM f) < %s"
 
@@ -309,12 +366,11 @@ class PostgresSearchBackend(BaseSearchBackend):
         # reusing again, and the same on every request (a plain scan would start wherever a
         # concurrent one is, PostgreSQL's synchronised scans). The planner walks the
         # (state, reuse_count, slug) index for a broad word and sorts the few rows of a rare one.
-        columns = ("pk", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
         order = ("-reuse_count", "slug")
-        holding = queryset.filter(search_vector=words).order_by(*order).values_list(*columns)
+        holding = queryset.filter(search_vector=words)
         # The gate reads the CTE f of the query below.
         few = RawSQL(FEW_HOLDING, (self.fallback_below,), output_field=BooleanField())  # noqa: S611
-        alike = queryset.filter(similar_name).filter(few).order_by(*order).values_list(*columns)
+        alike = queryset.filter(similar_name).filter(few).order_by()
         names = named.order_by().values_list("pk")
         scored = (
             # The candidates' CTE, named in the query below: no user input.
@@ -324,27 +380,55 @@ class PostgresSearchBackend(BaseSearchBackend):
             .values_list("pk", "name", "score")
         )
         try:
-            holding_sql, holding_params = holding[: cap + 1].query.sql_with_params()
-        except EmptyResultSet:
-            holding_sql, holding_params = "SELECT 0, 0, '', false, 0, '' WHERE false", ()
-        try:
-            alike_sql, alike_params = alike[: cap + 1].query.sql_with_params()
-        except EmptyResultSet:
-            alike_sql, alike_params = "SELECT 0, 0, '', false, 0, '' WHERE false", ()
-        try:
             names_sql, names_params = names[:NAMED].query.sql_with_params()
-            scored_sql, scored_params = scored.query.sql_with_params()
         except EmptyResultSet:
-            return [], 0, facet_counts([]), False
+            names_sql, names_params = "SELECT 0 WHERE false", ()
+        # Read from the narrow search rows when every column the queryset's filters name is
+        # there (the API's and the pages' filters are); from the platforms otherwise.
+        for narrow in (True, False):
+            columns = MATCH_COLUMNS + (LINK_COLUMNS if narrow else ())
+            parts = []
+            # Names alike are collected whole, then ordered (in m0): from the trigram index,
+            # rechecking its candidates only. Asked for the most reused first, the planner
+            # walked the reuse order comparing every name (450 ms for "notfy" at 100,000
+            # platforms): it does not know what a trigram comparison costs.
+            for walked, matches in ((True, holding), (False, alike)):
+                if narrow:
+                    matches = matches.annotate(
+                        **{
+                            column: RawSQL(f'{PLATFORM_TABLE}."{column}"', ())  # noqa: S611
+                            for column in LINK_COLUMNS
+                        }
+                    )
+                selected = matches.values_list("pk", *columns[1:])
+                if walked:
+                    selected = selected.order_by(*order)[: cap + 1]
+                try:
+                    inner_sql, params = selected.query.sql_with_params()
+                except EmptyResultSet:
+                    inner_sql, params = (
+                        "SELECT " + ", ".join(["NULL"] * len(columns)) + " WHERE false",
+                        (),
+                    )
+                parts.append((inner_sql, params))
+            scored_sql, scored_params = scored.query.sql_with_params()
+            if narrow:
+                rewritten = [_on_search_rows(sql) for sql, _params in [*parts, (scored_sql, ())]]
+                if None in rewritten:
+                    continue
+                parts = [
+                    (sql, params) for sql, (_sql, params) in zip(rewritten[:2], parts, strict=True)
+                ]
+                scored_sql = rewritten[-1]
+            break
+        (holding_sql, holding_params), (alike_sql, alike_params) = parts
+        named_columns = ", ".join(("id", *columns[1:]))
         # m0 holds one match more than the cap, to tell "exactly COUNT_CAP" from "more"; m
         # (what the facets read) the first COUNT_CAP.
         sql = (
-            "WITH f(id, owner_id, phase, is_open_source, reuse_count, slug) AS MATERIALIZED "  # noqa: S608
-            f"({holding_sql}), "
-            "t(id, owner_id, phase, is_open_source, reuse_count, slug) AS MATERIALIZED "
-            f"({alike_sql}), "
-            "m0(id, owner_id, phase, is_open_source) AS MATERIALIZED (SELECT id, owner_id, "
-            "phase, is_open_source FROM (SELECT * FROM f UNION SELECT * FROM t) u "
+            f"WITH f({named_columns}) AS MATERIALIZED ({holding_sql}), "  # noqa: S608
+            f"t({named_columns}) AS MATERIALIZED ({alike_sql}), "
+            f"m0 AS MATERIALIZED (SELECT * FROM (SELECT * FROM f UNION SELECT * FROM t) u "
             f"ORDER BY reuse_count DESC, slug LIMIT {cap + 1}), "
             f"m AS (SELECT * FROM m0 LIMIT {cap}), "
             f"c(id) AS MATERIALIZED ((SELECT id FROM m LIMIT {RANKED}) UNION ({names_sql})), "
@@ -353,7 +437,7 @@ class PostgresSearchBackend(BaseSearchBackend):
             f"OVER (ORDER BY score DESC, name, id) AS n FROM s ORDER BY n LIMIT {CANDIDATES}) b "
             "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m0 "
             "UNION ALL SELECT 'typos', '', '', (SELECT COUNT(*) FROM f) "
-            f"UNION ALL {FACETS_OVER_M}"
+            f"UNION ALL {FACETS_OVER_ROWS if narrow else FACETS_OVER_M}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, (*holding_params, *alike_params, *names_params, *scored_params))

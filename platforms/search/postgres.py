@@ -78,6 +78,9 @@ SIMILAR_TIER = 200
 # triggers): a search reads it under the platform table's alias, so that the SQL Django writes
 # for a platform queryset (its filters, visibility, ordering) applies unchanged.
 SEARCH_ROWS = "platforms_search_row"
+# The same without the document, a quarter of the size: what the typo rescue reads (its trigram
+# index finds thousands of candidates for a short word, each row read to compare the name).
+SEARCH_NAMES = "platforms_search_name"
 PLATFORM_TABLE = f'"{Platform._meta.db_table}"'
 ROW_COLUMNS = frozenset(
     {
@@ -98,19 +101,21 @@ ROW_COLUMNS = frozenset(
         "standard_ids",
     }
 )
+NAME_COLUMNS = ROW_COLUMNS - {"search_vector"}
 MATCH_COLUMNS = ("id", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
 LINK_COLUMNS = ("capability_ids", "standard_ids")
 _COLUMN = re.compile(rf"{re.escape(PLATFORM_TABLE)}\.\"(\w+)\"")
 _FROM = re.compile(rf"FROM {re.escape(PLATFORM_TABLE)}(?=\s|\)|$)")
 
 
-def _on_search_rows(sql: str) -> str | None:
-    """``sql``, a query of the platform table, reading the search rows instead (under the same
-    alias), or None when it names a column they do not hold or reads the platform table more
-    than once."""
-    if len(_FROM.findall(sql)) != 1 or not set(_COLUMN.findall(sql)) <= ROW_COLUMNS:
+def _on_search_rows(sql: str, table: str = SEARCH_ROWS) -> str | None:
+    """``sql``, a query of the platform table, reading ``table`` (the search rows, or the
+    search names) instead, under the same alias; or None when it names a column that table does
+    not hold or reads the platform table more than once."""
+    held = ROW_COLUMNS if table == SEARCH_ROWS else NAME_COLUMNS
+    if len(_FROM.findall(sql)) != 1 or not set(_COLUMN.findall(sql)) <= held:
         return None
-    return _FROM.sub(f'FROM "{SEARCH_ROWS}" {PLATFORM_TABLE}', sql, count=1)
+    return _FROM.sub(f'FROM "{table}" {PLATFORM_TABLE}', sql, count=1)
 
 
 # The five facet counts over a CTE ``m`` of search rows: the capabilities and standards from
@@ -422,7 +427,11 @@ class PostgresSearchBackend(BaseSearchBackend):
                 parts.append((inner_sql, params))
             scored_sql, scored_params = scored.query.sql_with_params()
             if narrow:
-                rewritten = [_on_search_rows(sql) for sql, _params in [*parts, (scored_sql, ())]]
+                rewritten = [
+                    _on_search_rows(parts[0][0]),
+                    _on_search_rows(parts[1][0], SEARCH_NAMES),
+                    _on_search_rows(scored_sql),
+                ]
                 if None in rewritten:
                     continue
                 parts = [

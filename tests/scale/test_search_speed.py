@@ -44,12 +44,21 @@ def _fresh_throttle_counts():
 
 
 def stored_rows() -> list[tuple]:
+    """The search rows, each with what the search names copy holds of it (all but the
+    document): both tables must follow the platforms."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {ROW_COLUMNS}, capability_ids, standard_ids "  # noqa: S608 - fixed text
             "FROM platforms_search_row ORDER BY id"
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+        cursor.execute(
+            f"SELECT {ROW_COLUMNS.replace(', search_vector', '')}, capability_ids, standard_ids "  # noqa: S608
+            "FROM platforms_search_name ORDER BY id"
+        )
+        names = cursor.fetchall()
+    assert names == [row[:12] + row[13:] for row in rows]
+    return rows
 
 
 def fresh_rows() -> list[tuple]:

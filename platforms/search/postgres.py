@@ -446,7 +446,10 @@ class PostgresSearchBackend(BaseSearchBackend):
         sql = (
             f"WITH f({named_columns}) AS MATERIALIZED ({holding_sql}), "  # noqa: S608
             f"t({named_columns}) AS MATERIALIZED ({alike_sql}), "
-            f"m0 AS MATERIALIZED (SELECT * FROM (SELECT * FROM f UNION SELECT * FROM t) u "
+            # t runs only when f holds fewer than fallback_below rows: those few are left out of
+            # it by id (a UNION compared every column of thousands of rows, arrays included).
+            "m0 AS MATERIALIZED (SELECT * FROM (SELECT * FROM f UNION ALL "
+            "SELECT * FROM t WHERE t.id NOT IN (SELECT id FROM f)) u "
             f"ORDER BY reuse_count DESC, slug LIMIT {cap + 1}), "
             f"m AS (SELECT * FROM m0 LIMIT {cap}), "
             f"c(id) AS MATERIALIZED ((SELECT id FROM m LIMIT {RANKED}) UNION ({names_sql})), "

@@ -27,6 +27,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     F,
     FloatField,
     Func,
@@ -37,6 +38,7 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
@@ -137,6 +139,14 @@ FACETS_OVER_ROWS = f"""
 """  # noqa: S608 - table names from the models
 # Whether the words alone found fewer than a number of platforms (the CTE ``f`` of ``_best``).
 FEW_HOLDING = "(SELECT COUNT(*) FROM f) < %s"
+
+
+class _Same(Func):
+    """Whether two text search queries are the same query."""
+
+    arg_joiner = " = "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
 
 
 ID = f'"{Platform._meta.db_table}"."id"'
@@ -312,9 +322,15 @@ class PostgresSearchBackend(BaseSearchBackend):
         )
         similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
         vector = F("search_vector")
+        strict_rank = SearchRank(vector, strict, normalization=RANK_NORMALISATION)
+        # One word without synonyms is the same query both ways: ranked once, not twice (the
+        # planner folds the comparison of the two constant queries, so only one branch runs).
+        ranks = Case(
+            When(_Same(strict, broad), then=3 * strict_rank),
+            default=2 * strict_rank + SearchRank(vector, broad, normalization=RANK_NORMALISATION),
+        )
         score = (
-            2 * SearchRank(vector, strict, normalization=RANK_NORMALISATION)
-            + SearchRank(vector, broad, normalization=RANK_NORMALISATION)
+            ranks
             + 0.8 * TrigramWordSimilarity(query, "name")
             + 0.3 * Coalesce(TrigramSimilarity("owner__abbreviation", query), 0.0)
         )

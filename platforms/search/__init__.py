@@ -18,6 +18,14 @@ queryset. Synonyms (``platforms.models.Synonym``, edited in the admin) expand ev
 
 Indexes the queries rely on (for the 100k-platform benchmark):
 
+- ``platforms_search_row`` (migration ``0007_search_speed``): the narrow copy of the platform
+  columns a search reads, kept by triggers; its ``(state, reuse_count DESC, slug)`` index (the
+  walk for a broad word, the table clustered on it), its GIN index on the document and its
+  trigram index on the name (``platforms_search_name``, the same without the document, for
+  the typo rescue). The PostgreSQL backend searches it under the platform table's
+  alias, and falls back to the platform table (the indexes below) for a queryset filtered on
+  a column it does not hold.
+
 - ``platform_search_vector_gin`` (GIN on ``search_vector``): the ``@@`` full-text match.
 - ``platform_name_trgm`` (GIN ``gin_trgm_ops`` on ``name``): the ``%>``/``%`` trigram matches
   (``trigram_word_similar``/``trigram_similar`` lookups, thresholds from ``pg_trgm``'s

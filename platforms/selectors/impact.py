@@ -88,14 +88,26 @@ class _Node:
     parent: int | None = None
 
 
+@dataclass(frozen=True)
+class _Graph:
+    """The platforms reached, as kept: dictionaries and tuples of plain values only, which the
+    garbage collector does not track (an object per platform, 9,600 for GOV.UK Notify, would
+    make each of its full collections walk them all, a pause of a tenth of a second)."""
+
+    order: list[int]  # the dependents, nearest first
+    slug: dict[int, str]
+    depth: dict[int, int]
+    parent: dict[int, int]  # the first parent on one shortest path (none for the platform asked)
+    parents_of: dict[int, tuple[int, ...]]  # the platforms reached each one depends on directly
+
+
 class DependentList(Sequence):
     """The dependents, nearest first (by depth, then name): ``len()`` is how many, a slice loads
     the platforms of that slice only (one query, none for platforms already loaded)."""
 
-    def __init__(self, order: list[int], nodes: dict[int, _Node], parents_of: dict[int, list[int]]):
-        self._order = order
-        self._nodes = nodes
-        self._parents_of = parents_of
+    def __init__(self, graph: _Graph):
+        self._graph = graph
+        self._order = graph.order
         self._platforms: dict[int, Platform] = {}
 
     def __len__(self) -> int:
@@ -120,8 +132,8 @@ class DependentList(Sequence):
         path = []
         current: int | None = pk
         while current is not None:
-            path.append(self._nodes[current].slug)
-            current = self._nodes[current].parent
+            path.append(self._graph.slug[current])
+            current = self._graph.parent.get(current)
         return path[::-1]
 
     def _load(self, ids: list[int]) -> list[Dependent]:
@@ -136,8 +148,8 @@ class DependentList(Sequence):
         return [
             Dependent(
                 platform=self._platforms[pk],
-                depth=self._nodes[pk].depth,
-                depends_on=sorted(self._nodes[u].slug for u in self._parents_of.get(pk, ())),
+                depth=self._graph.depth[pk],
+                depends_on=sorted(self._graph.slug[u] for u in self._graph.parents_of.get(pk, ())),
                 path=self._path(pk),
             )
             for pk in ids
@@ -357,9 +369,7 @@ class _Analysis:
     until the next write, so never changed once made: each request gets its own
     ``DependentList`` and ``AffectedOrganisation`` objects over it."""
 
-    order: list[int]
-    nodes: dict[int, _Node]
-    parents_of: dict[int, list[int]]
+    graph: _Graph
     hit: list[_Hit]
     organisations_count: int
     truncated: bool
@@ -390,7 +400,7 @@ class _Analysis:
         )
         return Impact(
             platform=platform,
-            dependents=DependentList(self.order, self.nodes, self.parents_of),
+            dependents=DependentList(self.graph),
             organisations_affected=affected,
             organisations_count=self.organisations_count,
             truncated=self.truncated,
@@ -493,10 +503,15 @@ def _analyse(
     by_depth = sorted(Counter(nodes[pk].depth for pk in order).items())
 
     hit, organisations, organisations_count = _organisations(order, nodes) if order else ([], {}, 0)
-    analysis = _Analysis(
+    graph = _Graph(
         order=order,
-        nodes=nodes,
-        parents_of=dict(parents_of),
+        slug={pk: nodes[pk].slug for pk in (platform.pk, *order) if pk in nodes},
+        depth={pk: nodes[pk].depth for pk in order},
+        parent={pk: nodes[pk].parent for pk in order},
+        parents_of={pk: tuple(parents) for pk, parents in parents_of.items()},
+    )
+    analysis = _Analysis(
+        graph=graph,
         hit=hit,
         organisations_count=organisations_count,
         truncated=truncated,
@@ -572,7 +587,9 @@ def _organisations(
 
 VERSION_KEY = "platforms:impact:version"
 _kept: TTLCache = TTLCache(
-    maxsize=KEPT_DEPENDENTS, ttl=KEPT_SECONDS, getsizeof=lambda analysis: len(analysis.order) + 1
+    maxsize=KEPT_DEPENDENTS,
+    ttl=KEPT_SECONDS,
+    getsizeof=lambda analysis: len(analysis.graph.order) + 1,
 )
 _kept_lock = threading.Lock()
 

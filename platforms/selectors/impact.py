@@ -52,8 +52,8 @@ MAX_CYCLES = 20
 TOP_ORGANISATIONS = 50
 # Slugs listed per organisation and list (owns, uses); the counts give the rest.
 LISTED = 10
-# Analyses kept per process: at most this many dependents in all (some 550 bytes each: GOV.UK
-# Notify's 9,600 at 100,000 platforms take 5.3 MB; so at most about 55 MB a process), each for
+# Analyses kept per process: at most this many dependents in all (some 420 bytes each: GOV.UK
+# Notify's 9,600 at 100,000 platforms take 4.0 MB; so at most about 40 MB a process), each for
 # at most ``KEPT_SECONDS`` even if nothing is written (a bound on what a write outside the
 # application, in psql, could leave stale).
 KEPT_DEPENDENTS = 100_000

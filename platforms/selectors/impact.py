@@ -279,8 +279,11 @@ def _cycles(children: dict[int, list[int]], parents: dict[int, list[int]]) -> li
                 trimmed.append(v)
     if len(removed) == len(children):
         return []
-    rest = {u: sorted(v for v in vs if v not in removed) for u, vs in children.items()}
-    rest = {u: vs for u, vs in rest.items() if u not in removed}
+    rest = {
+        u: sorted(v for v in vs if v not in removed)
+        for u, vs in children.items()
+        if u not in removed
+    }
     groups = _strongly_connected(sorted(rest), rest)
     return sorted(_shortest_cycle(group, rest) for group in groups)[:MAX_CYCLES]
 

@@ -264,3 +264,18 @@ def test_the_bulk_load_of_generate_catalogue_drops_what_was_kept(graph):
     )
     assert generated is not None
     assert warm(generated, anonymous) == fresh(generated, anonymous)
+
+
+def test_without_the_shared_cache_the_answer_is_computed_each_time(graph, monkeypatch):
+    class Down:
+        def get(self, *args, **kwargs):
+            raise ConnectionError("the cache is down")
+
+        add = set = get
+
+    anonymous = AnonymousUser()
+    with monkeypatch.context() as patched:
+        patched.setattr(impact_module, "cache", Down())
+        for _ in range(2):
+            result, walked = answered(graph["base"], anonymous)
+            assert walked and result == fresh(graph["base"], anonymous)

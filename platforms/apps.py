@@ -11,6 +11,7 @@ class PlatformsConfig(AppConfig):
 
         from platforms import search
         from platforms.models import Synonym
+        from platforms.selectors import impact
 
         # Search remembers the synonyms for a few seconds: an edit applies at once here.
         def forget(**kwargs):
@@ -20,3 +21,5 @@ class PlatformsConfig(AppConfig):
         post_delete.connect(forget, sender=Synonym, dispatch_uid="search_forget_synonyms_deleted")
         # And never from one request to the next: the memory only spares repeats within one.
         request_started.connect(forget, dispatch_uid="search_forget_per_request")
+        # Impact analyses are kept until the next write that can change one.
+        impact.connect_signals()

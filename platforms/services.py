@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from platforms import rules, search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+from platforms.selectors.impact import impact_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -999,6 +1000,8 @@ def catalogue_import(*, actor: Actor, batch: ImportBatch) -> None:
             _import_writes(actor, batch, locked)
     except IntegrityError as error:
         raise Conflict(IMPORT_CONFLICT) from error
+    # Bulk writes send no signal: impact analyses kept are dropped here, once committed.
+    impact_changed()
 
 
 def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]) -> None:

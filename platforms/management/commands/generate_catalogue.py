@@ -41,6 +41,7 @@ from tqdm import tqdm
 
 from platforms import search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
+from platforms.selectors.impact import impact_changed
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference_data"
 BATCH = 20_000
@@ -352,6 +353,8 @@ class Command(BaseCommand):
             if dropped:  # the deferred foreign-key checks first: an index waits for them
                 self._step("foreign keys", lambda: self._sql("SET CONSTRAINTS ALL IMMEDIATE"))
             self._step("indexes", lambda: [self._sql(sql) for sql in dropped])
+            # Written in bulk, without signals: impact analyses kept are dropped on commit.
+            impact_changed()
         if connection.vendor == "postgresql":
             self._step("ANALYZE", lambda: self._sql("ANALYZE"))
         self.stdout.write(

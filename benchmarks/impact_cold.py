@@ -1,0 +1,72 @@
+"""Impact analysis of GOV.UK Notify, kept and cold, in-process, on an already-filled database.
+
+``make bench`` measures after warm-up, so it reads a kept analysis (see
+``platforms/selectors/impact.py``). This measures both: "kept" as ``bench.py`` does, and "cold"
+with the catalogue's version replaced before each request, as any write does, so every request
+walks the graph and counts the organisations again::
+
+    DATABASE_URL=postgres://... .venv/bin/python benchmarks/impact_cold.py --repeat 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PATHS = (
+    "/api/v1/platforms/govuk-notify/dependents/",
+    "/api/v1/insights/platforms/govuk-notify/impact/",
+    "/platforms/govuk-notify/impact/",
+)
+
+
+def measure(client, path: str, repeat: int, before=None) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)  # warm-up
+    times = []
+    for _ in range(repeat):
+        if before:
+            before()
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+            response.content  # noqa: B018 - rendered
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    times.sort()
+    return {
+        "queries": len(queries),
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    from benchmarks.bench import setup_django
+
+    setup_django()
+    from django.test import Client
+
+    from platforms.selectors import impact
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    for path in PATHS:
+        kept = measure(client, path, args.repeat)
+        # What every write does once committed: the next analysis walks again.
+        cold = measure(client, path, args.repeat, before=impact._publish_change)
+        print(json.dumps({"path": path, "kept": kept, "cold": cold}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

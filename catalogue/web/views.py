@@ -16,13 +16,12 @@ from django.views.decorators.http import require_GET
 
 from api.discovery import _reasons as visible_reasons
 from api.filters import PlatformFilter, search_text
-from catalogue.web import components
+from catalogue.web import components, panels
 from catalogue.web.filters import FACETS, SearchFilter
 from catalogue.web.suggestions import suggest
 from platforms import rules, search
-from platforms.models import Adoption, Capability, Dependency, Organisation, Platform
+from platforms.models import Adoption, Capability, Organisation, Platform
 from platforms.search.base import total_matches
-from platforms.selectors import history
 
 PAGE_SIZE = 20
 ADOPTERS_PAGE_SIZE = 25
@@ -274,48 +273,6 @@ def _impact_url(platform: Platform) -> str:
         return reverse("api:platform-dependents", args=[platform.slug])
 
 
-def _history(platform: Platform, user) -> list[history.HistoryEntry]:
-    # One read for the entries and the record before the oldest (for its diff), their
-    # many-to-many values prefetched together.
-    records = list(history.records_of(platform)[: HISTORY_ENTRIES + 1])
-    if not records:
-        return []
-    latest, before = records[:HISTORY_ENTRIES], records[HISTORY_ENTRIES:]
-    return history.describe(latest, before[0] if before else None, user=user)
-
-
-def _nearest_dependencies(platform: Platform, user) -> dict[str, list[Dependency]]:
-    """The first ``DEPENDENCIES_SHOWN + 1`` dependencies each way, by the other end's name:
-    ``{"depends_on": [what it depends on], "platform": [what depends on it]}``. Only the
-    columns the page shows: GOV.UK Notify has 1,820 dependents to sort at national scale (one
-    windowed query for both ways took twice as long as these two)."""
-    edges = (
-        Dependency.objects.visible_to(user)
-        .for_listing()
-        .only(
-            "kind",
-            *(
-                f"{end}__{field}"
-                for end in ("platform", "depends_on")
-                for field in ("name", "slug")
-            ),
-            *(f"{end}__owner__name" for end in ("platform", "depends_on")),
-        )
-    )
-    return {
-        "depends_on": list(
-            edges.filter(platform=platform).order_by("depends_on__name", "pk")[
-                : DEPENDENCIES_SHOWN + 1
-            ]
-        ),
-        "platform": list(
-            edges.filter(depends_on=platform).order_by("platform__name", "pk")[
-                : DEPENDENCIES_SHOWN + 1
-            ]
-        ),
-    }
-
-
 @require_GET
 def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Everything an architect needs to decide to reuse a platform."""
@@ -336,7 +293,20 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         )
         for status in Adoption.Status.values
     }
-    platform = get_object_or_404(visible.for_listing().annotate(**per_status), slug=slug)
+    # Capabilities and standards come with the other panels below, not as prefetches.
+    platform = get_object_or_404(
+        visible.for_listing().prefetch_related(None).annotate(**per_status), slug=slug
+    )
+    # One statement for capabilities, standards, the nearest dependencies each way and the
+    # many-to-many values of the history: each was a query or two of its own.
+    related = panels.related_rows(
+        platform,
+        user,
+        dependencies=DEPENDENCIES_SHOWN + 1,
+        history_records=HISTORY_ENTRIES + 1,
+    )
+    panels.prefetched(platform, "capabilities", related.capabilities)
+    panels.prefetched(platform, "standards", related.standards)
     status_counts = {
         status: getattr(platform, f"adopters_{status}") for status in Adoption.Status.values
     }
@@ -374,7 +344,6 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         {"platform": m.platform, "reasons": visible_reasons(m.platform, m.reasons, user)}
         for m in found
     ]
-    edges = _nearest_dependencies(platform, user)
     can_edit = user.is_authenticated and user.is_staff and rules.can_edit_platform(user, platform)
     status_filter = {
         "name": "status",
@@ -407,12 +376,12 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         "status_filter": status_filter,
         # The nearest few each way (GOV.UK Notify has 1,820 direct dependents at national
         # scale): one more is read to know whether to link to the rest.
-        "depends_on": edges["depends_on"],
-        "depended_on_by": edges["platform"],
+        "depends_on": related.dependencies["depends_on"],
+        "depended_on_by": related.dependencies["platform"],
         "dependencies_shown": DEPENDENCIES_SHOWN,
         "similar": similar,
         "compare_url": _compare_url([platform, *[m.platform for m in found[:2]]]),
-        "history": _history(platform, user),
+        "history": panels.recent_changes(platform, related, entries=HISTORY_ENTRIES),
         "impact_url": _impact_url(platform),
         "edit_url": reverse("admin:platforms_platform_change", args=[platform.pk])
         if can_edit

@@ -4,8 +4,8 @@ uses (platform, capability and owner names), found with difflib, and only if the
 Bounded whatever the number of platforms: the platform names compared are only those the
 database's own typo lookup finds near the query's words (PostgreSQL: pg_trgm's word similarity
 through the GIN trigram index on the name; SQLite: the search backend's FTS5 trigram table of
-words), never every name in the catalogue. The words cost two queries, then a search checks
-that the suggestion finds something."""
+words), never every name in the catalogue. The words cost one query (two on SQLite), then a
+search checks that the suggestion finds something."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from difflib import get_close_matches
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Greatest
 
 from platforms import search
@@ -31,13 +31,18 @@ def _words(texts) -> set[str]:
 
 
 def _reference_names() -> QuerySet:
-    """Every capability name and organisation abbreviation (reference tables, a few thousand
-    rows at most), in one statement."""
+    """(name, "") for every capability name and organisation abbreviation (reference tables, a
+    few thousand rows at most): two columns, as the near platform names."""
+    blank = Value("")
     return (
         Capability.objects.order_by()
-        .values_list("name")
+        .annotate(blank=blank)
+        .values_list("name", "blank")
         .union(
-            Organisation.objects.exclude(abbreviation="").order_by().values_list("abbreviation"),
+            Organisation.objects.exclude(abbreviation="")
+            .order_by()
+            .annotate(blank=blank)
+            .values_list("abbreviation", "blank"),
             all=True,
         )
     )
@@ -45,7 +50,7 @@ def _reference_names() -> QuerySet:
 
 def _near_platform_words(words: list[str], platforms: QuerySet) -> set[str]:
     """The words of the visible platform names (and their owners' abbreviations) that look like
-    one of ``words``, and the reference names: two queries."""
+    one of ``words``, and the reference names: one query on PostgreSQL, two on SQLite."""
     if connection.vendor == "postgresql":
         near = Q()
         for word in words:
@@ -57,9 +62,8 @@ def _near_platform_words(words: list[str], platforms: QuerySet) -> set[str]:
             .order_by("-nearness", "pk")
             .values_list("name", "owner__abbreviation")[:NEAR_NAMES]
         )
-        return _words(text for pair in rows for text in pair) | _words(
-            name for (name,) in _reference_names()
-        )
+        # With the reference names: one statement.
+        return _words(text for pair in _reference_names().union(rows, all=True) for text in pair)
     backend = search.get_backend()
     nearest = getattr(backend, "_nearest_words", None)
     if nearest is None:  # a backend without a typo lookup: the names that hold a word
@@ -68,7 +72,7 @@ def _near_platform_words(words: list[str], platforms: QuerySet) -> set[str]:
             near |= Q(name__icontains=word)
         rows = platforms.filter(near).values_list("name", "owner__abbreviation")[:NEAR_NAMES]
         return _words(text for pair in rows for text in pair) | _words(
-            name for (name,) in _reference_names()
+            text for pair in _reference_names() for text in pair
         )
     # SQLite: the real words nearest each misspelt one; then, in one statement, the query words
     # the catalogue holds and the reference names.
@@ -77,7 +81,7 @@ def _near_platform_words(words: list[str], platforms: QuerySet) -> set[str]:
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(words))
         cursor.execute(
-            f"SELECT word FROM platforms_search_word WHERE word IN ({placeholders}) "  # noqa: S608
+            f"SELECT word, '' FROM platforms_search_word WHERE word IN ({placeholders}) "  # noqa: S608
             f"UNION ALL {names_sql}",
             [*words, *names_params],
         )

@@ -147,6 +147,7 @@ def home(request: HttpRequest) -> HttpResponse:
     most_reused = (
         visible.exclude(phase__in=Platform.RETIREMENT_PHASES)
         .for_listing()
+        .prefetch_related(None)  # the table shows neither capabilities nor standards
         .filter(reuse_count__gt=0)
         .order_by("-reuse_count", "name")[:MOST_REUSED]
     )
@@ -228,7 +229,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if not matches.query.order_by:
         matches = matches.order_by("name", "slug")
 
-    page = _page(request, matches.for_listing(), PAGE_SIZE, errors)
+    # A result shows its capabilities, not its standards.
+    rows = matches.for_listing().prefetch_related(None).prefetch_related("capabilities")
+    page = _page(request, rows, PAGE_SIZE, errors)
     names = search.highlights(page, query, field="name")
     summaries = search.highlights(page, query, field="summary")
     for platform in page:
@@ -408,14 +411,28 @@ def could_reuse_for(organisation: Organisation, user) -> list | None:
 def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
     """What an organisation owns and reuses, and where it sits among government bodies."""
     organisation = get_object_or_404(Organisation.objects.for_listing(), slug=slug)
-    visible = Platform.objects.visible_to(request.user)
-    # The API's own filters: ``owner`` and ``adopted_by`` (an adoption in use).
-    owns = PlatformFilter({"owner": slug}, queryset=visible, request=request).qs
-    reuses = PlatformFilter({"adopted_by": slug}, queryset=visible, request=request).qs
+    # What it owns and what it has in use (an adoption in use, as the API's ``adopted_by``
+    # filter), owned by others: one query for both lists, split here. Their tables show neither
+    # capabilities nor standards: no prefetch.
+    in_use = (
+        Adoption.objects.in_use().filter(organisation=organisation).order_by().values("platform_id")
+    )
+    owned = Platform.objects.filter(owner=organisation).order_by().values("id")
+    platforms = (
+        Platform.objects.visible_to(request.user)
+        # A union of ids, not an OR: each side from its own index.
+        .filter(id__in=owned.union(in_use))
+        .for_listing()
+        .prefetch_related(None)
+        .order_by("name")
+    )
+    owns, reuses = [], []
+    for platform in platforms:
+        (owns if platform.owner_id == organisation.pk else reuses).append(platform)
     context = {
         "organisation": organisation,
-        "owns": owns.for_listing().order_by("name"),
-        "reuses": reuses.exclude(owner=organisation).for_listing().order_by("name"),
+        "owns": owns,
+        "reuses": reuses,
         "children": organisation.children.order_by("name"),
         "could_reuse": could_reuse_for(organisation, request.user),
         "api_url": reverse("api:organisation-detail", args=[organisation.slug]),
@@ -434,6 +451,7 @@ def capability_page(request: HttpRequest, slug: str) -> HttpResponse:
     platforms = list(
         PlatformFilter({"capability": slug}, queryset=visible, request=request)
         .qs.for_listing()
+        .prefetch_related(None)  # the table shows neither capabilities nor standards
         .order_by("-reuse_count", "name")
     )
     current = [p for p in platforms if p.phase not in Platform.RETIREMENT_PHASES]

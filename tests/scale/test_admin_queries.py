@@ -25,6 +25,7 @@ LISTS = [
     "/admin/platforms/platform/",
     "/admin/platforms/platform/?phase__exact=live",
     "/admin/platforms/adoption/",
+    "/admin/platforms/adoption/?platform=not-a-number",  # an empty list
     "/admin/platforms/dependency/",
     "/admin/platforms/organisation/",
     "/admin/platforms/capability/",

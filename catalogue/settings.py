@@ -87,7 +87,8 @@ MIDDLEWARE = [
 # django-axes first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, with a user's permissions read in one query (platforms/auth_backends.py).
+    "platforms.auth_backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "catalogue.urls"

@@ -7,13 +7,16 @@ save and action goes through ``platforms.services``, so the admin enforces the A
 
 from __future__ import annotations
 
+from types import MethodType
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db.models import Count, OuterRef, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce, Lower
 from django.http import (
@@ -83,7 +86,53 @@ class ServiceErrorMixin:
             self.message_user(request, f"{verb} {done} record(s).", messages.SUCCESS)
 
 
-class ReferenceAdmin(ServiceErrorMixin, admin.ModelAdmin):
+def _same_statement(one: QuerySet, other: QuerySet) -> bool:
+    """Whether two querysets select the same rows: the same SQL and parameters once ordering
+    and the related rows joined for display (``list_select_related``) are set aside."""
+
+    def rows(queryset: QuerySet):
+        return queryset.order_by().select_related(None).query.sql_with_params()
+
+    try:
+        return rows(one) == rows(other)
+    except (EmptyResultSet, FullResultSet):  # nothing to compare: count as Django does
+        return False
+
+
+def _counted(queryset: QuerySet, count: int) -> QuerySet:
+    """A copy of ``queryset`` whose ``count()`` answers ``count`` without a query (the querysets
+    made from it, such as a page's slice, count again)."""
+    copy = queryset.all()
+    # A bound method, as ``QuerySet.count``: the paginator calls only a method without arguments
+    # (anything else, it takes the length of the whole list).
+    copy.count = MethodType(lambda self: count, copy)
+    return copy
+
+
+class CountOnceChangeList(ChangeList):
+    """A changelist that counts its rows once when nothing narrows them. Django counts the
+    filtered rows for the paginator and then every row for "N total", and without a filter or
+    a search both are the same statement: a COUNT over 100,000 platforms, run twice."""
+
+    def get_results(self, request):
+        show_total = self.model_admin.show_full_result_count
+        if not (show_total and _same_statement(self.queryset, self.root_queryset)):
+            return super().get_results(request)
+        count = self.queryset.count()
+        root, self.root_queryset = self.root_queryset, _counted(self.root_queryset, count)
+        self.queryset = _counted(self.queryset, count)
+        try:
+            return super().get_results(request)
+        finally:
+            self.root_queryset = root  # actions rebuild the selection from it
+
+
+class CountOnceMixin:
+    def get_changelist(self, request, **kwargs):
+        return CountOnceChangeList
+
+
+class ReferenceAdmin(CountOnceMixin, ServiceErrorMixin, admin.ModelAdmin):
     """Reference records (organisations, capabilities, standards): everyone who signs in may
     read them (to pick from), only catalogue administrators change them."""
 
@@ -213,7 +262,7 @@ class ReadOnlyHistoryMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class OrganisationScopedAdmin(ReadOnlyHistoryMixin, ServiceErrorMixin):
+class OrganisationScopedAdmin(CountOnceMixin, ReadOnlyHistoryMixin, ServiceErrorMixin):
     """Records that belong to an organisation. Members browse everything the catalogue shows
     them (``get_queryset``: published records and their own drafts) and change a row only when
     ``may_edit`` says the rules let them. Django's per-model permission table is not used:

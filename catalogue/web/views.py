@@ -16,13 +16,12 @@ from django.views.decorators.http import require_GET
 
 from api.discovery import _reasons as visible_reasons
 from api.filters import PlatformFilter, search_text
-from catalogue.web import components
+from catalogue.web import components, panels
 from catalogue.web.filters import FACETS, SearchFilter
 from catalogue.web.suggestions import suggest
 from platforms import rules, search
-from platforms.models import Adoption, Capability, Dependency, Organisation, Platform
+from platforms.models import Adoption, Capability, Organisation, Platform
 from platforms.search.base import total_matches
-from platforms.selectors import history
 
 PAGE_SIZE = 20
 ADOPTERS_PAGE_SIZE = 25
@@ -148,6 +147,7 @@ def home(request: HttpRequest) -> HttpResponse:
     most_reused = (
         visible.exclude(phase__in=Platform.RETIREMENT_PHASES)
         .for_listing()
+        .prefetch_related(None)  # the table shows neither capabilities nor standards
         .filter(reuse_count__gt=0)
         .order_by("-reuse_count", "name")[:MOST_REUSED]
     )
@@ -229,7 +229,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if not matches.query.order_by:
         matches = matches.order_by("name", "slug")
 
-    page = _page(request, matches.for_listing(), PAGE_SIZE, errors)
+    # A result shows its capabilities, not its standards.
+    rows = matches.for_listing().prefetch_related(None).prefetch_related("capabilities")
+    page = _page(request, rows, PAGE_SIZE, errors)
     names = search.highlights(page, query, field="name")
     summaries = search.highlights(page, query, field="summary")
     for platform in page:
@@ -274,48 +276,6 @@ def _impact_url(platform: Platform) -> str:
         return reverse("api:platform-dependents", args=[platform.slug])
 
 
-def _history(platform: Platform, user) -> list[history.HistoryEntry]:
-    # One read for the entries and the record before the oldest (for its diff), their
-    # many-to-many values prefetched together.
-    records = list(history.records_of(platform)[: HISTORY_ENTRIES + 1])
-    if not records:
-        return []
-    latest, before = records[:HISTORY_ENTRIES], records[HISTORY_ENTRIES:]
-    return history.describe(latest, before[0] if before else None, user=user)
-
-
-def _nearest_dependencies(platform: Platform, user) -> dict[str, list[Dependency]]:
-    """The first ``DEPENDENCIES_SHOWN + 1`` dependencies each way, by the other end's name:
-    ``{"depends_on": [what it depends on], "platform": [what depends on it]}``. Only the
-    columns the page shows: GOV.UK Notify has 1,820 dependents to sort at national scale (one
-    windowed query for both ways took twice as long as these two)."""
-    edges = (
-        Dependency.objects.visible_to(user)
-        .for_listing()
-        .only(
-            "kind",
-            *(
-                f"{end}__{field}"
-                for end in ("platform", "depends_on")
-                for field in ("name", "slug")
-            ),
-            *(f"{end}__owner__name" for end in ("platform", "depends_on")),
-        )
-    )
-    return {
-        "depends_on": list(
-            edges.filter(platform=platform).order_by("depends_on__name", "pk")[
-                : DEPENDENCIES_SHOWN + 1
-            ]
-        ),
-        "platform": list(
-            edges.filter(depends_on=platform).order_by("platform__name", "pk")[
-                : DEPENDENCIES_SHOWN + 1
-            ]
-        ),
-    }
-
-
 @require_GET
 def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Everything an architect needs to decide to reuse a platform."""
@@ -336,7 +296,20 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         )
         for status in Adoption.Status.values
     }
-    platform = get_object_or_404(visible.by_slug(slug).for_listing().annotate(**per_status))
+    # Capabilities and standards come with the other panels below, not as prefetches.
+    platform = get_object_or_404(
+        visible.by_slug(slug).for_listing().prefetch_related(None).annotate(**per_status)
+    )
+    # One statement for capabilities, standards, the nearest dependencies each way and the
+    # many-to-many values of the history: each was a query or two of its own.
+    related = panels.related_rows(
+        platform,
+        user,
+        dependencies=DEPENDENCIES_SHOWN + 1,
+        history_records=HISTORY_ENTRIES + 1,
+    )
+    panels.prefetched(platform, "capabilities", related.capabilities)
+    panels.prefetched(platform, "standards", related.standards)
     status_counts = {
         status: getattr(platform, f"adopters_{status}") for status in Adoption.Status.values
     }
@@ -374,7 +347,6 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         {"platform": m.platform, "reasons": visible_reasons(m.platform, m.reasons, user)}
         for m in found
     ]
-    edges = _nearest_dependencies(platform, user)
     can_edit = user.is_authenticated and user.is_staff and rules.can_edit_platform(user, platform)
     status_filter = {
         "name": "status",
@@ -407,12 +379,12 @@ def platform_page(request: HttpRequest, slug: str) -> HttpResponse:
         "status_filter": status_filter,
         # The nearest few each way (GOV.UK Notify has 1,820 direct dependents at national
         # scale): one more is read to know whether to link to the rest.
-        "depends_on": edges["depends_on"],
-        "depended_on_by": edges["platform"],
+        "depends_on": related.dependencies["depends_on"],
+        "depended_on_by": related.dependencies["platform"],
         "dependencies_shown": DEPENDENCIES_SHOWN,
         "similar": similar,
         "compare_url": _compare_url([platform, *[m.platform for m in found[:2]]]),
-        "history": _history(platform, user),
+        "history": panels.recent_changes(platform, related, entries=HISTORY_ENTRIES),
         "impact_url": _impact_url(platform),
         "edit_url": reverse("admin:platforms_platform_change", args=[platform.pk])
         if can_edit
@@ -439,14 +411,28 @@ def could_reuse_for(organisation: Organisation, user) -> list | None:
 def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
     """What an organisation owns and reuses, and where it sits among government bodies."""
     organisation = get_object_or_404(Organisation.objects.for_listing(), slug=slug)
-    visible = Platform.objects.visible_to(request.user)
-    # The API's own filters: ``owner`` and ``adopted_by`` (an adoption in use).
-    owns = PlatformFilter({"owner": slug}, queryset=visible, request=request).qs
-    reuses = PlatformFilter({"adopted_by": slug}, queryset=visible, request=request).qs
+    # What it owns and what it has in use (an adoption in use, as the API's ``adopted_by``
+    # filter), owned by others: one query for both lists, split here. Their tables show neither
+    # capabilities nor standards: no prefetch.
+    in_use = (
+        Adoption.objects.in_use().filter(organisation=organisation).order_by().values("platform_id")
+    )
+    owned = Platform.objects.filter(owner=organisation).order_by().values("id")
+    platforms = (
+        Platform.objects.visible_to(request.user)
+        # A union of ids, not an OR: each side from its own index.
+        .filter(id__in=owned.union(in_use))
+        .for_listing()
+        .prefetch_related(None)
+        .order_by("name")
+    )
+    owns, reuses = [], []
+    for platform in platforms:
+        (owns if platform.owner_id == organisation.pk else reuses).append(platform)
     context = {
         "organisation": organisation,
-        "owns": owns.for_listing().order_by("name"),
-        "reuses": reuses.exclude(owner=organisation).for_listing().order_by("name"),
+        "owns": owns,
+        "reuses": reuses,
         "children": organisation.children.order_by("name"),
         "could_reuse": could_reuse_for(organisation, request.user),
         "api_url": reverse("api:organisation-detail", args=[organisation.slug]),
@@ -465,6 +451,7 @@ def capability_page(request: HttpRequest, slug: str) -> HttpResponse:
     platforms = list(
         PlatformFilter({"capability": slug}, queryset=visible, request=request)
         .qs.for_listing()
+        .prefetch_related(None)  # the table shows neither capabilities nor standards
         .order_by("-reuse_count", "name")
     )
     current = [p for p in platforms if p.phase not in Platform.RETIREMENT_PHASES]

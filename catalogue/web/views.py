@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -31,6 +31,10 @@ HISTORY_ENTRIES = 10
 SIMILAR_PLATFORMS = 5
 MOST_REUSED = 10
 MAX_COMPARED = 3
+# Rows of each list on an organisation's page and on a capability's page.
+ORGANISATION_PAGE_SIZE = 50
+CAPABILITY_PAGE_SIZE = 50
+ORGANISATION_ANCHORS = {"owns_page": "owns", "reuses_page": "reuses"}
 FACET_SIZE = 15
 
 
@@ -71,6 +75,36 @@ def _page(
         )
         return paginator.page(1)
     return paginator.page(number)
+
+
+def _counted_page(
+    request: HttpRequest,
+    items,
+    per_page: int,
+    errors: list[PageError],
+    param: str = "page",
+    **totals,
+) -> Page:
+    """As ``_page``, but the rows and their total come from one query (a window count over the
+    list): no COUNT query, except to word the error for a page past the end. ``totals``: more
+    aggregates over the whole list (e.g. a count with a filter), read from the same rows into
+    ``page.totals`` (0 for an empty list)."""
+    raw = request.GET.get(param, "1").strip() or "1"
+    number = int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+    windows = {f"listed_{name}": Window(aggregate) for name, aggregate in totals.items()}
+    start = (number - 1) * per_page
+    rows = list(
+        items.annotate(listed_total=Window(Count("pk")), **windows)[start : start + per_page]
+    )
+    if str(number) == raw and (rows or number == 1):
+        paginator = Paginator(items, per_page)
+        paginator.count = rows[0].listed_total if rows else 0
+        page = Page(rows, number, paginator)
+    else:  # not a page number, or past the end: _page words the error, shows the first page
+        page = _page(request, items.annotate(**windows), per_page, errors, param)
+        rows = list(page)
+    page.totals = {name: getattr(rows[0], f"listed_{name}") if rows else 0 for name in totals}
+    return page
 
 
 def _pagination(request: HttpRequest, page: Page, param: str = "page") -> dict | None:
@@ -409,35 +443,44 @@ def could_reuse_for(organisation: Organisation, user) -> list | None:
 
 @require_GET
 def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """What an organisation owns and reuses, and where it sits among government bodies."""
+    """What an organisation owns and reuses, a page of each at a time, and where it sits among
+    government bodies."""
     organisation = get_object_or_404(Organisation.objects.for_listing(), slug=slug)
     # What it owns and what it has in use (an adoption in use, as the API's ``adopted_by``
-    # filter), owned by others: one query for both lists, split here. Their tables show neither
+    # filter), owned by others: a page of each, counted with its rows. Their tables show neither
     # capabilities nor standards: no prefetch.
     in_use = (
         Adoption.objects.in_use().filter(organisation=organisation).order_by().values("platform_id")
     )
-    owned = Platform.objects.filter(owner=organisation).order_by().values("id")
-    platforms = (
+    listed = (
         Platform.objects.visible_to(request.user)
-        # A union of ids, not an OR: each side from its own index.
-        .filter(id__in=owned.union(in_use))
         .for_listing()
         .prefetch_related(None)
-        .order_by("name")
+        .order_by(Lower("name"), "slug")
     )
-    owns, reuses = [], []
-    for platform in platforms:
-        (owns if platform.owner_id == organisation.pk else reuses).append(platform)
+    errors: list[PageError] = []
+    owns = _counted_page(
+        request, listed.filter(owner=organisation), ORGANISATION_PAGE_SIZE, errors, "owns_page"
+    )
+    reuses = _counted_page(
+        request,
+        listed.filter(id__in=in_use).exclude(owner=organisation),
+        ORGANISATION_PAGE_SIZE,
+        errors,
+        "reuses_page",
+    )
     context = {
         "organisation": organisation,
         "owns": owns,
+        "owns_pagination": _pagination(request, owns, param="owns_page"),
         "reuses": reuses,
+        "reuses_pagination": _pagination(request, reuses, param="reuses_page"),
         "children": organisation.children.order_by("name"),
         "could_reuse": could_reuse_for(organisation, request.user),
         "api_url": reverse("api:organisation-detail", args=[organisation.slug]),
+        **(_error_context(errors, ORGANISATION_ANCHORS) if errors else {}),
     }
-    return render(request, "web/organisation.html", context)
+    return render(request, "web/organisation.html", context, status=400 if errors else 200)
 
 
 # --- a capability --------------------------------------------------------------------------
@@ -445,24 +488,32 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def capability_page(request: HttpRequest, slug: str) -> HttpResponse:
-    """Every platform meeting a need, side by side, so that duplicates show."""
+    """Every platform meeting a need, most reused first, a page at a time, so that duplicates
+    show."""
     capability = get_object_or_404(Capability, slug=slug)
     visible = Platform.objects.visible_to(request.user)
-    platforms = list(
-        PlatformFilter({"capability": slug}, queryset=visible, request=request)
-        .qs.for_listing()
-        .prefetch_related(None)  # the table shows neither capabilities nor standards
-        .order_by("-reuse_count", "name")
+    meeting = PlatformFilter({"capability": slug}, queryset=visible, request=request).qs
+    errors: list[PageError] = []
+    page = _counted_page(
+        request,
+        meeting.for_listing().prefetch_related(None).order_by("-reuse_count", "name", "slug"),
+        CAPABILITY_PAGE_SIZE,
+        errors,
+        current=Count("pk", filter=Q(phase__in=("beta", "live"))),
     )
-    current = [p for p in platforms if p.phase not in Platform.RETIREMENT_PHASES]
+    # The first page holds the most reused: up to three of them still in service to compare.
+    in_service = [p for p in page if p.phase not in Platform.RETIREMENT_PHASES]
     context = {
         "capability": capability,
-        "platforms": platforms,
-        "current_count": len([p for p in current if p.phase in ("beta", "live")]),
-        "compare_url": _compare_url(current[:MAX_COMPARED]) if len(current) >= 2 else None,
+        "platforms": page,
+        "pagination": _pagination(request, page),
+        "total": page.paginator.count,
+        "current_count": page.totals["current"],
+        "compare_url": _compare_url(in_service) if page.number == 1 else None,
         "search_url": f"{reverse('web:search')}?{urlencode({'capability': slug})}",
+        **(_error_context(errors, {"page": "platforms"}) if errors else {}),
     }
-    return render(request, "web/capability.html", context)
+    return render(request, "web/capability.html", context, status=400 if errors else 200)
 
 
 # --- compare -------------------------------------------------------------------------------

@@ -24,10 +24,10 @@ BOUNDS = {
     "/platforms/govuk-notify/": MAX_QUERIES,
     "/platforms/govuk-notify/?status=exploring": MAX_QUERIES,
     "/compare/?platforms=govuk-notify&platforms=govuk-pay": 3,
-    # The organisation, what it owns and reuses (one query), its children, and the insights
-    # profile's "could reuse" (4).
-    "/organisations/land-registry-agency/": 7,
-    "/organisations/gds/": 7,
+    # The organisation, a page of what it owns and one of what it reuses (each counted with its
+    # rows), its children, and the insights profile's "could reuse" (4).
+    "/organisations/land-registry-agency/": MAX_QUERIES,
+    "/organisations/gds/": MAX_QUERIES,
     # The capability (and the filter's check of its slug), its platforms.
     "/capabilities/payments/": 3,
 }

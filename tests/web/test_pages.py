@@ -8,8 +8,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from platforms.models import Adoption
-from tests.factories import OrganisationFactory, PublishedPlatformFactory, editor_of
+from platforms.models import Adoption, Platform
+from tests.factories import (
+    AdoptionFactory,
+    CapabilityFactory,
+    OrganisationFactory,
+    PublishedPlatformFactory,
+    editor_of,
+)
 from tests.web.catalogue import build_catalogue
 
 pytestmark = pytest.mark.django_db
@@ -270,6 +276,63 @@ def test_capability_page_lists_every_platform_meeting_it(client, catalogue):
     assert client.get("/capabilities/teleportation/").status_code == 404
 
 
+def test_organisation_page_lists_a_page_of_each_list_with_its_total(client, db):
+    body = OrganisationFactory(slug="big-body", name="Big Body")
+    for n in range(53):
+        PublishedPlatformFactory(owner=body, name=f"Owned {n:02}", slug=f"owned-{n:02}")
+    for n in range(3):
+        AdoptionFactory(organisation=body, platform__name=f"Reused {n}")
+
+    first = text_of(client.get("/organisations/big-body/"))
+    second = text_of(client.get("/organisations/big-body/", {"owns_page": 2}))
+
+    assert "53 platforms, showing 1 to 50." in first
+    assert "Owned 49" in first and "Owned 50" not in first
+    assert "Owned 50" in second and "Owned 52" in second and "Owned 49" not in second
+    # The other list keeps its own page, whole here: no count line of its own.
+    assert "53 platforms, showing 51 to 53." in second
+    assert "Reused 0" in second and "Reused 2" in second
+    assert second.count("platforms, showing") == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"owns_page": 9}, "There is no page 9: the results have 2 page(s)."),
+        ({"reuses_page": "two"}, "The page number must be a whole number from 1: “two” is not."),
+    ],
+)
+def test_organisation_page_refuses_a_page_that_is_not_one(client, db, params, message):
+    body = OrganisationFactory(slug="big-body", name="Big Body")
+    for n in range(51):
+        PublishedPlatformFactory(owner=body, name=f"Owned {n:02}")
+
+    response = client.get("/organisations/big-body/", params)
+
+    assert response.status_code == 400
+    assert message in text_of(response)
+    assert "Owned 00" in text_of(response)  # the first page, never a 500
+
+
+def test_capability_page_pages_the_platforms_most_reused_first(client, db):
+    need = CapabilityFactory(slug="case-work", name="Case work")
+    for n in range(52):
+        platform = PublishedPlatformFactory(name=f"Case tool {n:02}", slug=f"case-tool-{n:02}")
+        platform.capabilities.add(need)
+    for _ in range(2):
+        AdoptionFactory(platform=Platform.objects.get(slug="case-tool-51"))
+
+    first = text_of(client.get("/capabilities/case-work/"))
+    second = text_of(client.get("/capabilities/case-work/", {"page": 2}))
+
+    assert "52 live or beta platforms meet this need" in first
+    assert "52 platforms, showing 1 to 50." in first
+    assert first.index("Case tool 51") < first.index("Case tool 00")
+    assert "Compare these platforms side by side" in first
+    assert "Case tool 49" in second and "Case tool 50" in second and "Case tool 51" not in second
+    assert client.get("/capabilities/case-work/", {"page": 4}).status_code == 400
+
+
 def test_compare_shows_platforms_side_by_side(client, catalogue):
     response = client.get("/compare/", {"platforms": "govuk-pay,govuk-notify"})
 
@@ -340,7 +403,7 @@ QUERY_BOUNDS = {
     "/search/?q=notifications&capability=payments&page=1": 8,
     "/search/": 8,
     "/platforms/govuk-notify/": 8,
-    "/organisations/gds/": 7,  # 3, and the insights profile's 4 for "could reuse"
+    "/organisations/gds/": 8,  # 4, and the insights profile's 4 for "could reuse"
     "/capabilities/notifications/": 3,
     "/compare/?platforms=govuk-pay,case-tracker-0,govuk-notify": 3,
 }

@@ -20,3 +20,8 @@ class PlatformsConfig(AppConfig):
         post_delete.connect(forget, sender=Synonym, dispatch_uid="search_forget_synonyms_deleted")
         # And never from one request to the next: the memory only spares repeats within one.
         request_started.connect(forget, dispatch_uid="search_forget_per_request")
+
+        # The figures kept for the insights follow every single-row write (issue 14).
+        from platforms import insight_figures
+
+        insight_figures.connect()

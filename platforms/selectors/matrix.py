@@ -74,35 +74,31 @@ _CAPABILITY_FILTER = """AND p.id IN (
     SELECT platform_id FROM {platform_capabilities} WHERE capability_id IN ({marks}))"""
 _KIND_FILTER = "AND o.kind IN ({marks})"
 
-_CELLS = """
-SELECT pg.slug AS organisation, p.slug AS platform, c.status_rank, c.adoptions
-FROM cell c JOIN page pg ON pg.organisation_id = c.organisation_id
-JOIN {platform} p ON p.id = c.platform_id
-ORDER BY pg.name, pg.slug, p.name, p.slug
-"""
-
-_PLATFORMS = """
-SELECT p.slug, p.name, p.phase, ow.slug AS owner_slug, ow.name AS owner_name,
-       k.organisations,
-       (SELECT COUNT(*) FROM cell c WHERE c.platform_id = p.id AND c.status_rank = 0) AS in_use,
-       (SELECT COUNT(*) FROM columns) AS platforms_count,
-       (SELECT COUNT(*) FROM counted) AS platforms_used,
-       (SELECT COUNT(*) FROM row_figures) AS organisations_count
+# The columns, the page of rows, the cells and the totals in one statement, so that the CTEs
+# (the counts over every adoption of the filtered platforms) run once, not once per part: ``part``
+# tells the rows apart, ``s1``..``s4`` order each part as its own query would.
+_ALL = """
+SELECT 'platform' AS part, p.slug, p.name, p.phase AS kind, ow.slug AS ref_slug,
+       ow.name AS ref_name, k.organisations AS n1,
+       (SELECT COUNT(*) FROM cell c WHERE c.platform_id = p.id AND c.status_rank = 0) AS n2,
+       NULL AS n3, NULL AS cell_platform, p.name AS s1, p.slug AS s2, NULL AS s3, NULL AS s4
 FROM shown s JOIN {platform} p ON p.id = s.id JOIN counted k ON k.platform_id = s.id
 JOIN {organisation} ow ON ow.id = p.owner_id
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       (SELECT COUNT(*) FROM columns), (SELECT COUNT(*) FROM counted),
-       (SELECT COUNT(*) FROM row_figures)
-ORDER BY 2, 1
-"""
-
-_ORGANISATIONS = """
-SELECT pg.slug, pg.name, o.kind, par.slug AS parent_slug, par.name AS parent_name,
-       pg.platforms, pg.in_use
+SELECT 'totals', NULL, NULL, NULL, NULL, NULL, (SELECT COUNT(*) FROM columns),
+       (SELECT COUNT(*) FROM counted), (SELECT COUNT(*) FROM row_figures), NULL, NULL, NULL,
+       NULL, NULL
+UNION ALL
+SELECT 'organisation', pg.slug, pg.name, o.kind, par.slug, par.name, pg.platforms, pg.in_use,
+       NULL, NULL, pg.name, pg.slug, NULL, NULL
 FROM page pg JOIN {organisation} o ON o.id = pg.organisation_id
 LEFT JOIN {organisation} par ON par.id = o.parent_id
-ORDER BY pg.name, pg.slug
+UNION ALL
+SELECT 'cell', pg.slug, NULL, NULL, NULL, NULL, c.status_rank, c.adoptions, NULL, p.slug,
+       pg.name, pg.slug, p.name, p.slug
+FROM cell c JOIN page pg ON pg.organisation_id = c.organisation_id
+JOIN {platform} p ON p.id = c.platform_id
+ORDER BY 1, 11, 12, 13, 14
 """
 
 # Defaults: a heat map's worth of columns, a page of rows.
@@ -122,7 +118,7 @@ def adoption_matrix(
 ) -> dict[str, Any]:
     """The organisation x platform adoption matrix over the platforms ``user`` may see, bounded:
     the ``columns`` platforms with the most organisations, and the page of ``rows``
-    organisations from ``offset`` (by name) using them. Three queries whatever the data.
+    organisations from ``offset`` (by name) using them. One query whatever the data.
 
     ``capabilities``: only platforms meeting one of them; ``kinds``: only organisations of these
     kinds (``Organisation.Kind`` values); ``parent``: only that organisation and every body
@@ -166,44 +162,42 @@ def adoption_matrix(
 
     params += [columns, rows, offset]
 
-    def run(tail: str) -> list[dict[str, Any]]:
-        return fetch(ctes + tail.format(**TABLES), params)
-
-    platform_rows = run(_PLATFORMS)
-    # The one row without a platform carries the totals (there even when no column is shown).
-    totals = next(row for row in platform_rows if row["slug"] is None)
+    rows = fetch(ctes + _ALL.format(**TABLES), params)
+    totals = next(row for row in rows if row["part"] == "totals")
     return {
-        "platforms_count": totals.get("platforms_count", 0),
-        "platforms_used": totals.get("platforms_used", 0),
-        "organisations_count": totals.get("organisations_count", 0),
+        "platforms_count": totals["n1"] or 0,
+        "platforms_used": totals["n2"] or 0,
+        "organisations_count": totals["n3"] or 0,
         "platforms": [
             {
                 "platform": ref(row["slug"], row["name"]),
-                "phase": row["phase"],
-                "owner": ref(row["owner_slug"], row["owner_name"]),
-                "organisations": row["organisations"],
-                "in_use": row["in_use"] or 0,
+                "phase": row["kind"],
+                "owner": ref(row["ref_slug"], row["ref_name"]),
+                "organisations": row["n1"],
+                "in_use": row["n2"] or 0,
             }
-            for row in platform_rows
-            if row["slug"] is not None
+            for row in rows
+            if row["part"] == "platform"
         ],
         "organisations": [
             {
                 "organisation": ref(row["slug"], row["name"]),
                 "kind": row["kind"],
-                "parent": ref(row["parent_slug"], row["parent_name"]),
-                "platforms": row["platforms"],
-                "in_use": row["in_use"],
+                "parent": ref(row["ref_slug"], row["ref_name"]),
+                "platforms": row["n1"],
+                "in_use": row["n2"],
             }
-            for row in run(_ORGANISATIONS)
+            for row in rows
+            if row["part"] == "organisation"
         ],
         "cells": [
             {
-                "organisation": row["organisation"],
-                "platform": row["platform"],
-                "status": STATUS_ORDER[row["status_rank"]],
-                "adoptions": row["adoptions"],
+                "organisation": row["slug"],
+                "platform": row["cell_platform"],
+                "status": STATUS_ORDER[row["n1"]],
+                "adoptions": row["n2"],
             }
-            for row in run(_CELLS)
+            for row in rows
+            if row["part"] == "cell"
         ],
     }

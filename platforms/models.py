@@ -410,6 +410,12 @@ class Adoption(TimeStampedModel):
             models.Index(fields=["platform", "id"], name="adoption_platform_id"),
             models.Index(fields=["organisation", "id"], name="adoption_organisation_id"),
             models.Index(fields=["organisation", "status"], name="adoption_organisation_status"),
+            # The insight matrix: each platform's adopters and their statuses, from the index
+            # alone (issue 14).
+            models.Index(
+                fields=["platform", "organisation", "status"],
+                name="adoption_platform_org_status",
+            ),
             # Impact analysis: who has each dependent in use, read from the index alone.
             models.Index(
                 fields=["platform", "organisation"],

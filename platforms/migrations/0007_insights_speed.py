@@ -55,5 +55,12 @@ class Migration(migrations.Migration):
                 name="platform_contract_end",
             ),
         ),
+        migrations.AddIndex(
+            model_name="adoption",
+            index=models.Index(
+                fields=["platform", "organisation", "status"],
+                name="adoption_platform_org_status",
+            ),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

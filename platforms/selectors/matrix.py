@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from platforms.models import Capability, Organisation
+from platforms.models import Capability, Organisation, Platform
 from platforms.selectors._sql import TABLES, fetch, placeholders, ref
-from platforms.selectors._sql import visible_platform_ids as _visible
 from platforms.selectors.profiles import STATUS_ORDER
 
 if TYPE_CHECKING:
@@ -20,29 +19,30 @@ _STATUS_RANK = " ".join(f"WHEN '{status}' THEN {n}" for n, status in enumerate(S
 # found, so a cycle in the register's parent links ends the recursion instead of looping.
 # Bounded at any size: the columns are the ``columns`` platforms (of those the filters keep) with
 # the most organisations among the rows' organisations, counted in one GROUP BY over the
-# adoptions of the filtered platforms (index-only on ``adoption_unique_platform_organisation_
-# use_case``); the rows are one page of the organisations using them, by name; the cells are
-# those of that page. Totals say how much more there is.
+# adoptions of the filtered platforms (index-only on ``adoption_platform_org_status``,
+# distinct pairs hashed, then counted); the rows are one page of the organisations using them,
+# by name; the cells are those of that page, also read from that index alone. Totals say how
+# much more there is.
 _CTES = """
 WITH RECURSIVE
-visible(id) AS ({visible}),
 tree(id) AS (
     SELECT o.id FROM {organisation} o WHERE o.id = %s
     UNION
     SELECT o.id FROM {organisation} o JOIN tree t ON o.parent_id = t.id
 ),
 columns AS (
-    SELECT p.id FROM {platform} p WHERE p.id IN (SELECT id FROM visible) {capability_filter}
+    {columns}
 ),
 members AS (
     SELECT o.id FROM {organisation} o WHERE 1 = 1 {kind_filter} {parent_filter}
 ),
 counted AS (
-    SELECT a.platform_id, COUNT(DISTINCT a.organisation_id) AS organisations
-    FROM {adoption} a
-    WHERE a.platform_id IN (SELECT id FROM columns)
-      AND a.organisation_id IN (SELECT id FROM members)
-    GROUP BY a.platform_id
+    SELECT u.platform_id, COUNT(*) AS organisations
+    FROM (
+        SELECT DISTINCT a.platform_id, a.organisation_id FROM {adoption} a
+        WHERE a.platform_id IN (SELECT id FROM columns) {member_filter}
+    ) u
+    GROUP BY u.platform_id
 ),
 shown AS (
     SELECT k.platform_id AS id FROM counted k JOIN {platform} p ON p.id = k.platform_id
@@ -53,8 +53,7 @@ cell AS (
     SELECT a.organisation_id, a.platform_id, MIN(CASE a.status {status_rank} END) AS status_rank,
            COUNT(*) AS adoptions
     FROM {adoption} a
-    WHERE a.platform_id IN (SELECT id FROM shown)
-      AND a.organisation_id IN (SELECT id FROM members)
+    WHERE a.platform_id IN (SELECT id FROM shown) {member_filter}
     GROUP BY a.organisation_id, a.platform_id
 ),
 row_figures AS (
@@ -70,8 +69,6 @@ page AS (
 )
 """
 
-_CAPABILITY_FILTER = """AND p.id IN (
-    SELECT platform_id FROM {platform_capabilities} WHERE capability_id IN ({marks}))"""
 _KIND_FILTER = "AND o.kind IN ({marks})"
 
 # The columns, the page of rows, the cells and the totals in one statement, so that the CTEs
@@ -140,20 +137,27 @@ def adoption_matrix(
     A cell's ``status`` is the most advanced of the organisation's adoptions of the platform (in
     use, piloting, planned, exploring, stopped); ``adoptions`` counts them (one per use case).
     """
-    visible_sql, visible_params = _visible(user)
-    capability_filter = kind_filter = parent_filter = ""
-    params: list[Any] = [*visible_params, parent.pk if parent else None]
+    # The columns straight from the visibility rule (the ORM's one filter on the platform rows),
+    # not "id IN (the visible ids)": that looked each platform up a second time.
+    platforms = Platform.objects.visible_to(user)
     if capabilities:
-        capability_filter = _CAPABILITY_FILTER.format(marks=placeholders(capabilities), **TABLES)
-        params += [c.pk for c in capabilities]
+        through = Platform.capabilities.through.objects
+        platforms = platforms.filter(
+            pk__in=through.filter(capability__in=capabilities).values("platform_id")
+        )
+    columns_sql, columns_params = platforms.order_by().values("id").query.sql_with_params()
+    kind_filter = parent_filter = ""
+    params: list[Any] = [parent.pk if parent else None, *columns_params]
     if kinds:
         kind_filter = _KIND_FILTER.format(marks=placeholders(kinds))
         params += list(kinds)
     if parent is not None:
         parent_filter = "AND o.id IN (SELECT id FROM tree)"
+    # Without a filter on the organisations every adopter is a member: no lookup to make.
+    member_filter = "AND a.organisation_id IN (SELECT id FROM members)" if kinds or parent else ""
     ctes = _CTES.format(
-        visible=visible_sql,
-        capability_filter=capability_filter,
+        member_filter=member_filter,
+        columns=columns_sql,
         kind_filter=kind_filter,
         parent_filter=parent_filter,
         status_rank=_STATUS_RANK,

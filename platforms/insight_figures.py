@@ -40,6 +40,7 @@ from platforms.models import (
     Adoption,
     CapabilityCount,
     CapabilityUse,
+    OrganisationUse,
     Platform,
 )
 
@@ -55,6 +56,7 @@ _T = {
     "platform_capabilities": Platform.capabilities.through._meta.db_table,
     "use": CapabilityUse._meta.db_table,
     "count": CapabilityCount._meta.db_table,
+    "organisation_use": OrganisationUse._meta.db_table,
 }
 _MARKS = ", ".join(["%s"] * len(IN_SERVICE))
 
@@ -83,6 +85,58 @@ SELECT pc.capability_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS sc
        CASE WHEN p.phase = %s THEN 1 ELSE 0 END AS retired
 FROM {platform} p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
 WHERE {platforms} {capabilities}
+"""
+
+# Per organisation: the platforms it owns, its adoptions of others' platforms (any status), and
+# the others' platforms it has an adoption in use of. ``{platforms}``/``{adoptions}``: filters.
+_ORGANISATION_ROWS = """
+SELECT p.owner_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 'owns', COUNT(*)
+FROM {platform} p WHERE {platforms}
+GROUP BY p.owner_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
+UNION ALL
+SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 'adoptions',
+       COUNT(*)
+FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
+WHERE a.organisation_id <> p.owner_id AND {adoptions}
+GROUP BY a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
+UNION ALL
+SELECT u.organisation_id, u.scope, 'reuses', COUNT(*) FROM (
+    SELECT DISTINCT a.platform_id, a.organisation_id,
+           CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS scope
+    FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
+    WHERE a.status = %s AND a.organisation_id <> p.owner_id AND {adoptions}
+) u GROUP BY u.organisation_id, u.scope
+"""
+
+_REBUILD_ORGANISATION = """
+INSERT INTO {organisation_use} (organisation_id, scope, owns, adoptions, reuses)
+SELECT organisation_id, scope, SUM(owns), SUM(adoptions), SUM(reuses) FROM (
+    SELECT p.owner_id AS organisation_id,
+           CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS scope,
+           1 AS owns, 0 AS adoptions, 0 AS reuses
+    FROM {platform} p
+    UNION ALL
+    SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 0, 1, 0
+    FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
+    WHERE a.organisation_id <> p.owner_id
+    UNION ALL
+    SELECT u.organisation_id, u.scope, 0, 0, 1 FROM (
+        SELECT DISTINCT a.platform_id, a.organisation_id,
+               CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS scope
+        FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
+        WHERE a.status = %s AND a.organisation_id <> p.owner_id
+    ) u
+) x
+GROUP BY organisation_id, scope
+"""
+
+_UPSERT_ORGANISATION = """
+INSERT INTO {organisation_use} (organisation_id, scope, owns, adoptions, reuses)
+VALUES {values}
+ON CONFLICT (organisation_id, scope) DO UPDATE
+SET owns = {organisation_use}.owns + excluded.owns,
+    adoptions = {organisation_use}.adoptions + excluded.adoptions,
+    reuses = {organisation_use}.reuses + excluded.reuses
 """
 
 # The whole tables, set-based (the same figures as the rows above, grouped).
@@ -231,17 +285,58 @@ class Selection:
         return rows
 
 
+def _organisation_rows(selection: Selection) -> Counter:
+    """The selection's share of ``OrganisationUse`` now (not for a capability change, which
+    changes none of it)."""
+    rows: Counter = Counter()
+    if selection.capabilities is not None:
+        return rows
+    if selection.platforms:
+        marks = ", ".join(["%s"] * len(selection.platforms))
+        platforms, platform_params = f"p.id IN ({marks})", list(selection.platforms)
+        adoptions, adoption_params = f"a.platform_id IN ({marks})", list(selection.platforms)
+    else:
+        platforms, platform_params = "1 = 0", []
+        adoptions = (
+            "("
+            + " OR ".join(
+                ["(a.platform_id = %s AND a.organisation_id = %s)"] * len(selection.pairs)
+            )
+            + ")"
+        )
+        adoption_params = [v for pair in selection.pairs for v in pair]
+    sql = _ORGANISATION_ROWS.format(platforms=platforms, adoptions=adoptions, **_T)
+    params = [
+        PUBLISHED,
+        *platform_params,
+        PUBLISHED,
+        PUBLISHED,
+        *adoption_params,
+        PUBLISHED,
+        PUBLISHED,
+        IN_USE,
+        *adoption_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for organisation, scope, part, n in cursor.fetchall():
+            rows[(organisation, scope, part)] += n
+    return rows
+
+
 class Snapshot:
     """The contribution of a selection before a write; ``keep()`` after it adds the difference."""
 
-    def __init__(self, selection: Selection) -> None:
+    def __init__(self, selection: Selection, *, read: bool = True) -> None:
         self.selection = selection
         self.use: Counter = Counter()
         self.count: Counter = Counter()
-        if selection:
+        self.organisation: Counter = Counter()
+        if selection and read:
             _lock(selection.locked_platforms())
             self.use = selection.use_rows()
             self.count = selection.count_rows()
+            self.organisation = _organisation_rows(selection)
 
     def keep(self) -> None:
         if not self.selection:
@@ -250,7 +345,9 @@ class Snapshot:
         use.subtract(self.use)
         count = self.selection.count_rows()
         count.subtract(self.count)
-        _apply(use, count)
+        organisation = _organisation_rows(self.selection)
+        organisation.subtract(self.organisation)
+        _apply(use, count, organisation)
 
 
 def snapshot(**selection: Any) -> Snapshot:
@@ -271,7 +368,7 @@ def _lock(platform_ids: list[int]) -> None:
         )
 
 
-def _apply(use: Counter, count: Counter) -> None:
+def _apply(use: Counter, count: Counter, organisations: Counter) -> None:
     """Add the differences, then drop the rows that no longer count anything."""
     use_values: dict[tuple[int, int, int], list[int]] = {}
     for (capability, organisation, scope, part), delta in use.items():
@@ -283,7 +380,18 @@ def _apply(use: Counter, count: Counter) -> None:
     for (capability, scope, part), delta in count.items():
         if delta:
             count_values.setdefault((capability, scope), [0, 0, 0])[parts[part]] += delta
+    organisation_values: dict[tuple[int, int], list[int]] = {}
+    columns = {"owns": 0, "adoptions": 1, "reuses": 2}
+    for (organisation_id, scope, part), delta in organisations.items():
+        if delta:
+            key = (organisation_id, scope)
+            organisation_values.setdefault(key, [0, 0, 0])[columns[part]] += delta
     with connection.cursor() as cursor:
+        _upsert(
+            cursor,
+            _UPSERT_ORGANISATION,
+            [(*k, *v) for k, v in organisation_values.items() if any(v)],
+        )
         _upsert(cursor, _UPSERT_USE, [(*k, *v) for k, v in use_values.items() if any(v)])
         _upsert(cursor, _UPSERT_COUNT, [(*k, *v) for k, v in count_values.items() if any(v)])
         if use_values:
@@ -297,6 +405,11 @@ def _apply(use: Counter, count: Counter) -> None:
             cursor.execute(
                 f"DELETE FROM {_T['count']} "  # noqa: S608
                 "WHERE in_service = 0 AND live = 0 AND retired = 0"
+            )
+        if organisation_values:
+            cursor.execute(
+                f"DELETE FROM {_T['organisation_use']} "  # noqa: S608
+                "WHERE owns = 0 AND adoptions = 0 AND reuses = 0"
             )
 
 
@@ -312,14 +425,20 @@ def _upsert(cursor: Any, template: str, rows: list[tuple[int, ...]]) -> None:
 
 
 def rebuild() -> None:
-    """Count both tables again from scratch, set-based (after a bulk write)."""
+    """Count the three tables again from scratch, set-based (after a bulk write)."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Single-row writers wait (their upserts would otherwise land on rows about to
             # be replaced by a count that already holds their change, or not).
-            cursor.execute(f"LOCK TABLE {_T['use']}, {_T['count']} IN EXCLUSIVE MODE")
+            cursor.execute(
+                f"LOCK TABLE {_T['use']}, {_T['count']}, {_T['organisation_use']} IN EXCLUSIVE MODE"
+            )
         cursor.execute(f"DELETE FROM {_T['use']}")  # noqa: S608
         cursor.execute(f"DELETE FROM {_T['count']}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {_T['organisation_use']}")  # noqa: S608
+        cursor.execute(
+            _REBUILD_ORGANISATION.format(**_T), [PUBLISHED, PUBLISHED, PUBLISHED, IN_USE]
+        )
         cursor.execute(
             _REBUILD_USE.format(in_service=_MARKS, **_T),
             [PUBLISHED, Platform.Phase.LIVE, IN_USE, *IN_SERVICE, PUBLISHED],
@@ -330,12 +449,13 @@ def rebuild() -> None:
         )
         if connection.vendor == "postgresql":
             # Fresh statistics, so that the readers' plans see the new sizes at once.
-            cursor.execute(f"ANALYZE {_T['use']}, {_T['count']}")
+            cursor.execute(f"ANALYZE {_T['use']}, {_T['count']}, {_T['organisation_use']}")
 
 
-def stored() -> tuple[dict, dict]:
-    """Both tables as they are: ``({(capability, organisation, scope): (platforms, live)},
-    {(capability, scope): (in_service, live, retired)})``."""
+def stored() -> tuple[dict, dict, dict]:
+    """The three tables as they are: ``({(capability, organisation, scope): (platforms, live)},
+    {(capability, scope): (in_service, live, retired)},
+    {(organisation, scope): (owns, adoptions, reuses)})``."""
     use = {
         (u.capability_id, u.organisation_id, u.scope): (u.platforms, u.live_platforms)
         for u in CapabilityUse.objects.all()
@@ -344,10 +464,14 @@ def stored() -> tuple[dict, dict]:
         (k.capability_id, k.scope): (k.in_service, k.live, k.retired)
         for k in CapabilityCount.objects.all()
     }
-    return use, count
+    organisation = {
+        (u.organisation_id, u.scope): (u.owns, u.adoptions, u.reuses)
+        for u in OrganisationUse.objects.all()
+    }
+    return use, count, organisation
 
 
-def fresh() -> tuple[dict, dict]:
+def fresh() -> tuple[dict, dict, dict]:
     """The same figures counted now from the platforms and adoptions, in Python (for tests)."""
     in_use: dict[int, set[int]] = {}
     for platform_id, organisation_id in Adoption.objects.filter(status=IN_USE).values_list(
@@ -361,10 +485,26 @@ def fresh() -> tuple[dict, dict]:
         capabilities.setdefault(platform_id, []).append(capability_id)
     use: Counter = Counter()
     count: Counter = Counter()
+    organisations: Counter = Counter()
+    platforms = {
+        pk: (owner_id, 0 if state == PUBLISHED else owner_id)
+        for pk, owner_id, state in Platform.objects.values_list("pk", "owner_id", "state")
+    }
+    reused = set()
+    for platform_id, organisation_id, status in Adoption.objects.values_list(
+        "platform_id", "organisation_id", "status"
+    ):
+        owner_id, scope = platforms[platform_id]
+        if organisation_id != owner_id:
+            organisations[(organisation_id, scope, 1)] += 1
+            if status == IN_USE and (platform_id, organisation_id) not in reused:
+                reused.add((platform_id, organisation_id))
+                organisations[(organisation_id, scope, 2)] += 1
     for pk, owner_id, phase, state in Platform.objects.values_list(
         "pk", "owner_id", "phase", "state"
     ):
         scope = 0 if state == PUBLISHED else owner_id
+        organisations[(owner_id, scope, 0)] += 1
         for capability in capabilities.get(pk, []):
             count[(capability, scope, 0)] += phase in IN_SERVICE
             count[(capability, scope, 1)] += phase == Platform.Phase.LIVE
@@ -379,9 +519,13 @@ def fresh() -> tuple[dict, dict]:
     count_rows: dict = {}
     for (capability, scope, part), n in count.items():
         count_rows.setdefault((capability, scope), [0, 0, 0])[part] = n
+    organisation_rows: dict = {}
+    for (organisation_id, scope, part), n in organisations.items():
+        organisation_rows.setdefault((organisation_id, scope), [0, 0, 0])[part] = n
     return (
         {k: tuple(v) for k, v in use_rows.items() if v[0]},
         {k: tuple(v) for k, v in count_rows.items() if any(v)},
+        {k: tuple(v) for k, v in organisation_rows.items() if any(v)},
     )
 
 
@@ -391,8 +535,11 @@ _KEY_FIELDS = ("owner_id", "phase", "state")
 
 
 def _platform_pre_save(sender, instance: Platform, raw: bool = False, update_fields=None, **kw):
-    if raw or instance.pk is None or instance._state.adding:
-        return  # a new platform meets no capability yet: its capabilities add its figures
+    if raw:
+        return
+    if instance.pk is None or instance._state.adding:
+        instance._insight_figures_new = True  # counted once saved (it has no id yet)
+        return
     if update_fields is not None and not {"owner", "owner_id", "phase", "state"} & set(
         update_fields
     ):
@@ -405,6 +552,10 @@ def _platform_pre_save(sender, instance: Platform, raw: bool = False, update_fie
 
 def _keep(sender, instance, **kw) -> None:
     kept = instance.__dict__.pop("_insight_figures", None)
+    if instance.__dict__.pop("_insight_figures_new", False):
+        # A new platform: nothing counted before it (it meets no capability yet, and nobody
+        # has adopted it), so its share is all new.
+        kept = Snapshot(Selection(platforms=[instance.pk]), read=False)
     if kept is not None:
         kept.keep()
 

@@ -543,3 +543,23 @@ class CapabilityCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.capability_id}: {self.in_service} in service"
+
+
+class OrganisationUse(models.Model):
+    """What an organisation owns and uses of platforms owned by others (its profile's counts)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    scope = models.BigIntegerField(help_text="0: published platforms; else their owner's id.")
+    owns = models.IntegerField(default=0, help_text="Platforms it owns.")
+    adoptions = models.IntegerField(default=0, help_text="Its adoptions of others' platforms.")
+    reuses = models.IntegerField(
+        default=0, help_text="Others' platforms it has an adoption in use of."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "scope"], name="organisation_use_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} owns {self.owns}, reuses {self.reuses}"

@@ -47,6 +47,47 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('capability', 'organisation', 'scope'), name='capability_use_key')],
             },
         ),
+        migrations.CreateModel(
+            name="OrganisationUse",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.BigIntegerField(help_text="0: published platforms; else their owner's id."),
+                ),
+                ("owns", models.IntegerField(default=0, help_text="Platforms it owns.")),
+                (
+                    "adoptions",
+                    models.IntegerField(default=0, help_text="Its adoptions of others' platforms."),
+                ),
+                (
+                    "reuses",
+                    models.IntegerField(
+                        default=0, help_text="Others' platforms it has an adoption in use of."
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="platforms.organisation",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organisation", "scope"), name="organisation_use_key"
+                    )
+                ],
+            },
+        ),
         migrations.AddIndex(
             model_name="platform",
             index=models.Index(

@@ -185,7 +185,8 @@ def duplicated_capabilities(
     with_platforms: bool = True,
 ) -> list[dict[str, Any]]:
     """Capabilities met by two or more platforms in service (beta, live or retiring) that ``user``
-    may see, most split first. One query whatever the data.
+    may see, most split first. Two queries whatever the data (the figures, then the listed
+    platforms).
 
     Returns a list, ranked, of::
 

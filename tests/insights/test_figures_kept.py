@@ -3,6 +3,7 @@ of the platforms and adoptions, after writes through every path: the services, t
 admin, the importer, and the bulk rebuild."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from platforms import insight_figures, services
 from platforms.importers import run_import
@@ -156,3 +157,65 @@ def test_the_rebuild_gives_the_figures_the_writes_keep(world):
     kept = assert_kept()
     insight_figures.rebuild()
     assert insight_figures.stored() == kept
+
+
+def _fresh_duplication(user):
+    """The duplication figures counted in Python from the platforms the user may see."""
+    visible = Platform.objects.visible_to(user).prefetch_related("capabilities")
+    in_use = {}
+    for a in Adoption.objects.filter(status="in_use"):
+        in_use.setdefault(a.platform_id, set()).add(a.organisation_id)
+    figures = {}
+    for platform in visible:
+        for capability in platform.capabilities.all():
+            entry = figures.setdefault(capability.slug, {"in": 0, "retired": 0, "uses": {}})
+            if platform.phase == "retired":
+                entry["retired"] += 1
+            elif platform.phase in ("beta", "live", "retiring"):
+                entry["in"] += 1
+                for organisation in in_use.get(platform.pk, set()) | {platform.owner_id}:
+                    entry["uses"][organisation] = entry["uses"].get(organisation, 0) + 1
+    return {
+        slug: (e["in"], len(e["uses"]), sum(n > 1 for n in e["uses"].values()), e["retired"])
+        for slug, e in figures.items()
+        if e["in"] >= 2
+    }
+
+
+def test_the_duplication_figures_equal_a_fresh_count_for_every_reader(world):
+    from platforms.selectors.duplication import duplicated_capabilities
+    from platforms.selectors.profiles import organisation_profile
+
+    # Drafts of two organisations meeting the same capability, adopted by a third.
+    for owner in (world["one"], world["two"]):
+        draft = services.platform_register(
+            actor=None, owner=owner, name=f"{owner.slug} draft", summary="x", phase="live",
+            capabilities=[world["pay"]],
+        )  # fmt: skip
+        AdoptionFactory(platform=draft, organisation=world["owner"])
+    services.platform_retire(actor=None, platform=world["other"])
+    readers = [
+        AnonymousUser(),
+        editor_of(world["one"]),
+        reviewer_of(world["two"]),
+        AdminUserFactory(),
+    ]
+    for user in readers:
+        shown = {
+            row["capability"]["slug"]: (
+                row["platforms_in_service"],
+                row["organisations"],
+                row["organisations_on_several"],
+                row["platforms_retired"],
+            )
+            for row in duplicated_capabilities(user=user)
+        }
+        assert shown == _fresh_duplication(user), user
+        summary = organisation_profile(organisation=world["owner"], user=user)["summary"]
+        visible = Platform.objects.visible_to(user)
+        mine = Adoption.objects.filter(organisation=world["owner"], platform__in=visible).exclude(
+            platform__owner=world["owner"]
+        )
+        assert summary["adoptions"] == mine.count()
+        assert summary["reuses"] == mine.filter(status="in_use").count()
+        assert summary["owns"] == visible.filter(owner=world["owner"]).count()

@@ -294,6 +294,14 @@ class Platform(TimeStampedModel):
             # Impact analysis: each platform reached, by id, with what the answer shows of it
             # (owner, name for the order, slug), read from the index alone.
             models.Index(fields=["id", "owner", "name", "slug"], name="platform_impact_node"),
+            # The insights' most reused platforms in service per capability (duplication, an
+            # organisation's alternatives): a walk in reuse order that reads the index alone,
+            # checking phase, owner and visibility on the way (issue 14).
+            models.Index(
+                fields=["-reuse_count", "name", "slug", "id", "phase", "owner", "state"],
+                condition=Q(phase__in=["beta", "live", "retiring"]),
+                name="platform_in_service_reuse",
+            ),
             # The contract horizon: contracts ending within months, a range of a few hundred
             # rows (issue 14: was a scan of every platform).
             models.Index(

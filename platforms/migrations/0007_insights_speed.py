@@ -103,5 +103,13 @@ class Migration(migrations.Migration):
                 name="adoption_platform_org_status",
             ),
         ),
+        migrations.AddIndex(
+            model_name="platform",
+            index=models.Index(
+                condition=models.Q(("phase__in", ["beta", "live", "retiring"])),
+                fields=["-reuse_count", "name", "slug", "id", "phase", "owner", "state"],
+                name="platform_in_service_reuse",
+            ),
+        ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]

@@ -47,6 +47,7 @@ FROM figures f JOIN {capability} c ON c.id = f.capability_id
 ORDER BY "rank", c.name, c.slug
 """
 
+
 # The ``limit`` most adopted platforms in service of each capability shown, ranked on the stored
 # ``reuse_count`` (organisations other than the owner with an adoption in use, kept by the
 # services): one branch per capability, each a top-N walk of the platforms by reuse (not a sort
@@ -54,15 +55,19 @@ ORDER BY "rank", c.name, c.slug
 # replacement). Their adopters then come from the ``adoption_in_use`` index for those few
 # platforms only, each looked up in the kept figures. A retired platform is not counted in
 # ``CapabilityUse``, so any other use of the capability counts as "elsewhere" for its adopters.
-_IN_SERVICE_BRANCH = """
-SELECT * FROM (
-    SELECT %s AS capability_id, p.id, p.owner_id, p.phase FROM {platform} p
-    WHERE p.id IN (SELECT platform_id FROM {platform_capabilities} WHERE capability_id = %s)
-      AND p.id IN (SELECT id FROM visible) AND p.phase IN ({in_service})
-    ORDER BY p.reuse_count DESC, p.name, p.slug
-    LIMIT %s
-) AS b{n}
-"""
+def _in_service_branch(user: User, capability_id: int, limit: int) -> tuple[str, list[Any]]:
+    """One capability's ``limit`` most reused platforms in service that ``user`` may see, built
+    by the ORM: the visibility rule filters the same platform rows the reuse index walks."""
+    through = Platform.capabilities.through.objects.filter(capability_id=capability_id)
+    top = (
+        Platform.objects.visible_to(user)
+        .filter(pk__in=through.values("platform_id"), phase__in=IN_SERVICE)
+        .order_by("-reuse_count", "name", "slug")
+        .values("id", "owner_id", "phase")[:limit]
+    )
+    sql, params = top.query.sql_with_params()
+    return f"SELECT %s AS capability_id, b.* FROM ({sql}) AS b", [capability_id, *params]  # noqa: S608
+
 
 _RETIRED_BRANCH = """
 SELECT capability_id, id, owner_id, phase FROM (
@@ -153,11 +158,10 @@ def _listed(user: User, capability_ids: list[int], limit: int) -> list[dict[str,
     marks = placeholders(capability_ids)
     branches = []
     params: list[Any] = [*visible_params]
-    for n, capability_id in enumerate(capability_ids):
-        branches.append(
-            _IN_SERVICE_BRANCH.format(n=n, in_service=placeholders(IN_SERVICE), **TABLES)
-        )
-        params += [capability_id, capability_id, *IN_SERVICE, limit]
+    for capability_id in capability_ids:
+        branch, branch_params = _in_service_branch(user, capability_id, limit)
+        branches.append(branch)
+        params += branch_params
     branches.append(_RETIRED_BRANCH.format(capabilities=marks, **TABLES))
     params += [*capability_ids, retired, limit]
     params += [*use_params, *capability_ids, *other_params]  # single

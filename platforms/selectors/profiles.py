@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Exists, OuterRef
+
 from platforms.models import (
     Adoption,
     CapabilityCount,
@@ -51,24 +53,31 @@ FROM {organisation_use} u WHERE u.organisation_id = %s AND {scopes}
 ORDER BY 1, 2, 3
 """
 
+
 # Live platforms owned elsewhere meeting a capability its own platforms in service meet, leaving
 # out those it already has in use (an anti-join on the ``adoption_in_use`` index), ranked on the
 # stored ``reuse_count`` (organisations other than the owner with it in use, kept by the
 # services): one top-N walk of the reuse index per capability, the first ``PER_CAPABILITY``;
 # how many there are comes from the kept figures (the live platforms meeting it, less those it
 # owns or has in use); only the few listed then look up where this organisation stands.
-_BRANCH = """
-SELECT * FROM (
-    SELECT %s AS capability_id, p.id, p.slug, p.name, p.owner_id, p.reuse_count
-    FROM {platform} p
-    WHERE p.id IN (SELECT platform_id FROM {platform_capabilities} WHERE capability_id = %s)
-      AND p.id IN (SELECT id FROM visible) AND p.phase = 'live' AND p.owner_id <> %s
-      AND NOT EXISTS (SELECT 1 FROM {adoption} u WHERE u.platform_id = p.id
-                      AND u.organisation_id = %s AND u.status = 'in_use')
-    ORDER BY p.reuse_count DESC, p.name, p.slug
-    LIMIT %s
-) AS b{n}
-"""
+def _branch(user: User, organisation: Organisation, capability_id: int) -> tuple[str, list[Any]]:
+    """One capability's first ``PER_CAPABILITY`` alternatives, built by the ORM: the visibility
+    rule filters the same platform rows the reuse index walks."""
+    through = Platform.capabilities.through.objects.filter(capability_id=capability_id)
+    in_use = Adoption.objects.filter(
+        platform=OuterRef("pk"), organisation=organisation, status=Adoption.Status.IN_USE
+    )
+    top = (
+        Platform.objects.visible_to(user)
+        .filter(pk__in=through.values("platform_id"), phase=Platform.Phase.LIVE)
+        .exclude(owner=organisation)
+        .filter(~Exists(in_use))
+        .order_by("-reuse_count", "name", "slug")
+        .values("id", "slug", "name", "owner_id", "reuse_count")[:PER_CAPABILITY]
+    )
+    sql, params = top.query.sql_with_params()
+    return f"SELECT %s AS capability_id, b.* FROM ({sql}) AS b", [capability_id, *params]  # noqa: S608
+
 
 _ALTERNATIVES = """
 WITH
@@ -127,9 +136,10 @@ def _alternatives(
     org = organisation.pk
     branches = []
     params: list[Any] = [*visible_params]
-    for n, capability_id in enumerate(capability_ids):
-        branches.append(_BRANCH.format(n=n, **TABLES))
-        params += [capability_id, capability_id, org, org, PER_CAPABILITY]
+    for capability_id in capability_ids:
+        branch, branch_params = _branch(user, organisation, capability_id)
+        branches.append(branch)
+        params += branch_params
     params += [*capability_ids, *count_params, org, *capability_ids, *use_params, org]
     sql = _ALTERNATIVES.format(
         visible=visible_sql,

@@ -34,7 +34,8 @@ PER_CAPABILITY = 10
 # Its own platforms in service (not retired) per capability, the first by name and how many
 # (from the rule's own filter on its platform rows), and the profile's counts from the figures
 # kept on write (``OrganisationUse``, summed over the scopes the user may see: was a join of its
-# 30,000 adoptions with their platforms). ``part`` tells the rows apart.
+# 30,000 adoptions with their platforms), and the capabilities of the platforms listed in
+# ``owns`` (by name). ``part`` tells the rows apart.
 _OWN = """
 WITH
 owned(id, slug, name) AS ({owned}),
@@ -50,7 +51,11 @@ FROM own WHERE own.n <= %s
 UNION ALL
 SELECT 'counts', NULL, NULL, NULL, NULL, NULL, SUM(u.owns), SUM(u.adoptions), SUM(u.reuses)
 FROM {organisation_use} u WHERE u.organisation_id = %s AND {scopes}
-ORDER BY 1, 2, 3
+UNION ALL
+SELECT 'listed', NULL, NULL, c.slug, c.name, pc.platform_id, NULL, NULL, NULL
+FROM {platform_capabilities} pc JOIN {capability} c ON c.id = pc.capability_id
+WHERE {listed}
+ORDER BY 1, 2, 3, 5
 """
 
 
@@ -113,7 +118,9 @@ _KEPT = {
 }
 
 
-def _own_and_counts(organisation: Organisation, user: User) -> list[dict[str, Any]]:
+def _own_and_counts(
+    organisation: Organisation, user: User, listed: list[int]
+) -> list[dict[str, Any]]:
     owned = (
         Platform.objects.visible_to(user)
         .filter(owner=organisation)
@@ -123,8 +130,9 @@ def _own_and_counts(organisation: Organisation, user: User) -> list[dict[str, An
     )
     owned_sql, owned_params = owned.query.sql_with_params()
     scopes, scope_params = visible_scopes(user, "u.scope")
-    sql = _OWN.format(owned=owned_sql, scopes=scopes, **_KEPT, **TABLES)
-    return fetch(sql, [*owned_params, PER_CAPABILITY, organisation.pk, *scope_params])
+    listed_sql = f"pc.platform_id IN ({placeholders(listed)})" if listed else "1 = 0"
+    sql = _OWN.format(owned=owned_sql, scopes=scopes, listed=listed_sql, **_KEPT, **TABLES)
+    return fetch(sql, [*owned_params, PER_CAPABILITY, organisation.pk, *scope_params, *listed])
 
 
 def _alternatives(
@@ -158,7 +166,7 @@ def organisation_profile(
     *, organisation: Organisation, user: User, listed: int = LISTED
 ) -> dict[str, Any]:
     """What ``organisation`` owns, reuses and could reuse, as ``user`` may see it: counts, and the
-    first ``listed`` of each list (``PER_CAPABILITY`` per capability). Five queries whatever
+    first ``listed`` of each list (``PER_CAPABILITY`` per capability). Four queries whatever
     the data.
 
     Returns::
@@ -192,14 +200,7 @@ def organisation_profile(
         .order_by("name", "slug")
         .values("id", "slug", "name", "phase", "state", "reuse_count")[:listed]
     )
-    capability_rows = (
-        Platform.capabilities.through.objects.filter(platform_id__in=[p["id"] for p in owned])
-        .order_by("capability__name")
-        .values_list("platform_id", "capability__slug", "capability__name")
-    )
     capabilities: dict[int, list[dict[str, str]]] = {}
-    for platform_id, slug, name in capability_rows:
-        capabilities.setdefault(platform_id, []).append(ref(slug, name))
 
     adoptions = (
         Adoption.objects.filter(organisation=organisation, platform__in=visible)
@@ -226,12 +227,14 @@ def organisation_profile(
         for a in adoptions
     ]
 
-    own_rows = _own_and_counts(organisation, user)
+    own_rows = _own_and_counts(organisation, user, [p["id"] for p in owned])
     own_in_service: dict[int, list[dict[str, str]]] = {}
     own_counts: dict[int, int] = {}
     counts: dict[str, int] = {}
     for row in own_rows:
-        if row["part"] == "counts":
+        if row["part"] == "listed":  # a capability of a platform in ``owns``
+            capabilities.setdefault(row["total"], []).append(ref(row["slug"], row["name"]))
+        elif row["part"] == "counts":
             counts = {
                 "owns": row["owns"] or 0,
                 "adoptions": row["adoptions"] or 0,

@@ -253,19 +253,20 @@ IMPACT_EXAMPLE = {
     "max_depth": 25,
 }
 
+
 # The dependents' pages: the whole analysis is bounded in size whatever the graph.
-IMPACT_PAGE = [
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1},
-        description="Dependents per page (default 100; larger values are reduced to 100).",
-    ),
-    OpenApiParameter(
-        "offset",
-        {"type": "integer", "minimum": 0},
-        description="How many dependents to skip (follow the next link).",
-    ),
-]
+def _page(page_size: str, offset: str) -> list[OpenApiParameter]:
+    """A page's two parameters (``page_size``, ``offset``), described for one endpoint."""
+    return [
+        OpenApiParameter("page_size", {"type": "integer", "minimum": 1}, description=page_size),
+        OpenApiParameter("offset", {"type": "integer", "minimum": 0}, description=offset),
+    ]
+
+
+IMPACT_PAGE = _page(
+    "Dependents per page (default 100; larger values are reduced to 100).",
+    "How many dependents to skip (follow the next link).",
+)
 
 impact = extend_schema(
     tags=TAG,
@@ -395,14 +396,7 @@ matrix = extend_schema(
             {"type": "integer", "minimum": 1},
             description="How many platforms, most used first (default 50, at most 100).",
         ),
-        OpenApiParameter(
-            "page_size",
-            {"type": "integer", "minimum": 1},
-            description="Rows a page (default and most 100).",
-        ),
-        OpenApiParameter(
-            "offset", {"type": "integer", "minimum": 0}, description="The first row (from 0)."
-        ),
+        *_page("Rows a page (default and most 100).", "The first row (from 0)."),
         OpenApiParameter(
             "format",
             OpenApiTypes.STR,

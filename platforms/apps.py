@@ -23,3 +23,8 @@ class PlatformsConfig(AppConfig):
         request_started.connect(forget, dispatch_uid="search_forget_per_request")
         # Impact analyses are kept until the next write that can change one.
         impact.connect_signals()
+
+        # The figures kept for the insights follow every single-row write (issue 14).
+        from platforms import insight_figures
+
+        insight_figures.connect()

@@ -300,6 +300,21 @@ class Platform(TimeStampedModel):
             # Impact analysis: each platform reached, by id, with what the answer shows of it
             # (owner, name for the order, slug), read from the index alone.
             models.Index(fields=["id", "owner", "name", "slug"], name="platform_impact_node"),
+            # The insights' most reused platforms in service per capability (duplication, an
+            # organisation's alternatives): a walk in reuse order that reads the index alone,
+            # checking phase, owner and visibility on the way (issue 14).
+            models.Index(
+                fields=["-reuse_count", "name", "slug", "id", "phase", "owner", "state"],
+                condition=Q(phase__in=["beta", "live", "retiring"]),
+                name="platform_in_service_reuse",
+            ),
+            # The contract horizon: contracts ending within months, a range of a few hundred
+            # rows (issue 14: was a scan of every platform).
+            models.Index(
+                fields=["contract_end_date"],
+                condition=Q(contract_end_date__isnull=False),
+                name="platform_contract_end",
+            ),
             # PostgreSQL only (the migration skips them elsewhere): see platforms/search.
             GinIndex(fields=["search_vector"], name="platform_search_vector_gin"),
             GinIndex(fields=["name"], name="platform_name_trgm", opclasses=["gin_trgm_ops"]),
@@ -423,6 +438,12 @@ class Adoption(TimeStampedModel):
             models.Index(fields=["platform", "id"], name="adoption_platform_id"),
             models.Index(fields=["organisation", "id"], name="adoption_organisation_id"),
             models.Index(fields=["organisation", "status"], name="adoption_organisation_status"),
+            # The insight matrix: each platform's adopters and their statuses, from the index
+            # alone (issue 14).
+            models.Index(
+                fields=["platform", "organisation", "status"],
+                name="adoption_platform_org_status",
+            ),
             # Impact analysis: who has each dependent in use, read from the index alone.
             models.Index(
                 fields=["platform", "organisation"],
@@ -502,3 +523,71 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.organisation})"
+
+
+# --- figures kept for the insights (issue 14) -------------------------------------------------
+# Derived counts, a cache of aggregates over platforms, capabilities and adoptions in use, kept
+# right by ``platforms.insight_figures`` (signals for single-row writes, a set-based rebuild for
+# bulk ones) so that the duplication and profile insights read a few thousand rows instead of
+# every adoption in use. ``scope`` says who may see the platforms counted: 0 for published ones
+# (everyone), otherwise the id of the owner of the unpublished ones counted (its members and
+# staff); a reader sums the rows of the scopes it may see.
+
+
+class CapabilityUse(models.Model):
+    """How many platforms in service (beta, live, retiring) meeting a capability an organisation
+    uses: owns, or has an adoption in use of."""
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    scope = models.BigIntegerField(help_text="0: published platforms; else their owner's id.")
+    platforms = models.IntegerField(default=0)
+    live_platforms = models.IntegerField(default=0, help_text="Of those, the live ones.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["capability", "organisation", "scope"], name="capability_use_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} uses {self.platforms} for {self.capability_id}"
+
+
+class CapabilityCount(models.Model):
+    """How many platforms meet a capability, by phase."""
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="+")
+    scope = models.BigIntegerField(help_text="0: published platforms; else their owner's id.")
+    in_service = models.IntegerField(default=0, help_text="Beta, live or retiring.")
+    live = models.IntegerField(default=0)
+    retired = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["capability", "scope"], name="capability_count_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.capability_id}: {self.in_service} in service"
+
+
+class OrganisationUse(models.Model):
+    """What an organisation owns and uses of platforms owned by others (its profile's counts)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    scope = models.BigIntegerField(help_text="0: published platforms; else their owner's id.")
+    owns = models.IntegerField(default=0, help_text="Platforms it owns.")
+    adoptions = models.IntegerField(default=0, help_text="Its adoptions of others' platforms.")
+    reuses = models.IntegerField(
+        default=0, help_text="Others' platforms it has an adoption in use of."
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "scope"], name="organisation_use_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} owns {self.owns}, reuses {self.reuses}"

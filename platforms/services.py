@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from platforms import rules, search
+from platforms import insight_figures, rules, search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 from platforms.selectors.impact import impact_changed
 
@@ -1100,3 +1100,10 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
     touched = [p.pk for p in created] + [p.pk for p in changed]
     if touched:
         search.reindex(touched)
+    # Bulk writes send no signals: the stored reuse counts of the platforms whose adopters or
+    # owner changed, and the insight figures (set-based), are brought up to date here.
+    counted = sorted({a.platform_id for a in batch.adoptions} | {p.pk for p in changed})
+    for start in range(0, len(counted), 5000):
+        recount_reuse(counted[start : start + 5000])
+    if created or changed or batch.adoptions:
+        insight_figures.rebuild()

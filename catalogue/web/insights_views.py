@@ -179,27 +179,29 @@ class MatrixFilter(forms.Form):
     kind = forms.MultipleChoiceField(required=False, choices=Organisation.Kind.choices)
     parent = forms.SlugField(required=False)
 
-    def clean_capability(self) -> Capability | None:
-        slug = self.cleaned_data["capability"]
+    @staticmethod
+    def _found(model: type, slug: str, refusal: str) -> Any:
+        """The record with this slug (None for no slug); a slug nobody uses is refused."""
         if not slug:
             return None
-        found = Capability.objects.filter(slug=slug).first()
+        found = model.objects.filter(slug=slug).first()
         if found is None:
-            raise forms.ValidationError(
-                f"There is no capability “{slug}”: choose one from the list."
-            )
+            raise forms.ValidationError(refusal.format(slug=slug))
         return found
 
+    def clean_capability(self) -> Capability | None:
+        return self._found(
+            Capability,
+            self.cleaned_data["capability"],
+            "There is no capability “{slug}”: choose one from the list.",
+        )
+
     def clean_parent(self) -> Organisation | None:
-        slug = self.cleaned_data["parent"]
-        if not slug:
-            return None
-        found = Organisation.objects.filter(slug=slug).first()
-        if found is None:
-            raise forms.ValidationError(
-                f"There is no organisation “{slug}”: choose a parent body from the list."
-            )
-        return found
+        return self._found(
+            Organisation,
+            self.cleaned_data["parent"],
+            "There is no organisation “{slug}”: choose a parent body from the list.",
+        )
 
 
 def _matrix_filters(request: HttpRequest, form: MatrixFilter) -> list[dict[str, Any]]:

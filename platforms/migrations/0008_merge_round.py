@@ -1,4 +1,4 @@
-# Joins this round's migrations (issue 14 and the draft slugs), each made from 0006_merge_scale.
+# Joins this round's migrations (issue 14: search and insights speed; the draft slugs), each made from 0006_merge_scale.
 
 from django.db import migrations
 
@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("platforms", "0007_draft_slugs"),
         ("platforms", "0007_search_speed"),
+        ("platforms", "0007_insights_speed"),
     ]
 
     operations = []

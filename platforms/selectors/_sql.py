@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection
 
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform
+from platforms.querysets import _member_organisation_ids
 
 if TYPE_CHECKING:
     from platforms.querysets import User
@@ -38,6 +39,20 @@ def visible_platform_ids(user: User) -> tuple[str, list[Any]]:
     queryset = Platform.objects.visible_to(user).order_by().values("id")
     sql, params = queryset.query.sql_with_params()
     return sql, list(params)
+
+
+def visible_scopes(user: User, column: str) -> tuple[str, list[Any]]:
+    """A condition on ``column``, the ``scope`` of the figures kept for the insights
+    (``platforms.insight_figures``), keeping the rows of the platforms ``user`` may see, with its
+    parameters. The same rule as ``PlatformQuerySet.visible_to`` (tests compare the two), read
+    from the scopes rather than from every platform: published ones (scope 0) for everyone,
+    members also their own organisations' unpublished ones, superusers all."""
+    if not user.is_authenticated:
+        return f"{column} = 0", []
+    if user.is_superuser:
+        return "1 = 1", []
+    sql, params = _member_organisation_ids(user).query.sql_with_params()
+    return f"({column} = 0 OR {column} IN ({sql}))", list(params)
 
 
 def placeholders(values: Sequence[Any]) -> str:

@@ -32,6 +32,8 @@ def months_after(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month + 1, min(day.day, last))
 
 
+# ``reuse_count`` is the stored count (organisations other than the owner with an adoption in
+# use, kept by the services), not counted again from the adoptions of every alternative.
 _ALTERNATIVES = """
 WITH
 visible(id) AS ({visible}),
@@ -41,10 +43,7 @@ ending AS (
       AND p.contract_end_date >= %s AND p.contract_end_date <= %s
 )
 SELECT e.id AS ending_id, p.slug, p.name, p.phase, o.slug AS owner_slug, o.name AS owner_name,
-       c.slug AS capability_slug,
-       (SELECT COUNT(DISTINCT a.organisation_id) FROM {adoption} a
-        WHERE a.platform_id = p.id AND a.status = 'in_use'
-          AND a.organisation_id <> p.owner_id) AS reuse_count
+       c.slug AS capability_slug, p.reuse_count
 FROM ending e
 JOIN {platform_capabilities} mine ON mine.platform_id = e.id
 JOIN {platform_capabilities} theirs ON theirs.capability_id = mine.capability_id

@@ -17,7 +17,7 @@ TOP = 5
 
 
 def headline_figures(*, user: User) -> dict[str, Any]:
-    """The catalogue at a glance, as ``user`` may see it. Nine queries whatever the data.
+    """The catalogue at a glance, as ``user`` may see it. Ten queries whatever the data.
 
     Returns::
 

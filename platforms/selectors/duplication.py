@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from platforms.models import Platform
-from platforms.selectors._sql import IN_SERVICE, TABLES, fetch, placeholders, ref
+from platforms.models import CapabilityCount, CapabilityUse, Platform
+from platforms.selectors._sql import IN_SERVICE, TABLES, fetch, placeholders, ref, visible_scopes
 from platforms.selectors._sql import visible_platform_ids as _visible
 
 if TYPE_CHECKING:
@@ -16,142 +16,169 @@ if TYPE_CHECKING:
 # ``platforms_retired`` give the totals): a capability met by 20,000 platforms stays one short list.
 PLATFORMS_LISTED = 10
 
-# The platforms in service per capability, and who uses each of them (its owner and every
-# organisation with an adoption in use), over the platforms the user may see.
-#
-# Set-based, one pass over the in-use adoptions: ``adopted`` reads the partial index
-# ``adoption_in_use`` (platform, organisation) in order, so its DISTINCT is a scan, not a sort;
-# the owners are added only where they have no adoption in use of their own platform, so every
-# (capability, platform, organisation) row is unique and ``per_organisation`` is a plain hashed
-# COUNT(*), with no UNION to sort (the old plan spilled 29 MB to disk for it at 100k platforms).
-_USERS = """
-WITH
-visible(id) AS NOT MATERIALIZED ({visible}),
-in_service AS (
-    SELECT p.id AS platform_id, p.owner_id, pc.capability_id
-    FROM {platform} p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
-    WHERE p.id IN (SELECT id FROM visible) AND p.phase IN ({in_service})
-),
-duplicated AS (
-    SELECT capability_id, COUNT(*) AS platforms FROM in_service
-    GROUP BY capability_id HAVING COUNT(*) >= 2
-),
-adopted AS (
-    SELECT DISTINCT a.platform_id, a.organisation_id FROM {adoption} a WHERE a.status = 'in_use'
-),
-users AS (
-    SELECT s.capability_id, s.platform_id, ad.organisation_id
-    FROM in_service s JOIN adopted ad ON ad.platform_id = s.platform_id
-    WHERE s.capability_id IN (SELECT capability_id FROM duplicated)
-    UNION ALL
-    SELECT s.capability_id, s.platform_id, s.owner_id FROM in_service s
-    WHERE s.capability_id IN (SELECT capability_id FROM duplicated)
-      AND NOT EXISTS (SELECT 1 FROM {adoption} a WHERE a.platform_id = s.platform_id
-                      AND a.organisation_id = s.owner_id AND a.status = 'in_use')
-),
-per_organisation AS (
-    SELECT capability_id, organisation_id, COUNT(*) AS platforms_used
-    FROM users GROUP BY capability_id, organisation_id
-)
-"""
-
+# Set-based over the figures kept on write (``platforms.insight_figures``): per capability, the
+# platforms in service and retired (``CapabilityCount``), and per organisation how many of those
+# platforms it uses, its own or adopted in use (``CapabilityUse``), summed over the visibility
+# scopes the user may see (0, published, and the owners of the unpublished platforms it may see).
+# A few thousand narrow rows, instead of one pass over every adoption in use (1.9 s at 100k).
 _FIGURES = """
-, retired AS (
-    SELECT pc.capability_id, COUNT(*) AS platforms
-    FROM {platform_capabilities} pc JOIN {platform} p ON p.id = pc.platform_id
-    WHERE p.phase = %s AND p.id IN (SELECT id FROM visible)
-    GROUP BY pc.capability_id
+WITH
+counts AS (
+    SELECT k.capability_id, SUM(k.in_service) AS platforms, SUM(k.retired) AS retired
+    FROM {count} k WHERE {count_scopes}
+    GROUP BY k.capability_id
+),
+duplicated AS (SELECT capability_id, platforms, retired FROM counts WHERE platforms >= 2),
+per_organisation AS (
+    SELECT u.capability_id, u.organisation_id, SUM(u.platforms) AS platforms_used
+    FROM {use} u
+    WHERE {use_scopes} AND u.capability_id IN (SELECT capability_id FROM duplicated)
+    GROUP BY u.capability_id, u.organisation_id
 ),
 figures AS (
-    SELECT d.capability_id, d.platforms, COUNT(*) AS organisations,
+    SELECT d.capability_id, d.platforms, d.retired, COUNT(*) AS organisations,
            SUM(CASE WHEN po.platforms_used > 1 THEN 1 ELSE 0 END) AS organisations_on_several
     FROM duplicated d JOIN per_organisation po ON po.capability_id = d.capability_id
-    GROUP BY d.capability_id, d.platforms
+    GROUP BY d.capability_id, d.platforms, d.retired
 )
-"""
-
-_CAPABILITY_ROWS = """
 SELECT c.id, c.slug, c.name, f.platforms, f.organisations, f.organisations_on_several,
-       COALESCE(r.platforms, 0) AS retired,
-       RANK() OVER (ORDER BY f.organisations DESC, f.platforms DESC) AS "rank"
+       f.retired, RANK() OVER (ORDER BY f.organisations DESC, f.platforms DESC) AS "rank"
 FROM figures f JOIN {capability} c ON c.id = f.capability_id
-LEFT JOIN retired r ON r.capability_id = f.capability_id
 ORDER BY "rank", c.name, c.slug
 """
 
-# The ``limit`` most adopted platforms of each duplicated capability in service, and as many
-# retired ones (shown with their replacement), ranked on the stored ``reuse_count`` (organisations
-# other than the owner with an adoption in use, kept by the services); their adopters then come
-# from the ``adoption_in_use`` index for those few platforms only. A retired platform is no
-# longer in ``users``, so any other use of the capability counts as "elsewhere" for its adopters.
-_LISTED = """
-, ranked AS (
+
+# The ``limit`` most adopted platforms in service of each capability shown, ranked on the stored
+# ``reuse_count`` (organisations other than the owner with an adoption in use, kept by the
+# services): one branch per capability, each a top-N walk of the platforms by reuse (not a sort
+# of the 100k platform-capability rows); and as many retired ones (shown with their
+# replacement). Their adopters then come from the ``adoption_in_use`` index for those few
+# platforms only, each looked up in the kept figures. A retired platform is not counted in
+# ``CapabilityUse``, so any other use of the capability counts as "elsewhere" for its adopters.
+def _in_service_branch(user: User, capability_id: int, limit: int) -> tuple[str, list[Any]]:
+    """One capability's ``limit`` most reused platforms in service that ``user`` may see, built
+    by the ORM: the visibility rule filters the same platform rows the reuse index walks."""
+    through = Platform.capabilities.through.objects.filter(capability_id=capability_id)
+    top = (
+        Platform.objects.visible_to(user)
+        .filter(pk__in=through.values("platform_id"), phase__in=IN_SERVICE)
+        .order_by("-reuse_count", "name", "slug")
+        .values("id", "owner_id", "phase")[:limit]
+    )
+    sql, params = top.query.sql_with_params()
+    return f"SELECT %s AS capability_id, b.* FROM ({sql}) AS b", [capability_id, *params]  # noqa: S608
+
+
+_RETIRED_BRANCH = """
+SELECT capability_id, id, owner_id, phase FROM (
     SELECT pc.capability_id, p.id, p.owner_id, p.phase,
            ROW_NUMBER() OVER (
-               PARTITION BY pc.capability_id, p.phase = %s
-               ORDER BY p.reuse_count DESC, p.name, p.slug) AS n
-    FROM duplicated d
-    JOIN {platform_capabilities} pc ON pc.capability_id = d.capability_id
-    JOIN {platform} p ON p.id = pc.platform_id
-    WHERE p.id IN (SELECT id FROM visible) AND p.phase IN ({in_service}, %s)
-),
-listed AS (SELECT * FROM ranked WHERE n <= %s),
-adopters AS (
-    SELECT l.capability_id, l.id,
-           COUNT(*) AS adopters,
-           SUM(CASE WHEN po.platforms_used > (CASE WHEN l.phase = %s THEN 0 ELSE 1 END)
-                    THEN 1 ELSE 0 END) AS adopters_also_elsewhere
-    FROM listed l
-    JOIN adopted ad ON ad.platform_id = l.id AND ad.organisation_id <> l.owner_id
-    LEFT JOIN per_organisation po
-      ON po.capability_id = l.capability_id AND po.organisation_id = ad.organisation_id
-    GROUP BY l.capability_id, l.id
-)
+               PARTITION BY pc.capability_id ORDER BY p.reuse_count DESC, p.name, p.slug) AS n
+    FROM {platform_capabilities} pc JOIN {platform} p ON p.id = pc.platform_id
+    WHERE pc.capability_id IN ({capabilities}) AND p.phase = %s
+      AND p.id IN (SELECT id FROM visible)
+) AS ranked WHERE n <= %s
 """
 
-_PLATFORM_ROWS = """
+# The listed platforms' figures without reading their adopters (the most adopted have thousands):
+# ``adopters`` is the stored ``reuse_count`` (the same count, kept by the services); those "also
+# elsewhere" are all of them but the ones for whom it is the only platform of the capability in
+# use (``single``: a few hundred organisation-capability pairs at 100k, each checked on the
+# ``adoption_in_use`` index). A retired platform is in no kept figure: its few adopters are read.
+_LISTED = """
+WITH
+visible(id) AS NOT MATERIALIZED ({visible}),
+listed AS ({branches}),
+single AS (
+    SELECT u.capability_id, u.organisation_id FROM {use} u
+    WHERE {use_scopes} AND u.platforms = 1 AND u.capability_id IN ({capabilities})
+      AND NOT EXISTS (
+          SELECT 1 FROM {use} v
+          WHERE v.capability_id = u.capability_id AND v.organisation_id = u.organisation_id
+            AND v.scope <> u.scope AND {other_scopes})
+),
+singles AS (
+    SELECT l.capability_id, l.id, COUNT(*) AS n
+    FROM listed l JOIN single s ON s.capability_id = l.capability_id
+    WHERE l.phase <> %s AND s.organisation_id <> l.owner_id
+      AND EXISTS (SELECT 1 FROM {adoption} a WHERE a.platform_id = l.id
+                  AND a.organisation_id = s.organisation_id AND a.status = 'in_use')
+    GROUP BY l.capability_id, l.id
+),
+retired_adopted AS (
+    SELECT DISTINCT a.platform_id, a.organisation_id FROM {adoption} a
+    WHERE a.status = 'in_use' AND a.platform_id IN (SELECT id FROM listed WHERE phase = %s)
+),
+retired_adopters AS (
+    SELECT l.capability_id, l.id, COUNT(*) AS adopters,
+           SUM(CASE WHEN EXISTS (
+               SELECT 1 FROM {use} u WHERE u.capability_id = l.capability_id
+               AND u.organisation_id = ad.organisation_id AND {use_scopes})
+               THEN 1 ELSE 0 END) AS adopters_also_elsewhere
+    FROM listed l
+    JOIN retired_adopted ad ON ad.platform_id = l.id AND ad.organisation_id <> l.owner_id
+    GROUP BY l.capability_id, l.id
+),
+figured AS (
+    SELECT l.capability_id, l.id,
+           CASE WHEN l.phase = %s THEN COALESCE(ra.adopters, 0)
+                ELSE p.reuse_count END AS adopters,
+           CASE WHEN l.phase = %s THEN COALESCE(ra.adopters_also_elsewhere, 0)
+                ELSE p.reuse_count - COALESCE(sg.n, 0) END AS adopters_also_elsewhere
+    FROM listed l JOIN {platform} p ON p.id = l.id
+    LEFT JOIN singles sg ON sg.capability_id = l.capability_id AND sg.id = l.id
+    LEFT JOIN retired_adopters ra ON ra.capability_id = l.capability_id AND ra.id = l.id
+)
 SELECT l.capability_id, p.slug, p.name, p.phase, p.state, o.slug AS owner_slug,
        o.name AS owner_name, r.slug AS replaced_by_slug, r.name AS replaced_by_name,
-       COALESCE(ad.adopters, 0) AS adopters,
-       COALESCE(ad.adopters_also_elsewhere, 0) AS adopters_also_elsewhere
+       f.adopters, f.adopters_also_elsewhere
 FROM listed l
+JOIN figured f ON f.capability_id = l.capability_id AND f.id = l.id
 JOIN {platform} p ON p.id = l.id
 JOIN {organisation} o ON o.id = p.owner_id
-LEFT JOIN adopters ad ON ad.capability_id = l.capability_id AND ad.id = l.id
 LEFT JOIN {platform} r ON r.id = p.replaced_by_id AND r.id IN (SELECT id FROM visible)
-ORDER BY l.capability_id, adopters DESC, p.name, p.slug
+ORDER BY l.capability_id, f.adopters DESC, p.name, p.slug
 """
 
-_CAPABILITIES = _FIGURES + _CAPABILITY_ROWS
-
-# Both in one statement, so that the pass over the adoptions is made once: ``part`` tells a
-# capability's row from a listed platform's.
-_BOTH_ROWS = """
-SELECT 'capability' AS part, c.id AS capability_id, c.slug, c.name, f.platforms,
-       f.organisations, f.organisations_on_several, COALESCE(rt.platforms, 0) AS retired,
-       RANK() OVER (ORDER BY f.organisations DESC, f.platforms DESC) AS "rank",
-       NULL AS phase, NULL AS state, NULL AS owner_slug, NULL AS owner_name,
-       NULL AS replaced_by_slug, NULL AS replaced_by_name, NULL AS adopters,
-       NULL AS adopters_also_elsewhere
-FROM figures f JOIN {capability} c ON c.id = f.capability_id
-LEFT JOIN retired rt ON rt.capability_id = f.capability_id
-UNION ALL
-SELECT 'platform', l.capability_id, p.slug, p.name, NULL, NULL, NULL, NULL, NULL,
-       p.phase, p.state, o.slug, o.name, r.slug, r.name,
-       COALESCE(ad.adopters, 0), COALESCE(ad.adopters_also_elsewhere, 0)
-FROM listed l
-JOIN {platform} p ON p.id = l.id
-JOIN {organisation} o ON o.id = p.owner_id
-LEFT JOIN adopters ad ON ad.capability_id = l.capability_id AND ad.id = l.id
-LEFT JOIN {platform} r ON r.id = p.replaced_by_id AND r.id IN (SELECT id FROM visible)
-"""
-_BOTH = _FIGURES + _LISTED + _BOTH_ROWS
+_KEPT = {"use": CapabilityUse._meta.db_table, "count": CapabilityCount._meta.db_table}
 
 
-def _statement(tail: str, user: User, extra: list[Any]) -> tuple[str, list[Any]]:
+def _figures(user: User) -> list[dict[str, Any]]:
+    count_scopes, count_params = visible_scopes(user, "k.scope")
+    use_scopes, use_params = visible_scopes(user, "u.scope")
+    sql = _FIGURES.format(count_scopes=count_scopes, use_scopes=use_scopes, **_KEPT, **TABLES)
+    return fetch(sql, [*count_params, *use_params])
+
+
+def _listed(user: User, capability_ids: list[int], limit: int) -> list[dict[str, Any]]:
     visible_sql, visible_params = _visible(user)
-    sql = (_USERS + tail).format(visible=visible_sql, in_service=placeholders(IN_SERVICE), **TABLES)
-    return sql, [*visible_params, *IN_SERVICE, *extra]
+    use_scopes, use_params = visible_scopes(user, "u.scope")
+    other_scopes, other_params = visible_scopes(user, "v.scope")
+    retired = Platform.Phase.RETIRED
+    marks = placeholders(capability_ids)
+    branches = []
+    params: list[Any] = [*visible_params]
+    for capability_id in capability_ids:
+        branch, branch_params = _in_service_branch(user, capability_id, limit)
+        branches.append(branch)
+        params += branch_params
+    branches.append(_RETIRED_BRANCH.format(capabilities=marks, **TABLES))
+    params += [*capability_ids, retired, limit]
+    params += [*use_params, *capability_ids, *other_params]  # single
+    params += [retired]  # singles
+    params += [retired]  # retired_adopted
+    params += [*use_params]  # retired_adopters
+    params += [retired, retired]  # figured
+    sql = _LISTED.format(
+        visible=visible_sql,
+        branches=" UNION ALL ".join(branches),
+        capabilities=marks,
+        use_scopes=use_scopes,
+        other_scopes=other_scopes,
+        **_KEPT,
+        **TABLES,
+    )
+    return fetch(sql, params)
 
 
 def duplicated_capabilities(
@@ -162,7 +189,8 @@ def duplicated_capabilities(
     with_platforms: bool = True,
 ) -> list[dict[str, Any]]:
     """Capabilities met by two or more platforms in service (beta, live or retiring) that ``user``
-    may see, most split first. One query whatever the data.
+    may see, most split first. Two queries whatever the data (the figures, then the listed
+    platforms).
 
     Returns a list, ranked, of::
 
@@ -188,27 +216,12 @@ def duplicated_capabilities(
     are ``platforms_in_service`` and ``platforms_retired``). ``with_platforms=False`` leaves both
     lists empty and runs one query, for a summary of the figures alone.
     """
-    retired = Platform.Phase.RETIRED
-    if with_platforms:
-        extra = [retired, retired, *IN_SERVICE, retired, platforms_limit, retired]
-        both = fetch(*_statement(_BOTH, user, extra))
-        capabilities = sorted(
-            (row for row in both if row["part"] == "capability"),
-            key=lambda row: (row["rank"], row["name"], row["slug"]),
-        )
-        rows = sorted(
-            (row for row in both if row["part"] == "platform"),
-            key=lambda row: (row["capability_id"], -row["adopters"], row["name"], row["slug"]),
-        )
-        for row in capabilities:
-            row["id"] = row["capability_id"]
-    else:
-        capabilities = fetch(*_statement(_CAPABILITIES, user, [retired]))
-        rows = []
+    capabilities = _figures(user)
     if limit is not None:
         capabilities = capabilities[:limit]
     if not capabilities:
         return []
+    rows = _listed(user, [c["id"] for c in capabilities], platforms_limit) if with_platforms else []
     by_capability: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
         by_capability.setdefault(row["capability_id"], []).append(

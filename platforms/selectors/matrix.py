@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from platforms.models import Capability, Organisation
+from platforms.models import Capability, Organisation, Platform
 from platforms.selectors._sql import TABLES, fetch, placeholders, ref
-from platforms.selectors._sql import visible_platform_ids as _visible
 from platforms.selectors.profiles import STATUS_ORDER
 
 if TYPE_CHECKING:
@@ -20,29 +19,30 @@ _STATUS_RANK = " ".join(f"WHEN '{status}' THEN {n}" for n, status in enumerate(S
 # found, so a cycle in the register's parent links ends the recursion instead of looping.
 # Bounded at any size: the columns are the ``columns`` platforms (of those the filters keep) with
 # the most organisations among the rows' organisations, counted in one GROUP BY over the
-# adoptions of the filtered platforms (index-only on ``adoption_unique_platform_organisation_
-# use_case``); the rows are one page of the organisations using them, by name; the cells are
-# those of that page. Totals say how much more there is.
+# adoptions of the filtered platforms (index-only on ``adoption_platform_org_status``,
+# distinct pairs hashed, then counted); the rows are one page of the organisations using them,
+# by name; the cells are those of that page, also read from that index alone. Totals say how
+# much more there is.
 _CTES = """
 WITH RECURSIVE
-visible(id) AS ({visible}),
 tree(id) AS (
     SELECT o.id FROM {organisation} o WHERE o.id = %s
     UNION
     SELECT o.id FROM {organisation} o JOIN tree t ON o.parent_id = t.id
 ),
 columns AS (
-    SELECT p.id FROM {platform} p WHERE p.id IN (SELECT id FROM visible) {capability_filter}
+    {columns}
 ),
 members AS (
     SELECT o.id FROM {organisation} o WHERE 1 = 1 {kind_filter} {parent_filter}
 ),
 counted AS (
-    SELECT a.platform_id, COUNT(DISTINCT a.organisation_id) AS organisations
-    FROM {adoption} a
-    WHERE a.platform_id IN (SELECT id FROM columns)
-      AND a.organisation_id IN (SELECT id FROM members)
-    GROUP BY a.platform_id
+    SELECT u.platform_id, COUNT(*) AS organisations
+    FROM (
+        SELECT DISTINCT a.platform_id, a.organisation_id FROM {adoption} a
+        WHERE a.platform_id IN (SELECT id FROM columns) {member_filter}
+    ) u
+    GROUP BY u.platform_id
 ),
 shown AS (
     SELECT k.platform_id AS id FROM counted k JOIN {platform} p ON p.id = k.platform_id
@@ -53,8 +53,7 @@ cell AS (
     SELECT a.organisation_id, a.platform_id, MIN(CASE a.status {status_rank} END) AS status_rank,
            COUNT(*) AS adoptions
     FROM {adoption} a
-    WHERE a.platform_id IN (SELECT id FROM shown)
-      AND a.organisation_id IN (SELECT id FROM members)
+    WHERE a.platform_id IN (SELECT id FROM shown) {member_filter}
     GROUP BY a.organisation_id, a.platform_id
 ),
 row_figures AS (
@@ -70,39 +69,33 @@ page AS (
 )
 """
 
-_CAPABILITY_FILTER = """AND p.id IN (
-    SELECT platform_id FROM {platform_capabilities} WHERE capability_id IN ({marks}))"""
 _KIND_FILTER = "AND o.kind IN ({marks})"
 
-_CELLS = """
-SELECT pg.slug AS organisation, p.slug AS platform, c.status_rank, c.adoptions
-FROM cell c JOIN page pg ON pg.organisation_id = c.organisation_id
-JOIN {platform} p ON p.id = c.platform_id
-ORDER BY pg.name, pg.slug, p.name, p.slug
-"""
-
-_PLATFORMS = """
-SELECT p.slug, p.name, p.phase, ow.slug AS owner_slug, ow.name AS owner_name,
-       k.organisations,
-       (SELECT COUNT(*) FROM cell c WHERE c.platform_id = p.id AND c.status_rank = 0) AS in_use,
-       (SELECT COUNT(*) FROM columns) AS platforms_count,
-       (SELECT COUNT(*) FROM counted) AS platforms_used,
-       (SELECT COUNT(*) FROM row_figures) AS organisations_count
+# The columns, the page of rows, the cells and the totals in one statement, so that the CTEs
+# (the counts over every adoption of the filtered platforms) run once, not once per part: ``part``
+# tells the rows apart, ``s1``..``s4`` order each part as its own query would.
+_ALL = """
+SELECT 'platform' AS part, p.slug, p.name, p.phase AS kind, ow.slug AS ref_slug,
+       ow.name AS ref_name, k.organisations AS n1,
+       (SELECT COUNT(*) FROM cell c WHERE c.platform_id = p.id AND c.status_rank = 0) AS n2,
+       NULL AS n3, NULL AS cell_platform, p.name AS s1, p.slug AS s2, NULL AS s3, NULL AS s4
 FROM shown s JOIN {platform} p ON p.id = s.id JOIN counted k ON k.platform_id = s.id
 JOIN {organisation} ow ON ow.id = p.owner_id
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       (SELECT COUNT(*) FROM columns), (SELECT COUNT(*) FROM counted),
-       (SELECT COUNT(*) FROM row_figures)
-ORDER BY 2, 1
-"""
-
-_ORGANISATIONS = """
-SELECT pg.slug, pg.name, o.kind, par.slug AS parent_slug, par.name AS parent_name,
-       pg.platforms, pg.in_use
+SELECT 'totals', NULL, NULL, NULL, NULL, NULL, (SELECT COUNT(*) FROM columns),
+       (SELECT COUNT(*) FROM counted), (SELECT COUNT(*) FROM row_figures), NULL, NULL, NULL,
+       NULL, NULL
+UNION ALL
+SELECT 'organisation', pg.slug, pg.name, o.kind, par.slug, par.name, pg.platforms, pg.in_use,
+       NULL, NULL, pg.name, pg.slug, NULL, NULL
 FROM page pg JOIN {organisation} o ON o.id = pg.organisation_id
 LEFT JOIN {organisation} par ON par.id = o.parent_id
-ORDER BY pg.name, pg.slug
+UNION ALL
+SELECT 'cell', pg.slug, NULL, NULL, NULL, NULL, c.status_rank, c.adoptions, NULL, p.slug,
+       pg.name, pg.slug, p.name, p.slug
+FROM cell c JOIN page pg ON pg.organisation_id = c.organisation_id
+JOIN {platform} p ON p.id = c.platform_id
+ORDER BY 1, 11, 12, 13, 14
 """
 
 # Defaults: a heat map's worth of columns, a page of rows.
@@ -122,7 +115,7 @@ def adoption_matrix(
 ) -> dict[str, Any]:
     """The organisation x platform adoption matrix over the platforms ``user`` may see, bounded:
     the ``columns`` platforms with the most organisations, and the page of ``rows``
-    organisations from ``offset`` (by name) using them. Three queries whatever the data.
+    organisations from ``offset`` (by name) using them. One query whatever the data.
 
     ``capabilities``: only platforms meeting one of them; ``kinds``: only organisations of these
     kinds (``Organisation.Kind`` values); ``parent``: only that organisation and every body
@@ -144,20 +137,27 @@ def adoption_matrix(
     A cell's ``status`` is the most advanced of the organisation's adoptions of the platform (in
     use, piloting, planned, exploring, stopped); ``adoptions`` counts them (one per use case).
     """
-    visible_sql, visible_params = _visible(user)
-    capability_filter = kind_filter = parent_filter = ""
-    params: list[Any] = [*visible_params, parent.pk if parent else None]
+    # The columns straight from the visibility rule (the ORM's one filter on the platform rows),
+    # not "id IN (the visible ids)": that looked each platform up a second time.
+    platforms = Platform.objects.visible_to(user)
     if capabilities:
-        capability_filter = _CAPABILITY_FILTER.format(marks=placeholders(capabilities), **TABLES)
-        params += [c.pk for c in capabilities]
+        through = Platform.capabilities.through.objects
+        platforms = platforms.filter(
+            pk__in=through.filter(capability__in=capabilities).values("platform_id")
+        )
+    columns_sql, columns_params = platforms.order_by().values("id").query.sql_with_params()
+    kind_filter = parent_filter = ""
+    params: list[Any] = [parent.pk if parent else None, *columns_params]
     if kinds:
         kind_filter = _KIND_FILTER.format(marks=placeholders(kinds))
         params += list(kinds)
     if parent is not None:
         parent_filter = "AND o.id IN (SELECT id FROM tree)"
+    # Without a filter on the organisations every adopter is a member: no lookup to make.
+    member_filter = "AND a.organisation_id IN (SELECT id FROM members)" if kinds or parent else ""
     ctes = _CTES.format(
-        visible=visible_sql,
-        capability_filter=capability_filter,
+        member_filter=member_filter,
+        columns=columns_sql,
         kind_filter=kind_filter,
         parent_filter=parent_filter,
         status_rank=_STATUS_RANK,
@@ -166,44 +166,42 @@ def adoption_matrix(
 
     params += [columns, rows, offset]
 
-    def run(tail: str) -> list[dict[str, Any]]:
-        return fetch(ctes + tail.format(**TABLES), params)
-
-    platform_rows = run(_PLATFORMS)
-    # The one row without a platform carries the totals (there even when no column is shown).
-    totals = next(row for row in platform_rows if row["slug"] is None)
+    rows = fetch(ctes + _ALL.format(**TABLES), params)
+    totals = next(row for row in rows if row["part"] == "totals")
     return {
-        "platforms_count": totals.get("platforms_count", 0),
-        "platforms_used": totals.get("platforms_used", 0),
-        "organisations_count": totals.get("organisations_count", 0),
+        "platforms_count": totals["n1"] or 0,
+        "platforms_used": totals["n2"] or 0,
+        "organisations_count": totals["n3"] or 0,
         "platforms": [
             {
                 "platform": ref(row["slug"], row["name"]),
-                "phase": row["phase"],
-                "owner": ref(row["owner_slug"], row["owner_name"]),
-                "organisations": row["organisations"],
-                "in_use": row["in_use"] or 0,
+                "phase": row["kind"],
+                "owner": ref(row["ref_slug"], row["ref_name"]),
+                "organisations": row["n1"],
+                "in_use": row["n2"] or 0,
             }
-            for row in platform_rows
-            if row["slug"] is not None
+            for row in rows
+            if row["part"] == "platform"
         ],
         "organisations": [
             {
                 "organisation": ref(row["slug"], row["name"]),
                 "kind": row["kind"],
-                "parent": ref(row["parent_slug"], row["parent_name"]),
-                "platforms": row["platforms"],
-                "in_use": row["in_use"],
+                "parent": ref(row["ref_slug"], row["ref_name"]),
+                "platforms": row["n1"],
+                "in_use": row["n2"],
             }
-            for row in run(_ORGANISATIONS)
+            for row in rows
+            if row["part"] == "organisation"
         ],
         "cells": [
             {
-                "organisation": row["organisation"],
-                "platform": row["platform"],
-                "status": STATUS_ORDER[row["status_rank"]],
-                "adoptions": row["adoptions"],
+                "organisation": row["slug"],
+                "platform": row["cell_platform"],
+                "status": STATUS_ORDER[row["n1"]],
+                "adoptions": row["n2"],
             }
-            for row in run(_CELLS)
+            for row in rows
+            if row["part"] == "cell"
         ],
     }

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from platforms.models import Adoption, Organisation, Platform
-from platforms.selectors._sql import TABLES, fetch, ref
+from django.db.models import Exists, OuterRef
+
+from platforms.models import (
+    Adoption,
+    CapabilityCount,
+    CapabilityUse,
+    Organisation,
+    OrganisationUse,
+    Platform,
+)
+from platforms.selectors._sql import TABLES, fetch, placeholders, ref, visible_scopes
 from platforms.selectors._sql import visible_platform_ids as _visible
 
 if TYPE_CHECKING:
@@ -22,66 +31,135 @@ LISTED = 50
 # Per capability it could reuse for: its own platforms meeting it, and the alternatives.
 PER_CAPABILITY = 10
 
-# Live platforms owned elsewhere meeting a capability its own platforms in service meet, leaving
-# out those it already has in use (an anti-join on the ``adoption_in_use`` index), ranked on the
-# stored ``reuse_count`` (organisations other than the owner with it in use, kept by the
-# services): the first ``PER_CAPABILITY`` of each capability and how many there are; only those
-# few then look up where this organisation stands with them. In the same statement (one round
-# trip, one plan): its own platforms in service per capability (the first by name, and how
-# many), and the profile's counts. ``part`` tells the three kinds of row apart.
-_PROFILE = """
+# Its own platforms in service (not retired) per capability, the first by name and how many
+# (from the rule's own filter on its platform rows), and the profile's counts from the figures
+# kept on write (``OrganisationUse``, summed over the scopes the user may see: was a join of its
+# 30,000 adoptions with their platforms), and the capabilities of the platforms listed in
+# ``owns`` (by name). ``part`` tells the rows apart.
+_OWN = """
 WITH
-visible(id) AS NOT MATERIALIZED ({visible}),
-mine AS (
-    SELECT DISTINCT pc.capability_id FROM {platform} p
-    JOIN {platform_capabilities} pc ON pc.platform_id = p.id
-    WHERE p.owner_id = %(org)s AND p.id IN (SELECT id FROM visible) AND p.phase <> 'retired'
-),
-candidates AS (
-    SELECT pc.capability_id, p.id, p.slug, p.name, p.owner_id, p.reuse_count,
-           ROW_NUMBER() OVER (
-               PARTITION BY pc.capability_id ORDER BY p.reuse_count DESC, p.name, p.slug) AS n,
-           COUNT(*) OVER (PARTITION BY pc.capability_id) AS total
-    FROM {platform} p
-    JOIN {platform_capabilities} pc ON pc.platform_id = p.id
-    WHERE p.id IN (SELECT id FROM visible) AND p.phase = 'live' AND p.owner_id <> %(org)s
-      AND pc.capability_id IN (SELECT capability_id FROM mine)
-      AND NOT EXISTS (SELECT 1 FROM {adoption} u WHERE u.platform_id = p.id
-                      AND u.organisation_id = %(org)s AND u.status = 'in_use')
-),
+owned(id, slug, name) AS ({owned}),
 own AS (
     SELECT pc.capability_id, p.slug, p.name,
            ROW_NUMBER() OVER (PARTITION BY pc.capability_id ORDER BY p.name, p.slug) AS n,
            COUNT(*) OVER (PARTITION BY pc.capability_id) AS total
-    FROM {platform} p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
-    WHERE p.owner_id = %(org)s AND p.phase <> 'retired' AND p.id IN (SELECT id FROM visible)
+    FROM owned p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
 )
-SELECT 'alternative' AS part, k.capability_id, c.slug AS capability_slug,
-       c.name AS capability_name, k.n, k.slug, k.name, o.slug AS owner_slug,
-       o.name AS owner_name, k.reuse_count, k.total,
+SELECT 'own' AS part, own.capability_id, own.n, own.slug, own.name, own.total,
+       NULL AS owns, NULL AS adoptions, NULL AS reuses
+FROM own WHERE own.n <= %s
+UNION ALL
+SELECT 'counts', NULL, NULL, NULL, NULL, NULL, SUM(u.owns), SUM(u.adoptions), SUM(u.reuses)
+FROM {organisation_use} u WHERE u.organisation_id = %s AND {scopes}
+UNION ALL
+SELECT 'listed', NULL, NULL, c.slug, c.name, pc.platform_id, NULL, NULL, NULL
+FROM {platform_capabilities} pc JOIN {capability} c ON c.id = pc.capability_id
+WHERE {listed}
+ORDER BY 1, 2, 3, 5
+"""
+
+
+# Live platforms owned elsewhere meeting a capability its own platforms in service meet, leaving
+# out those it already has in use (an anti-join on the ``adoption_in_use`` index), ranked on the
+# stored ``reuse_count`` (organisations other than the owner with it in use, kept by the
+# services): one top-N walk of the reuse index per capability, the first ``PER_CAPABILITY``;
+# how many there are comes from the kept figures (the live platforms meeting it, less those it
+# owns or has in use); only the few listed then look up where this organisation stands.
+def _branch(user: User, organisation: Organisation, capability_id: int) -> tuple[str, list[Any]]:
+    """One capability's first ``PER_CAPABILITY`` alternatives, built by the ORM: the visibility
+    rule filters the same platform rows the reuse index walks."""
+    through = Platform.capabilities.through.objects.filter(capability_id=capability_id)
+    in_use = Adoption.objects.filter(
+        platform=OuterRef("pk"), organisation=organisation, status=Adoption.Status.IN_USE
+    )
+    top = (
+        Platform.objects.visible_to(user)
+        .filter(pk__in=through.values("platform_id"), phase=Platform.Phase.LIVE)
+        .exclude(owner=organisation)
+        .filter(~Exists(in_use))
+        .order_by("-reuse_count", "name", "slug")
+        .values("id", "slug", "name", "owner_id", "reuse_count")[:PER_CAPABILITY]
+    )
+    sql, params = top.query.sql_with_params()
+    return f"SELECT %s AS capability_id, b.* FROM ({sql}) AS b", [capability_id, *params]  # noqa: S608
+
+
+_ALTERNATIVES = """
+WITH
+visible(id) AS NOT MATERIALIZED ({visible}),
+candidates AS ({branches}),
+live AS (
+    SELECT k.capability_id, SUM(k.live) AS n FROM {count} k
+    WHERE k.capability_id IN ({capabilities}) AND {count_scopes}
+    GROUP BY k.capability_id
+),
+used AS (
+    SELECT u.capability_id, SUM(u.live_platforms) AS n FROM {use} u
+    WHERE u.organisation_id = %s AND u.capability_id IN ({capabilities}) AND {use_scopes}
+    GROUP BY u.capability_id
+)
+SELECT k.capability_id, c.slug AS capability_slug, c.name AS capability_name, k.slug, k.name,
+       o.slug AS owner_slug, o.name AS owner_name, k.reuse_count,
+       lv.n - COALESCE(us.n, 0) AS total,
        (SELECT MIN(CASE a.status {status_rank} END) FROM {adoption} a
-        WHERE a.platform_id = k.id AND a.organisation_id = %(org)s) AS status_rank
+        WHERE a.platform_id = k.id AND a.organisation_id = %s) AS status_rank
 FROM candidates k
 JOIN {capability} c ON c.id = k.capability_id
 JOIN {organisation} o ON o.id = k.owner_id
-WHERE k.n <= %(per_capability)s
-UNION ALL
-SELECT 'own', own.capability_id, NULL, NULL, own.n, own.slug, own.name, NULL, NULL, NULL,
-       own.total, NULL
-FROM own WHERE own.n <= %(per_capability)s
-UNION ALL
-SELECT 'counts', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       (SELECT COUNT(*) FROM {platform} p
-        WHERE p.owner_id = %(org)s AND p.id IN (SELECT id FROM visible)),
-       (SELECT COUNT(*) FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
-        WHERE a.organisation_id = %(org)s AND p.owner_id <> %(org)s
-          AND p.id IN (SELECT id FROM visible)),
-       (SELECT COUNT(DISTINCT a.platform_id) FROM {adoption} a
-        JOIN {platform} p ON p.id = a.platform_id
-        WHERE a.organisation_id = %(org)s AND a.status = 'in_use' AND p.owner_id <> %(org)s
-          AND p.id IN (SELECT id FROM visible))
-ORDER BY part, capability_name, capability_slug, n
+JOIN live lv ON lv.capability_id = k.capability_id
+LEFT JOIN used us ON us.capability_id = k.capability_id
+ORDER BY c.name, c.slug, k.reuse_count DESC, k.name, k.slug
 """
+
+_KEPT = {
+    "use": CapabilityUse._meta.db_table,
+    "count": CapabilityCount._meta.db_table,
+    "organisation_use": OrganisationUse._meta.db_table,
+}
+
+
+def _own_and_counts(
+    organisation: Organisation, user: User, listed: list[int]
+) -> list[dict[str, Any]]:
+    owned = (
+        Platform.objects.visible_to(user)
+        .filter(owner=organisation)
+        .exclude(phase=Platform.Phase.RETIRED)
+        .order_by()
+        .values("id", "slug", "name")
+    )
+    owned_sql, owned_params = owned.query.sql_with_params()
+    scopes, scope_params = visible_scopes(user, "u.scope")
+    listed_sql = f"pc.platform_id IN ({placeholders(listed)})" if listed else "1 = 0"
+    sql = _OWN.format(owned=owned_sql, scopes=scopes, listed=listed_sql, **_KEPT, **TABLES)
+    return fetch(sql, [*owned_params, PER_CAPABILITY, organisation.pk, *scope_params, *listed])
+
+
+def _alternatives(
+    organisation: Organisation, user: User, capability_ids: list[int]
+) -> list[dict[str, Any]]:
+    visible_sql, visible_params = _visible(user)
+    count_scopes, count_params = visible_scopes(user, "k.scope")
+    use_scopes, use_params = visible_scopes(user, "u.scope")
+    org = organisation.pk
+    branches = []
+    params: list[Any] = [*visible_params]
+    for capability_id in capability_ids:
+        branch, branch_params = _branch(user, organisation, capability_id)
+        branches.append(branch)
+        params += branch_params
+    params += [*capability_ids, *count_params, org, *capability_ids, *use_params, org]
+    sql = _ALTERNATIVES.format(
+        visible=visible_sql,
+        branches=" UNION ALL ".join(branches),
+        capabilities=placeholders(capability_ids),
+        count_scopes=count_scopes,
+        use_scopes=use_scopes,
+        status_rank=_STATUS_RANK,
+        **_KEPT,
+        **TABLES,
+    )
+    return fetch(sql, params)
 
 
 def organisation_profile(
@@ -122,14 +200,7 @@ def organisation_profile(
         .order_by("name", "slug")
         .values("id", "slug", "name", "phase", "state", "reuse_count")[:listed]
     )
-    capability_rows = (
-        Platform.capabilities.through.objects.filter(platform_id__in=[p["id"] for p in owned])
-        .order_by("capability__name")
-        .values_list("platform_id", "capability__slug", "capability__name")
-    )
     capabilities: dict[int, list[dict[str, str]]] = {}
-    for platform_id, slug, name in capability_rows:
-        capabilities.setdefault(platform_id, []).append(ref(slug, name))
 
     adoptions = (
         Adoption.objects.filter(organisation=organisation, platform__in=visible)
@@ -156,29 +227,26 @@ def organisation_profile(
         for a in adoptions
     ]
 
-    visible_sql, visible_params = _visible(user)
-    params: dict[str, Any] = {"org": organisation.pk, "per_capability": PER_CAPABILITY}
-    for n, value in enumerate(visible_params):  # the visibility rule's %s as named parameters
-        visible_sql = visible_sql.replace("%s", f"%(visible_{n})s", 1)
-        params[f"visible_{n}"] = value
-    sql = _PROFILE.format(visible=visible_sql, status_rank=_STATUS_RANK, **TABLES)
-    rows = fetch(sql, params)
+    own_rows = _own_and_counts(organisation, user, [p["id"] for p in owned])
     own_in_service: dict[int, list[dict[str, str]]] = {}
     own_counts: dict[int, int] = {}
-    could_reuse: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
-    for row in rows:
-        if row["part"] == "counts":
-            # The three counts ride in the columns the other rows use for figures.
-            counts = {"owns": row["reuse_count"], "adoptions": row["total"]}
-            counts["reuses"] = row["status_rank"]
-        elif row["part"] == "own":
+    for row in own_rows:
+        if row["part"] == "listed":  # a capability of a platform in ``owns``
+            capabilities.setdefault(row["total"], []).append(ref(row["slug"], row["name"]))
+        elif row["part"] == "counts":
+            counts = {
+                "owns": row["owns"] or 0,
+                "adoptions": row["adoptions"] or 0,
+                "reuses": row["reuses"] or 0,
+            }
+        else:
             capability_id = row["capability_id"]
             own_in_service.setdefault(capability_id, []).append(ref(row["slug"], row["name"]))
             own_counts[capability_id] = row["total"]
+    could_reuse: dict[str, dict[str, Any]] = {}
+    rows = _alternatives(organisation, user, sorted(own_counts)) if own_counts else []
     for row in rows:
-        if row["part"] != "alternative":
-            continue
         entry = could_reuse.setdefault(
             row["capability_slug"],
             {

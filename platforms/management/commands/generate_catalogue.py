@@ -39,7 +39,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from platforms import search
+from platforms import insight_figures, search
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 from platforms.selectors.impact import impact_changed
 
@@ -349,6 +349,7 @@ class Command(BaseCommand):
             self._adoptions(options["adoptions"], platforms, organisations)
             self._dependencies(options["dependencies"], platforms)
             self._step("reuse counts", lambda: self._sql(RECOUNT))
+            self._step("insight figures", insight_figures.rebuild)
             self._step("search index", self._reindex)
             if dropped:  # the deferred foreign-key checks first: an index waits for them
                 self._step("foreign keys", lambda: self._sql("SET CONSTRAINTS ALL IMMEDIATE"))

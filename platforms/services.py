@@ -810,15 +810,20 @@ def _insert_values(model: Any, attnames: list[str], rows: list[list[Any]]) -> li
             attnames = [pk, *attnames]
             rows = [[key, *row] for key, row in zip(keys, rows, strict=True)]
         fields = [meta.get_field(name) for name in attnames]
-        line = _copy_cells(fields, db)
-        text = "".join(line(row) + "\n" for row in rows)
-        table = db.ops.quote_name(meta.db_table)
-        columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
-        with db.wrap_database_errors:  # a unique violation is Django's IntegrityError
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", io.StringIO(text)
-            )
+        _copy_rows(db, cursor, meta.db_table, fields, rows)
     return keys
+
+
+def _copy_rows(db: Any, cursor: Any, table: str, fields: list[Any], rows: list[list[Any]]) -> None:
+    """Stream rows of values (in the order of ``fields``) into ``table`` with PostgreSQL COPY."""
+    line = _copy_cells(fields, db)
+    text = "".join([line(row) + "\n" for row in rows])
+    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
+    with db.wrap_database_errors:  # a unique violation is Django's IntegrityError
+        cursor.cursor.copy_expert(
+            f"COPY {db.ops.quote_name(table)} ({columns}) FROM STDIN WITH (FORMAT csv)",
+            io.StringIO(text),
+        )
 
 
 def _bulk_insert(objs: list[Any]) -> list[Any]:
@@ -909,6 +914,129 @@ def _current_m2m(platform_ids: list[int]) -> dict:
     return held
 
 
+def _slugs_taken(slugs: list[str]) -> set[str]:
+    """The slugs of ``slugs`` that a platform holds (any platform, visible or not)."""
+    taken: set[str] = set()
+    for start in range(0, len(slugs), 5000):
+        chunk = slugs[start : start + 5000]
+        taken.update(Platform.objects.filter(slug__in=chunk).values_list("slug", flat=True))
+    return taken
+
+
+STAGING_TABLE = "catalogue_import_platform"
+
+
+def _create_platforms_set_based(batch: ImportBatch, user: Any) -> None:
+    """PostgreSQL: write the new platforms of ``batch`` in a constant number of statements,
+    each row once, with its search document.
+
+    The rows go with ``COPY`` into a temporary table (no index to keep), and one
+    ``INSERT ... SELECT`` moves them into the platform table computing the search document
+    (``platforms.search.postgres.document()``, compiled by the ORM, so the import indexes exactly
+    as ``search.reindex`` does) in the same write: an ``UPDATE`` of every row after the insert
+    wrote each row and each of its twenty index entries twice. Ids come from the sequence first,
+    so that links between new platforms (``replaced_by``, ``part_of``) are set in the same row,
+    and capabilities and standards are written before their platforms (the foreign keys are
+    checked at commit) so that the document can name them. The history records (the
+    platform's and its capabilities' and standards') are copied from the same rows in SQL."""
+    from platforms.search.postgres import document
+
+    created = [p for p, _, _ in batch.new_platforms]
+    if not created:
+        return
+    db = connections[connection.alias]  # the connection itself, not the per-thread proxy
+    meta = Platform._meta
+    quote = db.ops.quote_name
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(created)],
+        )
+        for platform, (key,) in zip(created, cursor.fetchall(), strict=True):
+            platform.pk = key
+        for platform, name, target in batch.links:
+            setattr(platform, name, target)  # the target's id is known now, new or not
+        for name, related in (("capabilities", "capability_id"), ("standards", "standard_id")):
+            values = [
+                [platform.pk, pk]
+                for platform, caps, stds in batch.new_platforms
+                for pk in sorted({v.pk for v in (caps if name == "capabilities" else stds)})
+            ]
+            _insert_values(getattr(Platform, name).through, ["platform_id", related], values)
+
+        fields = [
+            f for f in meta.concrete_fields if not f.generated and f.attname != "search_vector"
+        ]
+        rows = []
+        for platform in created:
+            platform._prepare_related_fields_for_save(operation_name="bulk_create")
+            rows.append([f.pre_save(platform, True) for f in fields])
+        staging = quote(STAGING_TABLE)
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} (LIKE {quote(meta.db_table)}) ON COMMIT DROP"
+        )
+        _copy_rows(db, cursor, STAGING_TABLE, fields, rows)
+
+        # The document, compiled against the platform table's name: the staging table takes
+        # that name as its alias in the SELECT below.
+        query = Platform.objects.order_by().query
+        compiler = query.get_compiler(connection=db)
+        document_sql, document_params = compiler.compile(document().resolve_expression(query))
+        columns = ", ".join(quote(f.column) for f in fields)
+        with db.wrap_database_errors:  # a unique slug taken meanwhile: IntegrityError
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}, {quote('search_vector')}) "  # noqa: S608
+                f"SELECT {columns}, {document_sql} FROM {staging} AS {quote(meta.db_table)}",
+                document_params,
+            )
+        if getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+            cursor.execute(*_history_sql(db, staging, user))
+        cursor.execute(f"DROP TABLE {staging}")
+    for platform in created:
+        platform._state.adding = False
+        platform._state.db = connection.alias
+
+
+def _history_sql(db: Any, staging: str, user: Any) -> tuple[str, list[Any]]:
+    """One statement writing the history record of every row of ``staging`` (as
+    ``bulk_history_create`` of django-simple-history makes it: the tracked fields, "+", one
+    date, the user) and the history rows of its capabilities and standards."""
+    quote = db.ops.quote_name
+    historical = Platform.history.model
+    hmeta = historical._meta
+    tracked = [f.attname for f in historical.tracked_fields]
+    source = ", ".join(quote(Platform._meta.get_field(name).column) for name in tracked)
+    target = ", ".join(quote(hmeta.get_field(name).column) for name in tracked)
+    extra = ", ".join(
+        quote(hmeta.get_field(name).column)
+        for name in ("history_date", "history_user", "history_change_reason", "history_type")
+    )
+    pk = quote(hmeta.pk.column)
+    statements = [
+        f"WITH h AS (INSERT INTO {quote(hmeta.db_table)} ({target}, {extra}) "  # noqa: S608
+        f"SELECT {source}, %s, %s, '', '+' FROM {staging} ORDER BY {quote('id')} "
+        f"RETURNING {pk} AS history_id, {quote('id')} AS platform_id)"
+    ]
+    inserts = []
+    for name, related in (("capabilities", "capability"), ("standards", "standard")):
+        through = getattr(Platform, name).through._meta
+        m2m = getattr(historical, name).model._meta
+
+        def column(meta: Any, field: str) -> str:
+            return quote(meta.get_field(field).column)
+
+        inserts.append(
+            f"INSERT INTO {quote(m2m.db_table)} ({column(m2m, 'id')}, {column(m2m, 'history')}, "  # noqa: S608
+            f"{column(m2m, 'platform')}, {column(m2m, related)}) "
+            f"SELECT t.{column(through, 'id')}, h.history_id, t.{column(through, 'platform')}, "
+            f"t.{column(through, related)} FROM h JOIN {quote(through.db_table)} t "
+            f"ON t.{column(through, 'platform')} = h.platform_id"
+        )
+    sql = statements[0] + f", c AS ({inserts[0]}) " + inserts[1]
+    return sql, [timezone.now(), getattr(user, "pk", None)]
+
+
 @transaction.atomic
 def catalogue_import(*, actor: Actor, batch: ImportBatch) -> None:
     """Write an import in bulk, all or nothing, after asking the rules about the rows as they
@@ -944,26 +1072,27 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
 
     # New platforms, their capabilities and standards, and one history record each.
     created = [p for p, _, _ in batch.new_platforms]
-    taken = set(
-        Platform.objects.filter(slug__in=[p.slug for p in created]).values_list("slug", flat=True)
-    )
+    taken = _slugs_taken([p.slug for p in created if id(p) in batch.flexible_slugs])
     for platform in created:
         if platform.slug in taken and id(platform) in batch.flexible_slugs:
             platform.slug = unique_slug(Platform, platform.slug, max_length=120)
-    _bulk_insert(created)
-    held = _set_m2m(
-        [(p, "capabilities", caps) for p, caps, _ in batch.new_platforms]
-        + [(p, "standards", stds) for p, _, stds in batch.new_platforms]
-    )
-    for platform, name, target in batch.links:
-        setattr(platform, name, target)
-    if batch.links:
-        Platform.objects.bulk_update(
-            list({id(p): p for p, _, _ in batch.links}.values()),
-            sorted({name for _, name, _ in batch.links}),
+    if connection.vendor == "postgresql":
+        _create_platforms_set_based(batch, user)
+    else:
+        _bulk_insert(created)
+        held = _set_m2m(
+            [(p, "capabilities", caps) for p, caps, _ in batch.new_platforms]
+            + [(p, "standards", stds) for p, _, stds in batch.new_platforms]
         )
-    history = _bulk_history(created, user)
-    _m2m_history(created, history, held)
+        for platform, name, target in batch.links:
+            setattr(platform, name, target)
+        if batch.links:
+            Platform.objects.bulk_update(
+                list({id(p): p for p, _, _ in batch.links}.values()),
+                sorted({name for _, name, _ in batch.links}),
+            )
+        history = _bulk_history(created, user)
+        _m2m_history(created, history, held)
 
     # Changes, to the locked current rows, refused if a row moved since the import read it.
     changed: list[Platform] = []
@@ -1024,6 +1153,8 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
     _bulk_history(_bulk_insert(batch.adoptions), user)
     _bulk_history(_bulk_insert(batch.dependencies), user)
 
-    touched = [p.pk for p in created] + [p.pk for p in changed]
+    # On PostgreSQL the new platforms were written with their search document.
+    indexed = connection.vendor == "postgresql"
+    touched = ([] if indexed else [p.pk for p in created]) + [p.pk for p in changed]
     if touched:
         search.reindex(touched)

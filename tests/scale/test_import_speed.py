@@ -139,3 +139,17 @@ def test_a_field_the_model_refuses_is_named_with_its_line(taxonomy):
     assert (error.line, error.field) == (3, "name")
     assert "200 characters" in error.message
     assert not Platform.objects.filter(slug__in=["good-pier", "bad-pier"]).exists()
+
+
+def test_every_row_with_a_value_the_model_refuses_is_named_even_when_it_repeats(taxonomy):
+    # Checks remember the values they have seen: a refused value is refused on every row.
+    emails = ["pier@harbour.example", "not an address", "pier@harbour.example", "not an address"]
+    lines = ["slug,name,summary,owner,contact_email"] + [
+        f"pier-{n},Pier {n},Moors boats.,harbour-office,{email}" for n, email in enumerate(emails)
+    ]
+    body = ("\n".join(lines) + "\n").encode()
+    plan = run_import([("platforms.csv", body)], "csv", None, None, dry_run=False)
+    assert not plan.applied
+    assert [(e.line, e.field) for e in plan.errors] == [(3, "contact_email"), (5, "contact_email")]
+    assert "valid email" in plan.errors[0].message.lower()
+    assert not Platform.objects.filter(slug__startswith="pier-").exists()

@@ -1096,6 +1096,7 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
 
     # Changes, to the locked current rows, refused if a row moved since the import read it.
     changed: list[Platform] = []
+    given_away: set[int] = set()
     fields: set[str] = set()
     m2m: list[tuple[Platform, str, list[Any]]] = []
     for read, changes in batch.updates:
@@ -1116,6 +1117,7 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
         if owner is not None:
             current.owner = owner
             fields.add("owner")
+            given_away.add(current.pk)
         current.version += 1
         current.updated_at = timezone.now()
         changed.append(current)
@@ -1152,6 +1154,9 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
     # bulk_create takes the ids that new platforms and organisations have now.
     _bulk_history(_bulk_insert(batch.adoptions), user)
     _bulk_history(_bulk_insert(batch.dependencies), user)
+    # The stored reuse counts of the platforms that gained adopters or changed owner (a file of
+    # platforms alone changes none: a new platform's count is 0).
+    recount_reuse({a.platform.pk for a in batch.adoptions} | given_away)
 
     # On PostgreSQL the new platforms were written with their search document.
     indexed = connection.vendor == "postgresql"

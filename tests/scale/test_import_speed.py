@@ -153,3 +153,32 @@ def test_every_row_with_a_value_the_model_refuses_is_named_even_when_it_repeats(
     assert [(e.line, e.field) for e in plan.errors] == [(3, "contact_email"), (5, "contact_email")]
     assert "valid email" in plan.errors[0].message.lower()
     assert not Platform.objects.filter(slug__startswith="pier-").exists()
+
+
+def test_imported_adoptions_and_owners_keep_the_stored_reuse_counts_fresh(taxonomy):
+    from tests.scale.test_reuse_count import assert_counts_fresh
+
+    for slug in ("north-council", "south-council"):
+        OrganisationFactory(slug=slug, name=slug.replace("-", " ").title())
+    _import(_csv("ferry-pay,Ferry Pay,Takes payments.,harbour-office,live,,,,,"))
+    adoptions = (
+        b"platform,organisation,status\n"
+        b"ferry-pay,north-council,in_use\n"
+        b"ferry-pay,south-council,in_use\n"
+        b"ferry-pay,harbour-office,in_use\n"
+    )
+    _import(adoptions)
+    assert Platform.objects.get(slug="ferry-pay").reuse_count == 2  # the owner's own use aside
+    assert_counts_fresh()
+
+    # Given to one of its adopters: that body's use is no longer reuse.
+    plan = run_import(
+        [("platforms.csv", _csv("ferry-pay,Ferry Pay,Takes payments.,north-council,live,,,,,"))],
+        "csv",
+        None,
+        None,
+        dry_run=False,
+    )
+    assert plan.applied, [str(p) for p in plan.errors]
+    assert Platform.objects.get(slug="ferry-pay").reuse_count == 2  # south and harbour
+    assert_counts_fresh()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -204,7 +204,7 @@ class PlatformRecord:
     adoptions: list[AdoptionRef] = field(default_factory=list)
     dependencies: list[DependencyRef] = field(default_factory=list)
     # Model field -> (the field's name in the file, its line), to place the services' errors.
-    field_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    field_lines: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
     merge_lists: bool = True  # tags/capabilities: add to what is there (False: replace, CSV)
     # The publisher's own identifier (publiccode ``organisation.uri``): the owner when an
     # organisation in the catalogue has it as its website or GOV.UK page.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.utils.text import slugify
@@ -54,6 +55,31 @@ TEXT_FIELDS = (
     "contact_email",
     "sources",
 )
+
+
+class _SameLine(Mapping):
+    """``PlatformRecord.field_lines`` of a CSV row: every column on the row's line, each named
+    as itself (one small object a row instead of a dict of 25 entries)."""
+
+    __slots__ = ("line",)
+    columns = frozenset(PLATFORM_FIELDNAMES)
+
+    def __init__(self, line: int):
+        self.line = line
+
+    def __getitem__(self, column: str) -> tuple[str, int]:
+        if column not in self.columns:
+            raise KeyError(column)
+        return column, self.line
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(PLATFORM_FIELDNAMES)
+
+    def __len__(self) -> int:
+        return len(PLATFORM_FIELDNAMES)
 
 
 class CsvImporter(Importer):
@@ -191,7 +217,7 @@ class CsvImporter(Importer):
             owner_slug=cells.get("owner") or None,
             state=cells.get("state") or None,
             replaced_by=cells.get("replaced_by", "") if "replaced_by" in cells else None,
-            field_lines={column: (column, line) for column in PLATFORM_FIELDNAMES},
+            field_lines=_SameLine(line),
             merge_lists=False,
         )
 

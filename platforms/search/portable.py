@@ -27,7 +27,7 @@ from difflib import SequenceMatcher
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import FloatField, Q, QuerySet, Value
+from django.db.models import FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.sql.query import Query
@@ -36,7 +36,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from platforms.models import Capability, Organisation, Platform, Standard
-from platforms.search import text
+from platforms.search import base, text
 from platforms.search.base import (
     CANDIDATES,
     BaseSearchBackend,
@@ -166,14 +166,12 @@ def _score(values: dict[int, float]):
 RANKED_ORDER = ("-score", "name", "pk")
 
 
-class RankedQuery(Query):
-    """The query of a search result that selects its rows by their ids alone (``ranked_ids``,
-    best first, in ``RANKED_ORDER``). While it is still that (ordered by rank, no filter added
-    since), a slice reads only the slice's rows: the page of a paginator fetches 20 rows, not
-    the 1,100 candidates (which SQLite would read in full, wide columns and joins, before
-    sorting them), and its count is the number of ids, without a query."""
+class RankedQuery(base.RankedIdsQuery):
+    """A search result selected by its ranked ids (``base.RankedIdsQuery``): the page of a
+    paginator fetches 20 rows, not the 1,100 candidates (which SQLite would read in full, wide
+    columns and joins, before sorting them)."""
 
-    ranked_ids: list[int]
+    ranked_order = RANKED_ORDER
 
     @staticmethod
     def _while_unfiltered(name: str) -> property:
@@ -192,31 +190,6 @@ class RankedQuery(Query):
     search_total = _while_unfiltered("_search_total")
     search_facets = _while_unfiltered("_search_facets")
     search_all_matches = _while_unfiltered("_search_all_matches")
-
-    def _intact(self) -> bool:
-        return (
-            tuple(self.order_by) == RANKED_ORDER
-            and len(self.where.children) == 1
-            and not self.distinct
-            and not self.extra
-            and not self.combinator
-        )
-
-    def set_limits(self, low=None, high=None):
-        if not self._intact():
-            return super().set_limits(low, high)
-        ids = self.ranked_ids[low:high]
-        self.ranked_ids = ids
-        self.where = WhereNode()
-        self.add_q(Q(pk__in=ids))
-        return super().set_limits(0, len(ids))
-
-    def get_count(self, using):
-        return (
-            len(self.ranked_ids)
-            if self._intact() and not self.is_sliced
-            else (super().get_count(using))
-        )
 
 
 class SQLiteSearchBackend(BaseSearchBackend):

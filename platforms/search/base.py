@@ -355,6 +355,16 @@ class BaseSearchBackend:
         return found
 
 
+def joins_nothing(query: Query) -> bool:
+    """Whether ``query`` is a plain query of the platform table alone, so that a search's
+    candidates, which passed its filters already, are selected by their ids alone. A join set up
+    and trimmed again does not count: ``visible_to(member)`` leaves one to the organisations
+    (``owner_id__in``) that no SQL reads, and counting it sent every member's search down the
+    slower path (the page read all the candidates' rows, and its count was one query more)."""
+    used = [alias for alias in query.alias_map if query.alias_refcount.get(alias)]
+    return type(query) is Query and len(used) <= 1
+
+
 class RankedIdsQuery(Query):
     """The query of a search result that selects its rows by their ids alone (``ranked_ids``,
     best first, in the backend's ``ranked_order``). While it is still that (ordered by rank, no

@@ -30,7 +30,6 @@ from django.db import connection
 from django.db.models import FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.db.models.sql.query import Query
 from django.db.models.sql.where import WhereNode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -377,7 +376,7 @@ class SQLiteSearchBackend(BaseSearchBackend):
         if not scores:
             return queryset.none().annotate(score=Value(0.0, output_field=FloatField()))
         candidates = queryset.all()
-        ranked = type(candidates.query) is Query and len(candidates.query.alias_map) <= 1
+        ranked = base.joins_nothing(candidates.query)
         if ranked:
             # The candidates passed the queryset's filters already (while ranked); without a
             # join to keep, their ids alone select the rows, read by primary key (SQLite would

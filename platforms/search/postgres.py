@@ -42,7 +42,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, Lower
-from django.db.models.sql.query import Query
 from django.db.models.sql.where import WhereNode
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -104,6 +103,15 @@ ROW_COLUMNS = frozenset(
     }
 )
 NAME_COLUMNS = ROW_COLUMNS - {"search_vector"}
+# The typo rescue of a one-word query (migration 0009_search_words): the words of the names
+# alike the query's (a few hundred distinct words, trigram-indexed), then the names holding one
+# of them, found exactly by the GIN index on the words of each name (``search_name_words``, the
+# same expression). Comparing the query with every name its trigrams pointed to read and
+# compared 5,675 names for "notfy" at 100,000 platforms (25-50 ms); the words find the same.
+NAME_WORDS = r"regexp_split_to_array(lower({name}), '[^[:alnum:]]+')"
+NAME_WORDS_ALIKE = NAME_WORDS.format(name=f'{PLATFORM_TABLE}."name"') + (  # noqa: S608
+    " && ARRAY(SELECT word FROM platforms_search_name_word WHERE word %%> %s)"
+)
 MATCH_COLUMNS = ("id", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
 LINK_COLUMNS = ("capability_ids", "standard_ids")
 _COLUMN = re.compile(rf"{re.escape(PLATFORM_TABLE)}\.\"(\w+)\"")
@@ -296,6 +304,14 @@ class PostgresSearchBackend(BaseSearchBackend):
             )
         )
         similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
+        # One word: its names alike found by word on the search rows (NAME_WORDS_ALIKE): a
+        # name alike holds a word alike (word similarity is that of the best-matching part of
+        # the name). Several words keep the comparison with whole names, which can span words.
+        alike = {False: similar_name, True: similar_name}
+        query_words = text.words(query)
+        if len(query_words) == 1 and not query_words[0].isdigit():
+            by_word = RawSQL(NAME_WORDS_ALIKE, (query,), output_field=BooleanField())  # noqa: S611
+            alike[True] = Q(by_word) | Q(owner_id__in=owners)
         vector = F("search_vector")
         strict_rank = SearchRank(vector, strict, normalization=RANK_NORMALISATION)
         # One word without synonyms is the same query both ways: ranked once, not twice (the
@@ -311,18 +327,18 @@ class PostgresSearchBackend(BaseSearchBackend):
         )
         # Always ranked, wherever the scan finds them: the platforms the query names exactly.
         named = queryset.filter(name__iexact=query)
-        best, total, facets, typos = self._best(queryset, strict, similar_name, named, score)
+        best, total, facets, typos = self._best(queryset, strict, alike, named, score)
         several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
         if total < self.fallback_below and several_words:  # one word: "any" is "all"
             strict = broad
-            best, total, facets, typos = self._best(queryset, broad, similar_name, named, score)
+            best, total, facets, typos = self._best(queryset, broad, alike, named, score)
         matches = queryset.filter(
-            Q(search_vector=strict) | similar_name if typos else Q(search_vector=strict)
+            Q(search_vector=strict) | typos if typos is not None else Q(search_vector=strict)
         )
         ids = [pk for pk, _score in best]
         scores = [value for _pk, value in best]
         candidates = queryset.all()
-        if type(candidates.query) is Query and len(candidates.query.alias_map) <= 1:
+        if base.joins_nothing(candidates.query):
             # The candidates passed the queryset's filters already (while ranked): their ids
             # alone select the rows, and a page reads only its own (RankedQuery).
             candidates.query.__class__ = RankedQuery
@@ -349,22 +365,24 @@ class PostgresSearchBackend(BaseSearchBackend):
         return bounded(result, matches, min(total, base.COUNT_CAP), capped=total > base.COUNT_CAP)
 
     def _best(
-        self, queryset: QuerySet, words: SearchQuery, similar_name: Q, named: QuerySet, score
-    ) -> tuple[list[tuple], int, dict, bool]:
+        self, queryset: QuerySet, words: SearchQuery, alike: dict[bool, Q], named: QuerySet, score
+    ) -> tuple[list[tuple], int, dict, Q | None]:
         """([(id, score)] of the best candidates, matches counted up to COUNT_CAP + 1, facets,
-        whether names alike were matched), in ONE query: the matches are collected once as
-        narrow rows (a materialised CTE ``m`` of id and the facet columns, at most COUNT_CAP + 1
-        of them), read by the count and the five facet counts; the first :data:`RANKED` of them
-        and every exact name match (at most :data:`NAMED`) are scored and the best CANDIDATES
-        kept.
+        the condition of the names alike if they were matched, else None), in ONE query: the
+        matches are collected once as narrow rows (a materialised CTE ``m`` of id and the facet
+        columns, at most COUNT_CAP + 1 of them), read by the count and the five facet counts;
+        the first :data:`RANKED` of them and every exact name match (at most :data:`NAMED`) are
+        scored and the best CANDIDATES kept.
 
         The matches are those holding the words (``f``) and, only when those are fewer than
         ``fallback_below``, those with a name (or an owner's abbreviation) like the query
-        (``t``): a typo's rescue ("notfy" finds "GOV.UK Notify"), as the SQLite backend looks
-        up only the words the catalogue does not hold. For a word the catalogue holds, names
-        alike added noise ("payments" matched "API management implements platform") and cost
-        a trigram comparison for every row the scan read (half of the time of "payments" at
-        100,000 platforms); the gate is a one-time filter, so the scan of ``t`` does not run."""
+        (``t``; for one word, on the search rows, a name holding a word like it:
+        ``NAME_WORDS_ALIKE``): a typo's rescue ("notfy" finds "GOV.UK Notify"), as the SQLite
+        backend looks up only the words the catalogue does not hold. For a word the catalogue
+        holds, names alike added noise ("payments" matched "API management implements
+        platform") and cost a trigram comparison for every row the scan read (half of the time
+        of "payments" at 100,000 platforms); the gate is a one-time filter, so the scan of
+        ``t`` does not run."""
         cap = base.COUNT_CAP
         # Most reused first (then by slug): when a broad word matches more than can be ranked,
         # the sample ranked and counted is the platforms most reused, the likeliest to be worth
@@ -375,7 +393,6 @@ class PostgresSearchBackend(BaseSearchBackend):
         holding = queryset.filter(search_vector=words)
         # The gate reads the CTE f of the query below.
         few = RawSQL(FEW_HOLDING, (self.fallback_below,), output_field=BooleanField())  # noqa: S611
-        alike = queryset.filter(similar_name).filter(few).order_by()
         names = named.order_by().values_list("pk")
         scored = (
             # The candidates' CTE, named in the query below: no user input.
@@ -397,7 +414,9 @@ class PostgresSearchBackend(BaseSearchBackend):
             # rechecking its candidates only. Asked for the most reused first, the planner
             # walked the reuse order comparing every name (450 ms for "notfy" at 100,000
             # platforms): it does not know what a trigram comparison costs.
-            for walked, matches in ((True, holding), (False, alike)):
+            similar_name = alike[narrow]
+            alike_rows = queryset.filter(similar_name).filter(few).order_by()
+            for walked, matches in ((True, holding), (False, alike_rows)):
                 if narrow:
                     matches = matches.annotate(
                         **{
@@ -463,7 +482,7 @@ class PostgresSearchBackend(BaseSearchBackend):
         total = next(n for facet, _v, _l, n in rows if facet == "total")
         typos = next(n for facet, _v, _l, n in rows if facet == "typos") < self.fallback_below
         facets = facet_counts(r for r in rows if r[0] not in ("best", "total", "typos"))
-        return best, total, facets, typos
+        return best, total, facets, similar_name if typos else None
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
         """Scores a bounded set of candidates (at most :data:`SIMILAR_CANDIDATES`), not every

@@ -32,13 +32,13 @@ BOUNDS = {
     "/capabilities/payments/": 3,
 }
 # Pages that check the reader's permissions (an edit link, a replacement they may not see) read
-# the reader's memberships, once for every check on the page; and a member's search that finds
-# nothing (it reads the platforms, which hold the member's drafts, not the published search rows:
-# its page is counted on its own).
+# the reader's memberships, once for every check on the page. A member's search does not: the
+# search rows hold every platform with its state and owner, so the member's visibility (their
+# organisations' drafts) is a subquery of the search itself, and its page and count are read by
+# the ranked ids as for anyone (platforms.search.base.joins_nothing).
 READS_MEMBERSHIPS = {
     "/platforms/govuk-notify/",
     "/platforms/govuk-notify/?status=exploring",
-    "/search/?q=xqzzv+paymnets",
 }
 
 

@@ -37,19 +37,30 @@ CREATE = [
     f"(({OF_NAME})) WITH (fastupdate = off)",
     "CREATE INDEX organisation_abbreviation_trgm ON platforms_organisation "
     "USING gin (abbreviation gin_trgm_ops)",
-    f"""CREATE FUNCTION search_word_add() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        INSERT INTO {WORDS} SELECT DISTINCT w FROM new_rows p,
-            unnest({OF_ROW}) w WHERE {WORTH}
-        ON CONFLICT (word) DO NOTHING;
-        RETURN NULL;
-    END $$""",
     *(
-        f"""CREATE TRIGGER search_word_{event.lower()} AFTER {event} ON platforms_platform
-            REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-            EXECUTE FUNCTION search_word_add()"""
-        for event in ("INSERT", "UPDATE")
+        f"""CREATE FUNCTION search_word_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO {WORDS} SELECT DISTINCT w FROM {rows},
+                unnest({OF_ROW}) w WHERE {WORTH}
+            ON CONFLICT (word) DO NOTHING;
+            RETURN NULL;
+        END $$"""
+        for name, rows in (
+            ("insert", "new_rows p"),
+            # Only the renamed: an update of other columns (a reuse recount of every platform)
+            # splits no name.
+            (
+                "update",
+                "new_rows p JOIN old_rows o ON o.id = p.id AND o.name IS DISTINCT FROM p.name",
+            ),
+        )
     ),
+    """CREATE TRIGGER search_word_insert AFTER INSERT ON platforms_platform
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+        EXECUTE FUNCTION search_word_insert()""",
+    """CREATE TRIGGER search_word_update AFTER UPDATE ON platforms_platform
+        REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT
+        EXECUTE FUNCTION search_word_update()""",
     f"ANALYZE {WORDS}",
     "ANALYZE platforms_search_name",
 ]
@@ -57,7 +68,8 @@ CREATE = [
 DROP = [
     "DROP TRIGGER IF EXISTS search_word_insert ON platforms_platform",
     "DROP TRIGGER IF EXISTS search_word_update ON platforms_platform",
-    "DROP FUNCTION IF EXISTS search_word_add()",
+    "DROP FUNCTION IF EXISTS search_word_insert()",
+    "DROP FUNCTION IF EXISTS search_word_update()",
     "DROP INDEX IF EXISTS organisation_abbreviation_trgm",
     "DROP INDEX IF EXISTS search_name_words",
     f"DROP TABLE IF EXISTS {WORDS}",

@@ -26,11 +26,17 @@ Indexes the queries rely on (for the 100k-platform benchmark):
   alias, and falls back to the platform table (the indexes below) for a queryset filtered on
   a column it does not hold.
 
+- ``platforms_search_name_word`` (migration ``0009_search_words``): the distinct words of the
+  platform names, trigram-indexed, kept by a trigger; with the GIN index ``search_name_words``
+  on the words of each search name, the typo rescue of a one-word query ("notfy") finds the
+  words alike, then the names holding them, without comparing names. The owners whose
+  abbreviation is like the query come from ``organisation_abbreviation_trgm``.
+
 - ``platform_search_vector_gin`` (GIN on ``search_vector``): the ``@@`` full-text match.
 - ``platform_name_trgm`` (GIN ``gin_trgm_ops`` on ``name``): the ``%>``/``%`` trigram matches
   (``trigram_word_similar``/``trigram_similar`` lookups, thresholds from ``pg_trgm``'s
-  ``word_similarity_threshold`` 0.6 and ``similarity_threshold`` 0.3). The owner abbreviation
-  trigram match runs on the small organisations table, unindexed.
+  ``word_similarity_threshold`` 0.6 and ``similarity_threshold`` 0.3), for the querysets the
+  search rows cannot answer and for queries of several words.
 - Facets: the many-to-many tables' ``(platform_id, capability_id)``/``(platform_id,
   standard_id)`` unique indexes and ``platforms_platform``'s primary key, each joined to the
   matched-ids subquery; five ``GROUP BY`` queries per facet request, whatever the result size.

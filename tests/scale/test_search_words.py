@@ -45,6 +45,7 @@ def names(result) -> set[str]:
 @postgres_only
 @pytest.mark.parametrize("typo", ["notfy", "paymnts", "lettrs", "registr"])
 def test_the_words_alike_find_the_names_that_whole_names_alike_found(typo):
+    """For names whose words are alike the query's: the difference is the next test's."""
     for name in (
         "GOV.UK Notify",
         "Notifications hub 12",
@@ -63,6 +64,19 @@ def test_the_words_alike_find_the_names_that_whole_names_alike_found(typo):
     alike = names(Platform.objects.published().filter(name__trigram_word_similar=typo))
     assert found, typo
     assert found == alike
+
+
+@postgres_only
+def test_a_name_alike_only_across_two_of_its_words_is_not_a_typos_match():
+    platform("Letters hub")
+    platform("Data and registers let checker")
+    platform("Document management pays service")
+    platform("Payments gateway")
+    # Whole names compared, "registers let" held "rs", "le", "let" of "lettrs", and "management
+    # pays" held "nt" and "pay" of "paymnt": names alike by the ends of two words. A name
+    # matches when one of its words is like the query's.
+    assert names(search.search(Platform.objects.published(), "lettrs")) == {"Letters hub"}
+    assert names(search.search(Platform.objects.published(), "paymnt")) == {"Payments gateway"}
 
 
 @postgres_only

@@ -1,9 +1,11 @@
 """Impact analysis of GOV.UK Notify, kept and cold, in-process, on an already-filled database.
 
 ``make bench`` measures after warm-up, so it reads a kept analysis (see
-``platforms/selectors/impact.py``). This measures both: "kept" as ``bench.py`` does, and "cold"
-with the catalogue's version replaced before each request, as any write does, so every request
-walks the graph and counts the organisations again::
+``platforms/selectors/impact.py``). This measures three cases: "kept" as ``bench.py`` does;
+"after an adoption write", with the adoptions' version replaced before each request, as an
+adoption saved or deleted does, so every request counts the organisations hit again over the walk
+kept; and "cold", with the graph's version replaced before each request, as a platform,
+dependency or membership write does, so every request walks the graph and counts again::
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/impact_cold.py --repeat 10
 """
@@ -63,9 +65,16 @@ def main() -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     for path in PATHS:
         kept = measure(client, path, args.repeat)
-        # What every write does once committed: the next analysis walks again.
+        # What an adoption write does once committed: the next analysis counts again.
+        adoption = measure(client, path, args.repeat, before=impact._publish_adoptions_change)
+        # What any other write does once committed: the next analysis walks and counts again.
         cold = measure(client, path, args.repeat, before=impact._publish_change)
-        print(json.dumps({"path": path, "kept": kept, "cold": cold}), flush=True)
+        print(
+            json.dumps(
+                {"path": path, "kept": kept, "after_adoption_write": adoption, "cold": cold}
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import logging
 import threading
 import uuid
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
@@ -259,51 +259,45 @@ def _given(ids: list[int], owners: list[int]) -> tuple[str, str, list[Any]]:
     )
 
 
-def _acyclic(children: dict[int, list[int]], parents: dict[int, list[int]]) -> bool:
-    """Whether no platform is on a loop (most graphs): every platform can be taken away once all
-    it depends on has been (Kahn's topological order), in one pass over the edges."""
-    waiting = {u: len(vs) for u, vs in parents.items() if vs}
-    ready = [u for u in children if u not in waiting]
-    taken = 0
+def _cycles(
+    nodes: Iterable[int], children: dict[int, list[int]], parents: dict[int, list[int]]
+) -> list[list[int]]:
+    """One shortest cycle per group of platforms depending on each other round a loop, at most
+    ``MAX_CYCLES`` (``children`` and ``parents``: the edges among ``nodes``, each way).
+
+    Platforms with no dependent or no dependency left cannot be on a loop, so they are trimmed
+    first (most of any real graph), then the groups found among the rest. Trimmed in two passes:
+    those with nothing left above them, in topological order (Kahn's; when that takes every
+    platform there is no loop at all), then, among those left (each has something left above
+    it), those with nothing left below them: what remains has both, the same platforms as
+    trimming both ways at once."""
+    waiting = {u: len(parents[u]) for u in nodes if parents.get(u)}
+    ready = [u for u in nodes if u not in waiting]
     while ready:
-        u = ready.pop()
-        taken += 1
-        for v in children[u]:
+        for v in children.get(ready.pop(), ()):
             waiting[v] -= 1
             if not waiting[v]:
                 ready.append(v)
-    return taken == len(children)
-
-
-def _cycles(children: dict[int, list[int]], parents: dict[int, list[int]]) -> list[list[int]]:
-    """One shortest cycle per group of platforms depending on each other round a loop, at most
-    ``MAX_CYCLES``. Platforms with no dependent or no dependency left cannot be on a loop: they
-    are trimmed first (most of any real graph), then the groups found among the rest."""
-    if _acyclic(children, parents):
+    left = {u for u, n in waiting.items() if n}
+    if not left:
         return []
-    outgoing = {u: len(vs) for u, vs in children.items()}
-    incoming = {u: len(parents.get(u, ())) for u in children}
-    trimmed = [u for u in children if not outgoing[u] or not incoming[u]]
+    outgoing = {u: sum(1 for v in children.get(u, ()) if v in left) for u in left}
+    trimmed = [u for u, n in outgoing.items() if not n]
     removed = set(trimmed)
     while trimmed:
-        u = trimmed.pop()
-        for v in children[u]:
-            incoming[v] -= 1
-            if not incoming[v] and v not in removed:
-                removed.add(v)
-                trimmed.append(v)
-        for v in parents.get(u, ()):
-            outgoing[v] -= 1
-            if not outgoing[v] and v not in removed:
-                removed.add(v)
-                trimmed.append(v)
-    if len(removed) == len(children):
-        return []
+        for v in parents.get(trimmed.pop(), ()):
+            if v in left and v not in removed:
+                outgoing[v] -= 1
+                if not outgoing[v]:
+                    removed.add(v)
+                    trimmed.append(v)
     rest = {
-        u: sorted(v for v in vs if v not in removed)
-        for u, vs in children.items()
+        u: sorted(v for v in children.get(u, ()) if v in left and v not in removed)
+        for u in left
         if u not in removed
     }
+    if not rest:
+        return []
     groups = _strongly_connected(sorted(rest), rest)
     return sorted(_shortest_cycle(group, rest) for group in groups)[:MAX_CYCLES]
 
@@ -520,6 +514,7 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
     rank: dict[int, int] = {}
     names: dict[str, str] = {}
     children: dict[int, list[int]] = defaultdict(list)
+    parents: dict[int, list[int]] = defaultdict(list)
     for pk, source, owner_id, node_slug, name, position in rows[:MAX_LINKS]:
         if pk not in slug:
             slug[pk] = node_slug
@@ -528,6 +523,7 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
             names[node_slug] = name
         if source is not None:
             children[source].append(pk)
+            parents[pk].append(source)
 
     # Breadth first: each platform's depth and first parent (by name), nearest first.
     order: list[int] = []
@@ -557,24 +553,19 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
         del order[MAX_PLATFORMS:]
         reached = {platform.pk, *order}
 
-    # The edges among the platforms reached, each way.
-    inside: dict[int, list[int]] = {}
-    parents_of: dict[int, list[int]] = defaultdict(list)
-    whole = len(reached) == len(slug)  # nothing cut: every edge read is inside
-    for source in reached:
-        dependents = children.get(source, [])
-        if not whole:
-            dependents = [child for child in dependents if child in reached]
-        inside[source] = dependents
-        for child in dependents:
-            parents_of[child].append(source)
-    cycles = _cycles(inside, parents_of)
+    if len(reached) < len(slug):  # cut short: only the edges among the platforms kept
+        children = {u: [v for v in children.get(u, ()) if v in reached] for u in reached}
+        parents = {u: [v for v in parents.get(u, ()) if v in reached] for u in reached}
+        slug = {pk: slug[pk] for pk in reached}
+        depth = {pk: depth[pk] for pk in order}
+        parent = {pk: parent[pk] for pk in order}
+    cycles = _cycles(reached, children, parents)
     graph = _Graph(
         order=order,
-        slug=slug if whole else {pk: slug[pk] for pk in reached},
-        depth=depth if whole else {pk: depth[pk] for pk in order},
-        parent=parent if whole else {pk: parent[pk] for pk in order},
-        parents_of={pk: tuple(parents) for pk, parents in parents_of.items()},
+        slug=slug,
+        depth=depth,
+        parent=parent,
+        parents_of={pk: tuple(sources) for pk, sources in parents.items() if sources},
     )
     return _Walk(
         graph=graph,

@@ -1,11 +1,16 @@
 """Impact analysis of GOV.UK Notify, kept and cold, in-process, on an already-filled database.
 
 ``make bench`` measures after warm-up, so it reads a kept analysis (see
-``platforms/selectors/impact.py``). This measures three cases: "kept" as ``bench.py`` does;
-"after an adoption write", with the adoptions' version replaced before each request, as an
-adoption saved or deleted does, so every request counts the organisations hit again over the walk
-kept; and "cold", with the graph's version replaced before each request, as a platform,
-dependency or membership write does, so every request walks the graph and counts again::
+``platforms/selectors/impact.py``). This measures four cases, each version replaced before
+every request as a write does once committed:
+
+- "kept": as ``bench.py`` does, nothing replaced;
+- "after_adoption_write": the adoptions' version (an adoption saved or deleted): the
+  organisations hit are counted again over the walk kept;
+- "after_graph_write": the graph's version (a platform, dependency or membership saved or
+  deleted elsewhere in the catalogue): the graph is walked again, the counts kept (the same
+  dependents and owners);
+- "cold": both (a bulk write, or a new process): walked and counted again::
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/impact_cold.py --repeat 10
 """
@@ -64,15 +69,15 @@ def main() -> None:
 
     client = Client(HTTP_HOST="127.0.0.1")
     for path in PATHS:
-        kept = measure(client, path, args.repeat)
-        # What an adoption write does once committed: the next analysis counts again.
-        adoption = measure(client, path, args.repeat, before=impact._publish_adoptions_change)
-        # What any other write does once committed: the next analysis walks and counts again.
-        cold = measure(client, path, args.repeat, before=impact._publish_change)
+        figures = {"path": path, "kept": measure(client, path, args.repeat)}
+        for case, write in (
+            ("after_adoption_write", impact._publish_adoptions_change),
+            ("after_graph_write", impact._publish_graph_change),
+            ("cold", impact._publish_change),
+        ):
+            figures[case] = measure(client, path, args.repeat, before=write)
         print(
-            json.dumps(
-                {"path": path, "kept": kept, "after_adoption_write": adoption, "cold": cold}
-            ),
+            json.dumps(figures),
             flush=True,
         )
 

@@ -29,10 +29,12 @@ queries, plus one for the catalogue's versions).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import threading
 import uuid
+from array import array
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -374,8 +376,8 @@ class _Hit:
     """One of the organisations hit hardest, as kept: names are read afresh on each request."""
 
     organisation_id: int
-    owns: tuple[str, ...]
-    uses: tuple[str, ...]
+    owns: tuple[int, ...]  # at most LISTED ids of the dependents it owns (the smallest)
+    uses: tuple[int, ...]  # and of those it has in use
     owns_count: int
     uses_count: int
 
@@ -391,12 +393,22 @@ class _Walk:
     cycles: list[list[str]]
     by_depth: list[tuple[int, int]]
     names: dict[str, str]
+    # The dependents and their owners, all the counts are made from, as a digest: walks with
+    # the same dependents (another audience, or the same platform after a write elsewhere in
+    # the graph) share their counts.
+    dependents_digest: bytes
+    position: dict[int, int]  # each dependent's place in ``graph.order``
+
+    def slugs(self, ids: tuple[int, ...]) -> list[str]:
+        """The slugs of these dependents, nearest first."""
+        return [self.graph.slug[pk] for pk in sorted(ids, key=self.position.__getitem__)]
 
 
 @dataclass(frozen=True)
 class _Counts:
-    """The organisations hit, counted over a walk's dependents: made from the walk and the
-    adoptions in use, so kept until either changes."""
+    """The organisations hit, counted over a walk's dependents: made from the dependents, their
+    owners and the adoptions in use, so kept until an adoption is written, under the digest of
+    the dependents (``_Walk.dependents_digest``)."""
 
     hit: list[_Hit]
     organisations_count: int
@@ -417,8 +429,8 @@ class _Analysis:
         affected = [
             AffectedOrganisation(
                 organisation=organisations[hit.organisation_id],
-                owns=list(hit.owns),
-                uses=list(hit.uses),
+                owns=walk.slugs(hit.owns),
+                uses=walk.slugs(hit.uses),
                 owns_count=hit.owns_count,
                 uses_count=hit.uses_count,
             )
@@ -471,11 +483,12 @@ def platform_impact(*, platform: Platform, user: User, max_depth: int = MAX_DEPT
     - ``truncated``: true if the chain goes deeper than ``max_depth`` or reaches more than
       ``MAX_PLATFORMS`` platforms, and the answer is cut short.
     """
-    walk_key, counts_key = _kept_keys(platform, user, max_depth)
+    walk_key, adoptions = _kept_keys(platform, user, max_depth)
     walk = _kept_get(_kept_walks, walk_key)
     if walk is None:
         walk = _walk(platform, user, max_depth)
         _kept_put(_kept_walks, walk_key, walk)
+    counts_key = None if adoptions is None else (adoptions, walk.dependents_digest)
     counts = _kept_get(_kept_counts, counts_key)
     if counts is None:
         counts, organisations = _count(walk)
@@ -567,6 +580,7 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
         parent=parent,
         parents_of={pk: tuple(sources) for pk, sources in parents.items() if sources},
     )
+    ids = sorted(order)
     return _Walk(
         graph=graph,
         owners=tuple(owner[pk] for pk in order),
@@ -574,6 +588,10 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
         cycles=[[slug[pk] for pk in cycle] for cycle in cycles],
         by_depth=sorted(Counter(graph.depth.values()).items()),
         names=names,
+        dependents_digest=hashlib.blake2b(
+            array("q", ids).tobytes() + array("q", [owner[pk] for pk in ids]).tobytes()
+        ).digest(),
+        position={pk: n for n, pk in enumerate(order)},
     )
 
 
@@ -614,19 +632,11 @@ def _count(walk: _Walk) -> tuple[_Counts, dict[int, Organisation]]:
         else:
             listed[(row["org"], int(row["b"]))].append(row["a"])
 
-    # Nearest first: by depth, then by name, as the dependents come.
-    position = {pk: n for n, pk in enumerate(order)} if listed else {}
-    slug = walk.graph.slug
-
-    def slugs(org: int, owns: int) -> tuple[str, ...]:
-        ordered = sorted(listed[(org, owns)], key=position.__getitem__)
-        return tuple(slug[pk] for pk in ordered)
-
     hit = [
         _Hit(
             organisation_id=org,
-            owns=slugs(org, 1),
-            uses=slugs(org, 0),
+            owns=tuple(listed[(org, 1)]),
+            uses=tuple(listed[(org, 0)]),
             owns_count=owns,
             uses_count=uses,
         )
@@ -637,16 +647,18 @@ def _count(walk: _Walk) -> tuple[_Counts, dict[int, Organisation]]:
 
 # --- Kept until the next write ---------------------------------------------------------------
 #
-# An analysis is kept in this process's memory in two parts, each under versions kept in the
-# shared cache (``CACHES["default"]``: the database's cache table, or Redis), read together in
-# one request to it:
+# An analysis is kept in this process's memory in two parts, under versions kept in the shared
+# cache (``CACHES["default"]``: the database's cache table, or Redis), read together in one
+# request to it:
 #
 # - the walk, under the graph's version, which a platform, dependency or membership saved or
 #   deleted replaces: those rows make the walk (what depends on what, who may see it, the
 #   owners, names and slugs);
-# - the counts of the organisations hit, under the graph's version and the adoptions' version,
-#   which an adoption saved or deleted replaces. An adoption write, the most frequent, so counts
-#   again over the walk kept, without walking.
+# - the counts of the organisations hit, under the adoptions' version, which an adoption saved
+#   or deleted replaces, and the digest of the dependents and their owners they were counted
+#   over: so an adoption write, the most frequent, counts again over the walk kept, without
+#   walking; and a write elsewhere in the graph walks again, but counts again only if the
+#   dependents or their owners changed.
 #
 # The versions are replaced once the writing transaction commits (the models' signals, whatever
 # the path: services, admin, API); bulk writes that send no signal (imports,
@@ -662,7 +674,7 @@ _kept_walks: TTLCache = TTLCache(
     ttl=KEPT_SECONDS,
     getsizeof=lambda walk: len(walk.graph.order) + 1,
 )
-# Counts are small (at most TOP_ORGANISATIONS organisations with LISTED slugs each).
+# Counts are small: at most TOP_ORGANISATIONS organisations with 2 x LISTED ids each.
 _kept_counts: TTLCache = TTLCache(maxsize=10_000, ttl=KEPT_SECONDS)
 _kept_lock = threading.Lock()
 
@@ -687,7 +699,7 @@ def _pending(publish) -> bool:
 def _change_pending() -> bool:
     """Whether this connection's transaction has written something that changes analyses and
     not committed it yet: its reads must see those rows, and nobody else may be given them."""
-    return _pending(_publish_change) or _pending(_publish_adoptions_change)
+    return any(_pending(publish) for publish in _PUBLISH.values())
 
 
 def _versions() -> tuple[str | None, str | None]:
@@ -701,9 +713,10 @@ def _versions() -> tuple[str | None, str | None]:
     return versions.get(VERSION_KEY), versions.get(ADOPTIONS_VERSION_KEY)
 
 
-def _kept_keys(platform: Platform, user: User, max_depth: int) -> tuple[tuple | None, ...]:
-    """The keys of the walk and of the counts asked for under the current versions, or None
-    when they must not be kept (writes pending, or no shared cache)."""
+def _kept_keys(platform: Platform, user: User, max_depth: int) -> tuple[tuple | None, str | None]:
+    """The key of the walk asked for under the graph's current version, and the adoptions'
+    current version (the counts' key with the walk's digest), or None when nothing may be kept
+    (writes pending, or no shared cache)."""
     if _change_pending():
         return None, None
     try:
@@ -713,8 +726,7 @@ def _kept_keys(platform: Platform, user: User, max_depth: int) -> tuple[tuple | 
         return None, None
     if graph is None or adoptions is None:
         return None, None
-    walk_key = (graph, platform.pk, _audience(user), max_depth)
-    return walk_key, (*walk_key, adoptions)
+    return (graph, platform.pk, _audience(user), max_depth), adoptions
 
 
 def _kept_get(kept: TTLCache, key: tuple | None) -> Any:
@@ -732,29 +744,49 @@ def _kept_put(kept: TTLCache, key: tuple | None, value: Any) -> None:
         kept[key] = value
 
 
-def _publish_change() -> None:
-    """Anything may have changed: a new graph version, so every walk and count is made again."""
+def _publish_graph_change() -> None:
+    """A platform, dependency or membership changed: walks are made again (counts are kept
+    under the digest of what they were counted over)."""
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
     with _kept_lock:
         _kept_walks.clear()
-        _kept_counts.clear()
 
 
 def _publish_adoptions_change() -> None:
-    """Adoptions changed: a new adoptions version, so the counts are made again, not the walks."""
+    """Adoptions changed: counts are made again, not walks."""
     cache.set(ADOPTIONS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
     with _kept_lock:
         _kept_counts.clear()
 
 
+def _publish_change() -> None:
+    """Anything may have changed (a bulk write): walks and counts are made again."""
+    cache.set_many(
+        {VERSION_KEY: uuid.uuid4().hex, ADOPTIONS_VERSION_KEY: uuid.uuid4().hex}, timeout=None
+    )
+    with _kept_lock:
+        _kept_walks.clear()
+        _kept_counts.clear()
+
+
+# What a write of each model changes; any other sender, or none (a bulk write), everything.
+_PUBLISH = {
+    Platform: _publish_graph_change,
+    Dependency: _publish_graph_change,
+    Membership: _publish_graph_change,
+    Adoption: _publish_adoptions_change,
+    None: _publish_change,
+}
+
+
 def impact_changed(sender: type | None = None, **_signal: Any) -> None:
     """Say that a write may have changed impact analyses: those kept are dropped once the
     current transaction commits (at once outside one). Every save and delete of a platform,
-    dependency, adoption or membership calls it (``connect_signals``); an adoption's drops only
-    the counts of organisations. Bulk writes that send no signal (``bulk_create``,
-    ``bulk_update``, ``COPY``, ``QuerySet.update`` of a platform's state, owner, name or slug)
-    must call it themselves, without a ``sender``: everything is dropped."""
-    publish = _publish_adoptions_change if sender is Adoption else _publish_change
+    dependency, adoption or membership calls it (``connect_signals``): an adoption's drops the
+    counts of organisations hit, the others' the walks. Bulk writes that send no signal
+    (``bulk_create``, ``bulk_update``, ``COPY``, ``QuerySet.update`` of a platform's state,
+    owner, name or slug) must call it themselves, without a ``sender``: everything is dropped."""
+    publish = _PUBLISH.get(sender, _publish_change)
     if not _pending(publish):
         transaction.on_commit(publish, robust=True)
 

@@ -1,7 +1,8 @@
 """An impact analysis is kept in two parts (issue 14: impact <= 100 ms after a write, at 100,000
 platforms): the walk, until a platform, dependency or membership is written, and the counts of
-the organisations hit, until an adoption is written too. An adoption write, the most frequent,
-so counts again over the walk kept, without walking.
+the organisations hit, until an adoption is written, or until the dependents or their owners
+change. An adoption write, the most frequent, so counts again over the walk kept, without
+walking; a write elsewhere in the graph walks again and keeps the counts.
 
 Each test writes through the services (the one write path), commits, and checks which part was
 made again (the walk is the only recursive query; the count the only read of adoptions), that
@@ -52,10 +53,12 @@ def graph():
         adoption = AdoptionFactory(platform=c, organisation=user, status="in_use")
     # Made before the analyses are kept: a row made in passing would be a write of its own.
     newcomer = OrganisationFactory(name="Newcomer")
+    newcomer_base = PublishedPlatformFactory(slug="newcomer-base", owner=newcomer)
     return {
         "owner": owner,
         "user": user,
         "newcomer": newcomer,
+        "newcomer_base": newcomer_base,
         "base": base,
         "a": a,
         "b": b,
@@ -146,13 +149,36 @@ def test_a_dependency_written_walks_and_counts_again(graph):
     assert after["organisations_count"] == 1
 
 
-def test_a_platform_written_walks_again(graph):
-    kept(graph["base"])
+def test_a_platform_renamed_walks_again_and_keeps_the_counts_of_the_same_dependents(graph):
+    before = kept(graph["base"])
     services.platform_update(actor=None, platform=graph["a"], data={"name": "Zed"})
     after, made = answered(graph["base"])
-    assert made == {"walk", "counts"}
+    assert made == {"walk"}
     assert after == fresh(graph["base"])
     assert [d[0] for d in after["dependents"]] == ["c", "a", "b"]  # by name at each depth
+    # The counts kept, their dependents listed nearest first in the new order.
+    assert before["organisations"][0] == ("Owner", 3, 0, ["a", "c", "b"], [])
+    assert after["organisations"][0] == ("Owner", 3, 0, ["c", "a", "b"], [])
+
+
+def test_a_dependency_elsewhere_walks_again_and_keeps_the_counts(graph):
+    before = kept(graph["base"])
+    elsewhere = PublishedPlatformFactory(slug="elsewhere", owner=graph["newcomer"])
+    services.dependency_add(actor=None, platform=elsewhere, depends_on=graph["newcomer_base"])
+    after, made = answered(graph["base"])
+    assert made == {"walk"}
+    assert after == fresh(graph["base"]) == before
+
+
+def test_a_dependent_given_another_owner_counts_again(graph):
+    before = kept(graph["base"])
+    platform = graph["b"]
+    platform.owner = graph["newcomer"]
+    platform.save()  # as the admin's change form does, through its service
+    after, made = answered(graph["base"])
+    assert made == {"walk", "counts"}
+    assert after == fresh(graph["base"]) != before
+    assert ("Newcomer", 1, 0, ["b"], []) in after["organisations"]
 
 
 def test_a_bulk_write_without_signals_drops_both_parts(graph):

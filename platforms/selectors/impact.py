@@ -262,46 +262,48 @@ def _given(ids: list[int], owners: list[int]) -> tuple[str, str, list[Any]]:
 
 
 def _cycles(
-    nodes: Iterable[int], children: dict[int, list[int]], parents: dict[int, list[int]]
+    nodes: Iterable[int],
+    children: dict[int, list[int]],
+    parents: dict[int, list[int]],
+    depth: dict[int, int],
 ) -> list[list[int]]:
     """One shortest cycle per group of platforms depending on each other round a loop, at most
-    ``MAX_CYCLES`` (``children`` and ``parents``: the edges among ``nodes``, each way).
+    ``MAX_CYCLES`` (``children`` and ``parents``: the edges among ``nodes``, each way; ``depth``:
+    the breadth-first depth of each, none for the platform asked about).
 
-    Platforms with no dependent or no dependency left cannot be on a loop, so they are trimmed
-    first (most of any real graph), then the groups found among the rest. Trimmed in two passes:
-    those with nothing left above them, in topological order (Kahn's; when that takes every
-    platform there is no loop at all), then, among those left (each has something left above
-    it), those with nothing left below them: what remains has both, the same platforms as
-    trimming both ways at once."""
-    waiting = {u: len(parents[u]) for u in nodes if parents.get(u)}
-    ready = [u for u in nodes if u not in waiting]
-    while ready:
-        for v in children.get(ready.pop(), ()):
-            waiting[v] -= 1
-            if not waiting[v]:
-                ready.append(v)
-    left = {u for u, n in waiting.items() if n}
-    if not left:
+    Depth grows by one along the edges of the shortest paths, so a loop has at least one edge
+    to a platform no deeper than where it starts: without such an edge (most graphs) there is
+    no loop, found in one pass. Otherwise a platform on a loop is both reached from the end of
+    one of those edges and reaches the start of one: the groups are found among those only."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for u in nodes:
+        below = depth.get(u, 0)
+        for v in children.get(u, ()):
+            if depth.get(v, 0) <= below:
+                starts.append(u)
+                ends.append(v)
+    if not starts:
         return []
-    outgoing = {u: sum(1 for v in children.get(u, ()) if v in left) for u in left}
-    trimmed = [u for u, n in outgoing.items() if not n]
-    removed = set(trimmed)
-    while trimmed:
-        for v in parents.get(trimmed.pop(), ()):
-            if v in left and v not in removed:
-                outgoing[v] -= 1
-                if not outgoing[v]:
-                    removed.add(v)
-                    trimmed.append(v)
+    reached_from_ends = _closure(ends, children)
+    candidates = _closure(starts, parents) & reached_from_ends
     rest = {
-        u: sorted(v for v in children.get(u, ()) if v in left and v not in removed)
-        for u in left
-        if u not in removed
+        u: sorted(v for v in children.get(u, ()) if v in candidates) for u in sorted(candidates)
     }
-    if not rest:
-        return []
-    groups = _strongly_connected(sorted(rest), rest)
+    groups = _strongly_connected(list(rest), rest)
     return sorted(_shortest_cycle(group, rest) for group in groups)[:MAX_CYCLES]
+
+
+def _closure(starts: list[int], edges: dict[int, list[int]]) -> set[int]:
+    """The platforms reached from ``starts`` (themselves included) over ``edges``."""
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        for v in edges.get(stack.pop(), ()):
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
 
 
 def _strongly_connected(nodes: list[int], children: dict[int, list[int]]) -> list[list[int]]:
@@ -572,7 +574,7 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
         slug = {pk: slug[pk] for pk in reached}
         depth = {pk: depth[pk] for pk in order}
         parent = {pk: parent[pk] for pk in order}
-    cycles = _cycles(reached, children, parents)
+    cycles = _cycles(reached, children, parents, depth)
     graph = _Graph(
         order=order,
         slug=slug,

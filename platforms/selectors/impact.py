@@ -705,13 +705,13 @@ def _change_pending() -> bool:
 
 
 def _versions() -> tuple[str | None, str | None]:
-    """The graph's and the adoptions' versions (one cache read; two more the first time)."""
+    """The graph's and the adoptions' versions (one cache read; one more per version missing)."""
     versions = cache.get_many([VERSION_KEY, ADOPTIONS_VERSION_KEY])
-    if len(versions) < 2:
-        for key in (VERSION_KEY, ADOPTIONS_VERSION_KEY):
-            if key not in versions:
-                cache.add(key, uuid.uuid4().hex, timeout=None)
-        versions = cache.get_many([VERSION_KEY, ADOPTIONS_VERSION_KEY])
+    for key in (VERSION_KEY, ADOPTIONS_VERSION_KEY):
+        if key not in versions:
+            version = uuid.uuid4().hex
+            # Another process may have added one first: then it is the one.
+            versions[key] = version if cache.add(key, version, timeout=None) else cache.get(key)
     return versions.get(VERSION_KEY), versions.get(ADOPTIONS_VERSION_KEY)
 
 

@@ -276,7 +276,7 @@ def test_without_the_shared_cache_the_answer_is_computed_each_time(graph, monkey
         def get(self, *args, **kwargs):
             raise ConnectionError("the cache is down")
 
-        add = set = get
+        add = set = get_many = set_many = get
 
     anonymous = AnonymousUser()
     with monkeypatch.context() as patched:

@@ -785,9 +785,12 @@ def impact_changed(sender: type | None = None, **_signal: Any) -> None:
     """Say that a write may have changed impact analyses: those kept are dropped once the
     current transaction commits (at once outside one). Every save and delete of a platform,
     dependency, adoption or membership calls it (``connect_signals``): an adoption's drops the
-    counts of organisations hit, the others' the walks. Bulk writes that send no signal
+    counts of organisations hit, the others' the walks (not a platform's creation: it has no
+    dependency nor adoption yet, and each of those, added, says so). Bulk writes that send no signal
     (``bulk_create``, ``bulk_update``, ``COPY``, ``QuerySet.update`` of a platform's state,
     owner, name or slug) must call it themselves, without a ``sender``: everything is dropped."""
+    if sender is Platform and _signal.get("created"):
+        return  # nothing depends on a platform just made, nor does it adopt anything
     publish = _PUBLISH.get(sender, _publish_change)
     if not _pending(publish):
         transaction.on_commit(publish, robust=True)

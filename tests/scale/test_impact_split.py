@@ -212,3 +212,22 @@ def test_an_adoption_written_in_a_transaction_is_counted_there_and_never_kept(gr
         raise Undo
     # Rolled back: nothing was replaced, and what is kept is still the answer.
     assert answered(graph["base"]) == (before, set())
+
+
+def test_a_platform_registered_keeps_both_parts_until_it_depends_on_one(graph):
+    before = kept(graph["base"])
+    new = services.platform_register(
+        actor=None,
+        owner=graph["newcomer"],
+        name="Newly registered",
+        summary="Registered after the analyses were kept.",
+        slug="new",
+        state="published",
+    )
+    after, made = answered(graph["base"])
+    assert made == set() and after == before == fresh(graph["base"])
+
+    services.dependency_add(actor=None, platform=new, depends_on=graph["c"])
+    after, made = answered(graph["base"])
+    assert "walk" in made and after == fresh(graph["base"])
+    assert after["dependents"][-1][0] == "new"

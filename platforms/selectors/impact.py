@@ -19,11 +19,12 @@ organisations hit as their count plus the ``TOP_ORGANISATIONS`` hit hardest, eac
 
 The analysis of a platform is kept, per process, in two parts (see "Kept until the next write"
 below): the walk, until a platform, dependency or membership is written, and the counts of the
-organisations hit, until an adoption is written too. A kept analysis costs a lookup; after an
-adoption write only the count runs again (one statement over the 85,000 in-use adoptions of
-Notify's dependents); after any other write, the walk and the count (90-130 ms at 100,000
-platforms). Then only the page of dependents shown and the organisations listed are read (two
-queries, plus one for the catalogue's versions).
+organisations hit, until an adoption is written or the dependents or their owners change. A kept
+analysis costs a lookup; after an adoption write only the count runs again (one statement over
+the 85,000 in-use adoptions of Notify's dependents at 100,000 platforms); after another write,
+the walk, and the count only if the dependents or their owners changed
+(``benchmarks/impact_cold.py`` measures each case). Then only the page of dependents shown and
+the organisations listed are read (two queries, plus one for the catalogue's versions).
 """
 
 from __future__ import annotations
@@ -62,8 +63,8 @@ MAX_CYCLES = 20
 TOP_ORGANISATIONS = 50
 # Slugs listed per organisation and list (owns, uses); the counts give the rest.
 LISTED = 10
-# Analyses kept per process: at most this many dependents in all (some 420 bytes each: GOV.UK
-# Notify's 9,600 at 100,000 platforms take 4.0 MB; so at most about 40 MB a process), each for
+# Analyses kept per process: at most this many dependents in all (some 500 bytes each: GOV.UK
+# Notify's 9,600 at 100,000 platforms take 4.8 MB; so at most about 50 MB a process), each for
 # at most ``KEPT_SECONDS`` even if nothing is written (a bound on what a write outside the
 # application, in psql, could leave stale).
 KEPT_DEPENDENTS = 100_000

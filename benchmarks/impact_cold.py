@@ -1,9 +1,16 @@
 """Impact analysis of GOV.UK Notify, kept and cold, in-process, on an already-filled database.
 
 ``make bench`` measures after warm-up, so it reads a kept analysis (see
-``platforms/selectors/impact.py``). This measures both: "kept" as ``bench.py`` does, and "cold"
-with the catalogue's version replaced before each request, as any write does, so every request
-walks the graph and counts the organisations again::
+``platforms/selectors/impact.py``). This measures four cases, each version replaced before
+every request as a write does once committed:
+
+- "kept": as ``bench.py`` does, nothing replaced;
+- "after_adoption_write": the adoptions' version (an adoption saved or deleted): the
+  organisations hit are counted again over the walk kept;
+- "after_graph_write": the graph's version (a platform, dependency or membership saved or
+  deleted elsewhere in the catalogue): the graph is walked again, the counts kept (the same
+  dependents and owners);
+- "cold": both (a bulk write, or a new process): walked and counted again::
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/impact_cold.py --repeat 10
 """
@@ -62,10 +69,17 @@ def main() -> None:
 
     client = Client(HTTP_HOST="127.0.0.1")
     for path in PATHS:
-        kept = measure(client, path, args.repeat)
-        # What every write does once committed: the next analysis walks again.
-        cold = measure(client, path, args.repeat, before=impact._publish_change)
-        print(json.dumps({"path": path, "kept": kept, "cold": cold}), flush=True)
+        figures = {"path": path, "kept": measure(client, path, args.repeat)}
+        for case, write in (
+            ("after_adoption_write", impact._publish_adoptions_change),
+            ("after_graph_write", impact._publish_graph_change),
+            ("cold", impact._publish_change),
+        ):
+            figures[case] = measure(client, path, args.repeat, before=write)
+        print(
+            json.dumps(figures),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

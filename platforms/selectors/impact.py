@@ -1,34 +1,43 @@
 """Impact analysis: what stops working, and for whom, if a platform goes away.
 
-The walk visits each platform once, never each path: one recursive query (SQLite and PostgreSQL
-alike) whose ``UNION`` keeps the distinct platforms reached over the dependencies the user may
-see, returning the edges between them. Paths are exponential in a dense graph (GOV.UK Notify's
-9,600 dependents at 100,000 platforms are millions of paths); platforms are at most the catalogue.
-The rest is done once over those edges, in memory: a breadth-first pass gives each platform its
-depth and its first parent (so one shortest path can be shown), and the strongly connected
-components give the dependency cycles, each reported once and never followed round.
+The walk follows each dependency once, never each path: one recursive query (SQLite and
+PostgreSQL alike) whose ``UNION`` keeps the distinct (platform, the platform it depends on) pairs
+reached over the dependencies the user may see, so the walk and the edges between the platforms
+reached are one pass over the ``(depends_on, platform)`` index. Paths are exponential in a dense
+graph (GOV.UK Notify's 9,600 dependents at 100,000 platforms are millions of paths); edges are at
+most the catalogue's. A platform reached over several edges is expanded once per edge (on the
+100,000-platform data, 28,000 expansions in all for 50,000 edges), and the answer is cut at
+``MAX_LINKS`` edges. The rest is done once over those edges, in memory: a breadth-first pass
+gives each platform its depth and its first parent (so one shortest path can be shown), and the
+strongly connected components give the dependency cycles, each reported once and never followed
+round.
 
 Everything that grows with the graph is cut to a bound: the dependents come a page at a time
 (``Impact.dependents`` is a lazy sequence: ``len()`` is the total, a slice one query), the
 organisations hit as their count plus the ``TOP_ORGANISATIONS`` hit hardest, each with at most
 ``LISTED`` slugs per list, and at most ``MAX_CYCLES`` cycles. Four queries whatever the graph.
 
-The analysis of a platform is kept, per process, until the next write that can change any
-analysis (see "Kept until the next write" below): the walk and the organisations' figures cost
-150-300 ms at 100,000 platforms whatever is done in SQL (9,600 dependents, 85,000 adoptions of
-them to count), where reading a kept one costs a lookup. Then only the page of dependents shown
-and the organisations listed are read (two queries, plus one for the catalogue's version).
+The analysis of a platform is kept, per process, in two parts (see "Kept until the next write"
+below): the walk, until a platform, dependency or membership is written, and the counts of the
+organisations hit, until an adoption is written or the dependents or their owners change. A kept
+analysis costs a lookup; after an adoption write only the count runs again (one statement over
+the 85,000 in-use adoptions of Notify's dependents at 100,000 platforms); after another write,
+the walk, and the count only if the dependents or their owners changed
+(``benchmarks/impact_cold.py`` measures each case). Then only the page of dependents shown and
+the organisations listed are read (two queries, plus one for the catalogue's versions).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import threading
 import uuid
+from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
@@ -46,14 +55,16 @@ if TYPE_CHECKING:
 MAX_DEPTH = 25
 # Platforms walked at most: a graph reaching more is cut short, and the answer says so.
 MAX_PLATFORMS = 20_000
+# Dependencies followed at most (the walk reads edges): beyond, the answer is cut short too.
+MAX_LINKS = 3 * MAX_PLATFORMS
 # Cycles reported at most (one per strongly connected group of platforms).
 MAX_CYCLES = 20
 # The organisations listed: those hit by the most dependents; the rest are counted.
 TOP_ORGANISATIONS = 50
 # Slugs listed per organisation and list (owns, uses); the counts give the rest.
 LISTED = 10
-# Analyses kept per process: at most this many dependents in all (some 420 bytes each: GOV.UK
-# Notify's 9,600 at 100,000 platforms take 4.0 MB; so at most about 40 MB a process), each for
+# Analyses kept per process: at most this many dependents in all (some 500 bytes each: GOV.UK
+# Notify's 9,600 at 100,000 platforms take 4.8 MB; so at most about 50 MB a process), each for
 # at most ``KEPT_SECONDS`` even if nothing is written (a bound on what a write outside the
 # application, in psql, could leave stale).
 KEPT_DEPENDENTS = 100_000
@@ -77,15 +88,6 @@ class AffectedOrganisation:
     uses: list[str] = field(default_factory=list)
     owns_count: int = 0
     uses_count: int = 0
-
-
-@dataclass(slots=True)
-class _Node:
-    slug: str
-    owner_id: int
-    rank: int  # position by name, slug
-    depth: int = 0
-    parent: int | None = None
 
 
 @dataclass(frozen=True)
@@ -172,19 +174,16 @@ class Impact:
 
 _WALK = """
 WITH RECURSIVE
-reach(id) AS (
-    SELECT CAST(%s AS BIGINT)
+reach(id, parent) AS (
+    SELECT CAST(%s AS BIGINT), CAST(NULL AS BIGINT)
     UNION
-    SELECT d.platform_id FROM reach JOIN {dependency} d ON d.depends_on_id = reach.id {hidden}
+    SELECT d.platform_id, d.depends_on_id FROM reach
+    JOIN {dependency} d ON d.depends_on_id = reach.id {hidden}
 ),
-walked AS (SELECT id FROM reach LIMIT %s)
-SELECT 'edge' AS kind, d.depends_on_id AS a, d.platform_id AS b, NULL AS c, NULL AS slug,
-       NULL AS name
-FROM {dependency} d
-WHERE d.depends_on_id IN (SELECT id FROM walked) AND d.platform_id IN (SELECT id FROM walked)
-UNION ALL
-SELECT 'node', p.id, p.owner_id, ROW_NUMBER() OVER (ORDER BY p.name, p.slug), p.slug, p.name
-FROM {platform} p WHERE p.id IN (SELECT id FROM walked)
+walked AS (SELECT id, parent FROM reach LIMIT %s)
+SELECT w.id, w.parent, p.owner_id, p.slug, p.name,
+       DENSE_RANK() OVER (ORDER BY p.name, p.slug, p.id)
+FROM walked w JOIN {platform} p ON p.id = w.id
 """
 
 _ORGANISATIONS = """
@@ -192,8 +191,8 @@ WITH
 given(id, owner) AS ({given}),
 used(org, pid) AS (
     SELECT a.organisation_id, a.platform_id FROM {adoption} a
-    WHERE a.status = %s AND a.platform_id IN (SELECT id FROM given)
-    GROUP BY a.organisation_id, a.platform_id
+    WHERE a.status = %s AND a.platform_id {in_given}
+    GROUP BY a.platform_id, a.organisation_id
 ),
 per_org(org, owns, uses) AS (
     SELECT org, SUM(owns), SUM(uses) FROM (
@@ -242,50 +241,70 @@ def _hidden_clause(user: User) -> tuple[str, list[Any]]:
     return _HIDDEN.format(platform=TABLES["platform"], member=member), [user.pk]
 
 
-def _given(ids: list[int], owners: list[int]) -> tuple[str, list[Any]]:
+def _given(ids: list[int], owners: list[int]) -> tuple[str, str, list[Any]]:
     """A table ``(id, owner)`` of the dependents, bound as parameters whatever their number
-    (thousands of placeholders would overflow SQLite's limit and cost PostgreSQL a long parse)."""
+    (thousands of placeholders would overflow SQLite's limit and cost PostgreSQL a long parse),
+    and the condition of a platform id being one of them. On PostgreSQL the ids are an array
+    computed once (an ``InitPlan``, so the planner does not weigh 9,600 constants): the in-use
+    adoptions are read from ``adoption_in_use`` in its order, each (organisation, platform) pair
+    kept once as they come, without a hash of 85,000 rows."""
     if connection.vendor == "postgresql":
         return (
             "SELECT * FROM unnest(CAST(string_to_array(%s, ',') AS bigint[]), "
             "CAST(string_to_array(%s, ',') AS bigint[]))",
+            "= ANY(ARRAY(SELECT id FROM given))",
             [",".join(map(str, ids)), ",".join(map(str, owners))],
         )
     return (
         "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)",
+        "IN (SELECT id FROM given)",
         [json.dumps(list(zip(ids, owners, strict=True)))],
     )
 
 
-def _cycles(children: dict[int, list[int]], parents: dict[int, list[int]]) -> list[list[int]]:
+def _cycles(
+    nodes: Iterable[int],
+    children: dict[int, list[int]],
+    parents: dict[int, list[int]],
+    depth: dict[int, int],
+) -> list[list[int]]:
     """One shortest cycle per group of platforms depending on each other round a loop, at most
-    ``MAX_CYCLES``. Platforms with no dependent or no dependency left cannot be on a loop: they
-    are trimmed first (most of any real graph), then the groups found among the rest."""
-    outgoing = {u: len(vs) for u, vs in children.items()}
-    incoming = {u: len(parents.get(u, ())) for u in children}
-    trimmed = [u for u in children if not outgoing[u] or not incoming[u]]
-    removed = set(trimmed)
-    while trimmed:
-        u = trimmed.pop()
-        for v in children[u]:
-            incoming[v] -= 1
-            if not incoming[v] and v not in removed:
-                removed.add(v)
-                trimmed.append(v)
-        for v in parents.get(u, ()):
-            outgoing[v] -= 1
-            if not outgoing[v] and v not in removed:
-                removed.add(v)
-                trimmed.append(v)
-    if len(removed) == len(children):
+    ``MAX_CYCLES`` (``children`` and ``parents``: the edges among ``nodes``, each way; ``depth``:
+    the breadth-first depth of each, none for the platform asked about).
+
+    Depth grows by one along the edges of the shortest paths, so a loop has at least one edge
+    to a platform no deeper than where it starts: without such an edge (most graphs) there is
+    no loop, found in one pass. Otherwise a platform on a loop is both reached from the end of
+    one of those edges and reaches the start of one: the groups are found among those only."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for u in nodes:
+        below = depth.get(u, 0)
+        for v in children.get(u, ()):
+            if depth.get(v, 0) <= below:
+                starts.append(u)
+                ends.append(v)
+    if not starts:
         return []
+    reached_from_ends = _closure(ends, children)
+    candidates = _closure(starts, parents) & reached_from_ends
     rest = {
-        u: sorted(v for v in vs if v not in removed)
-        for u, vs in children.items()
-        if u not in removed
+        u: sorted(v for v in children.get(u, ()) if v in candidates) for u in sorted(candidates)
     }
-    groups = _strongly_connected(sorted(rest), rest)
+    groups = _strongly_connected(list(rest), rest)
     return sorted(_shortest_cycle(group, rest) for group in groups)[:MAX_CYCLES]
+
+
+def _closure(starts: list[int], edges: dict[int, list[int]]) -> set[int]:
+    """The platforms reached from ``starts`` (themselves included) over ``edges``."""
+    seen = set(starts)
+    stack = list(seen)
+    while stack:
+        for v in edges.get(stack.pop(), ()):
+            if v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return seen
 
 
 def _strongly_connected(nodes: list[int], children: dict[int, list[int]]) -> list[list[int]]:
@@ -360,38 +379,65 @@ class _Hit:
     """One of the organisations hit hardest, as kept: names are read afresh on each request."""
 
     organisation_id: int
-    owns: tuple[str, ...]
-    uses: tuple[str, ...]
+    owns: tuple[int, ...]  # at most LISTED ids of the dependents it owns (the smallest)
+    uses: tuple[int, ...]  # and of those it has in use
     owns_count: int
     uses_count: int
 
 
 @dataclass(frozen=True)
-class _Analysis:
-    """What the walk and the counts found for one platform and audience. Shared by the requests
-    until the next write, so never changed once made: each request gets its own
-    ``DependentList`` and ``AffectedOrganisation`` objects over it."""
+class _Walk:
+    """What the walk found for one platform and audience: made from the platforms, their
+    dependencies and the memberships only, so kept until one of those is written."""
 
     graph: _Graph
-    hit: list[_Hit]
-    organisations_count: int
+    owners: tuple[int, ...]  # the owner of each dependent, in ``graph.order``
     truncated: bool
     cycles: list[list[str]]
     by_depth: list[tuple[int, int]]
     names: dict[str, str]
+    # The dependents and their owners, all the counts are made from, as a digest: walks with
+    # the same dependents (another audience, or the same platform after a write elsewhere in
+    # the graph) share their counts.
+    dependents_digest: bytes
+    position: dict[int, int]  # each dependent's place in ``graph.order``
+
+    def slugs(self, ids: tuple[int, ...]) -> list[str]:
+        """The slugs of these dependents, nearest first."""
+        return [self.graph.slug[pk] for pk in sorted(ids, key=self.position.__getitem__)]
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """The organisations hit, counted over a walk's dependents: made from the dependents, their
+    owners and the adoptions in use, so kept until an adoption is written, under the digest of
+    the dependents (``_Walk.dependents_digest``)."""
+
+    hit: list[_Hit]
+    organisations_count: int
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    """A walk and its counts. Shared by the requests until the next write, so never changed once
+    made: each request gets its own ``DependentList`` and ``AffectedOrganisation`` objects."""
+
+    walk: _Walk
+    counts: _Counts
 
     def impact(
         self, platform: Platform, max_depth: int, organisations: dict[int, Organisation]
     ) -> Impact:
+        walk, counts = self.walk, self.counts
         affected = [
             AffectedOrganisation(
                 organisation=organisations[hit.organisation_id],
-                owns=list(hit.owns),
-                uses=list(hit.uses),
+                owns=walk.slugs(hit.owns),
+                uses=walk.slugs(hit.uses),
                 owns_count=hit.owns_count,
                 uses_count=hit.uses_count,
             )
-            for hit in self.hit
+            for hit in counts.hit
             if hit.organisation_id in organisations
         ]
         affected.sort(
@@ -403,14 +449,14 @@ class _Analysis:
         )
         return Impact(
             platform=platform,
-            dependents=DependentList(self.graph),
+            dependents=DependentList(walk.graph),
             organisations_affected=affected,
-            organisations_count=self.organisations_count,
-            truncated=self.truncated,
+            organisations_count=counts.organisations_count,
+            truncated=walk.truncated,
             max_depth=max_depth,
-            cycles=[list(cycle) for cycle in self.cycles],
-            by_depth=[{"depth": d, "platforms": n} for d, n in self.by_depth],
-            names=self.names,
+            cycles=[list(cycle) for cycle in walk.cycles],
+            by_depth=[{"depth": d, "platforms": n} for d, n in walk.by_depth],
+            names=walk.names,
         )
 
 
@@ -419,8 +465,9 @@ def platform_impact(*, platform: Platform, user: User, max_depth: int = MAX_DEPT
     organisations that own them or have them in use. Only what ``user`` may see is followed: a
     draft of another organisation is neither shown nor traversed. At most four queries whatever
     the graph (two when nothing depends on it), one more per slice of dependents read; when the
-    analysis is kept (see ``impact_changed``), two: the catalogue's version and the organisations
-    listed, and one per slice.
+    analysis is kept (see ``impact_changed``), two: the catalogue's versions and the
+    organisations listed, and one per slice. After a write of adoptions only, the walk kept is
+    counted again (three).
 
     Returns an ``Impact``:
 
@@ -439,90 +486,116 @@ def platform_impact(*, platform: Platform, user: User, max_depth: int = MAX_DEPT
     - ``truncated``: true if the chain goes deeper than ``max_depth`` or reaches more than
       ``MAX_PLATFORMS`` platforms, and the answer is cut short.
     """
-    key = _kept_key(platform, user, max_depth)
-    analysis = _kept_get(key)
-    if analysis is not None:
-        organisations = Organisation.objects.in_bulk([hit.organisation_id for hit in analysis.hit])
-        return analysis.impact(platform, max_depth, organisations)
-    analysis, organisations = _analyse(platform, user, max_depth)
-    _kept_put(key, analysis)
-    return analysis.impact(platform, max_depth, organisations)
+    walk_key, adoptions = _kept_keys(platform, user, max_depth)
+    walk = _kept_get(_kept_walks, walk_key)
+    if walk is None:
+        walk = _walk(platform, user, max_depth)
+        _kept_put(_kept_walks, walk_key, walk)
+    counts_key = None if adoptions is None else (adoptions, walk.dependents_digest)
+    counts = _kept_get(_kept_counts, counts_key)
+    if counts is None:
+        counts, organisations = _count(walk)
+        _kept_put(_kept_counts, counts_key, counts)
+    else:
+        organisations = Organisation.objects.in_bulk([hit.organisation_id for hit in counts.hit])
+    return _Analysis(walk, counts).impact(platform, max_depth, organisations)
 
 
 def _analyse(
     platform: Platform, user: User, max_depth: int
 ) -> tuple[_Analysis, dict[int, Organisation]]:
-    """The walk and the counts, from the database (two queries, one when nothing depends on
-    ``platform``): the analysis, and the organisations it lists, read in the same statement."""
+    """The walk and the counts, from the database, nothing kept (two queries, one when nothing
+    depends on ``platform``): the analysis, and the organisations it lists."""
+    walk = _walk(platform, user, max_depth)
+    counts, organisations = _count(walk)
+    return _Analysis(walk, counts), organisations
+
+
+def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
+    """The platforms reached from ``platform`` over the dependencies ``user`` may see (one
+    query: a row per edge followed, with the platform it reaches), each given its depth and
+    first parent, and the cycles among them."""
     hidden_sql, hidden_params = _hidden_clause(user)
     sql = _WALK.format(
         dependency=TABLES["dependency"], platform=TABLES["platform"], hidden=hidden_sql
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [platform.pk, *hidden_params, MAX_PLATFORMS + 1])
+        cursor.execute(sql, [platform.pk, *hidden_params, MAX_LINKS + 1])
         rows = cursor.fetchall()
+    truncated = len(rows) > MAX_LINKS
 
-    nodes: dict[int, _Node] = {}
-    children: dict[int, list[int]] = defaultdict(list)
+    # Plain dictionaries of plain values: no object per platform (see ``_Graph``).
+    slug: dict[int, str] = {}
+    owner: dict[int, int] = {}
+    rank: dict[int, int] = {}
     names: dict[str, str] = {}
-    for kind, a, b, c, slug, name in rows:
-        if kind == "node":
-            nodes[a] = _Node(slug=slug, owner_id=b, rank=c)
-            names[slug] = name
-        else:
-            children[a].append(b)
-    truncated = len(nodes) > MAX_PLATFORMS
-
-    def rank(pk: int) -> int:
-        return nodes[pk].rank
+    children: dict[int, list[int]] = defaultdict(list)
+    parents: dict[int, list[int]] = defaultdict(list)
+    for pk, source, owner_id, node_slug, name, position in rows[:MAX_LINKS]:
+        if pk not in slug:
+            slug[pk] = node_slug
+            owner[pk] = owner_id
+            rank[pk] = position
+            names[node_slug] = name
+        if source is not None:
+            children[source].append(pk)
+            parents[pk].append(source)
 
     # Breadth first: each platform's depth and first parent (by name), nearest first.
     order: list[int] = []
+    depth: dict[int, int] = {}
+    parent: dict[int, int] = {}
     reached = {platform.pk}
     frontier = [platform.pk]
-    depth = 0
+    level = 0
     while frontier:
-        depth += 1
+        level += 1
         following = []
-        for parent in frontier:
-            for child in children.get(parent, ()):
-                if child not in reached and child in nodes:
-                    if depth > max_depth:
+        for source in frontier:
+            for child in children.get(source, ()):
+                if child not in reached:
+                    if level > max_depth:
                         truncated = True
                         break
                     reached.add(child)
-                    node = nodes[child]
-                    node.depth, node.parent = depth, parent
+                    depth[child] = level
+                    parent[child] = source
                     following.append(child)
-        frontier = sorted(following, key=rank)
-        order += frontier
+        following.sort(key=rank.__getitem__)
+        frontier = following
+        order += following
+    if len(order) > MAX_PLATFORMS:
+        truncated = True
+        del order[MAX_PLATFORMS:]
+        reached = {platform.pk, *order}
 
-    inside = {u: [v for v in children.get(u, ()) if v in reached] for u in reached}
-    parents_of: dict[int, list[int]] = defaultdict(list)
-    for parent, dependents in inside.items():
-        for child in dependents:
-            parents_of[child].append(parent)
-    cycles = _cycles(inside, parents_of)
-    by_depth = sorted(Counter(nodes[pk].depth for pk in order).items())
-
-    hit, organisations, organisations_count = _organisations(order, nodes) if order else ([], {}, 0)
+    if len(reached) < len(slug):  # cut short: only the edges among the platforms kept
+        children = {u: [v for v in children.get(u, ()) if v in reached] for u in reached}
+        parents = {u: [v for v in parents.get(u, ()) if v in reached] for u in reached}
+        slug = {pk: slug[pk] for pk in reached}
+        depth = {pk: depth[pk] for pk in order}
+        parent = {pk: parent[pk] for pk in order}
+    cycles = _cycles(reached, children, parents, depth)
     graph = _Graph(
         order=order,
-        slug={pk: nodes[pk].slug for pk in (platform.pk, *order) if pk in nodes},
-        depth={pk: nodes[pk].depth for pk in order},
-        parent={pk: nodes[pk].parent for pk in order},
-        parents_of={pk: tuple(parents) for pk, parents in parents_of.items()},
+        slug=slug,
+        depth=depth,
+        parent=parent,
+        parents_of={pk: tuple(sources) for pk, sources in parents.items() if sources},
     )
-    analysis = _Analysis(
+    ids = sorted(order)
+    return _Walk(
         graph=graph,
-        hit=hit,
-        organisations_count=organisations_count,
+        owners=tuple(owner[pk] for pk in order),
         truncated=truncated,
-        cycles=[[nodes[pk].slug for pk in cycle] for cycle in cycles],
-        by_depth=by_depth,
+        cycles=[[slug[pk] for pk in cycle] for cycle in cycles],
+        by_depth=sorted(Counter(graph.depth.values()).items()),
         names=names,
+        dependents_digest=hashlib.blake2b(
+            array("q", ids).tobytes() + array("q", [owner[pk] for pk in ids]).tobytes()
+        ).digest(),
+        position={pk: n for n, pk in enumerate(order)},
     )
-    return analysis, organisations
 
 
 def _organisation(pk: int, slug: str, name: str) -> Organisation:
@@ -533,18 +606,21 @@ def _organisation(pk: int, slug: str, name: str) -> Organisation:
     return Organisation.from_db(connection.alias, fields, [shown[f] for f in fields])
 
 
-def _organisations(
-    order: list[int], nodes: dict[int, _Node]
-) -> tuple[list[_Hit], dict[int, Organisation], int]:
+def _count(walk: _Walk) -> tuple[_Counts, dict[int, Organisation]]:
     """The organisations hit hardest (owning or using the most dependents), read with their
     names, and how many are hit: counted in the database over every dependent, only the top few
-    read (one query)."""
-    given_sql, given_params = _given(order, [nodes[pk].owner_id for pk in order])
+    read (one query, none when nothing depends on the platform)."""
+    order = walk.graph.order
+    if not order:
+        return _Counts(hit=[], organisations_count=0), {}
+    given_sql, in_given, given_params = _given(order, list(walk.owners))
     sql = _ORGANISATIONS.format(
-        given=given_sql, adoption=TABLES["adoption"], organisation=TABLES["organisation"]
+        given=given_sql,
+        in_given=in_given,
+        adoption=TABLES["adoption"],
+        organisation=TABLES["organisation"],
     )
     rows = fetch(sql, [*given_params, Adoption.Status.IN_USE, TOP_ORGANISATIONS, LISTED])
-    position = {pk: n for n, pk in enumerate(order)}
     count = 0
     top: dict[int, tuple[int, int]] = {}
     organisations: dict[int, Organisation] = {}
@@ -559,41 +635,50 @@ def _organisations(
         else:
             listed[(row["org"], int(row["b"]))].append(row["a"])
 
-    def slugs(org: int, owns: int) -> tuple[str, ...]:
-        ordered = sorted(listed[(org, owns)], key=position.__getitem__)
-        return tuple(nodes[pk].slug for pk in ordered)
-
     hit = [
         _Hit(
             organisation_id=org,
-            owns=slugs(org, 1),
-            uses=slugs(org, 0),
+            owns=tuple(listed[(org, 1)]),
+            uses=tuple(listed[(org, 0)]),
             owns_count=owns,
             uses_count=uses,
         )
         for org, (owns, uses) in top.items()
     ]
-    return hit, organisations, count
+    return _Counts(hit=hit, organisations_count=count), organisations
 
 
 # --- Kept until the next write ---------------------------------------------------------------
 #
-# An analysis is kept in this process's memory under the catalogue's current version, a token
-# in the shared cache (``CACHES["default"]``: the database's cache table, or Redis) that every
-# write able to change an analysis replaces once its transaction commits: a platform, a
-# dependency, an adoption or a membership saved or deleted (the models' signals, whatever the
-# path: services, admin, API), and the bulk writes that send no signal (imports,
-# ``generate_catalogue``) call ``impact_changed`` themselves. The token is read before the walk
-# and replaced after the commit, so an analysis is never kept under a version older than the
-# rows it was made from. A transaction's own uncommitted writes are seen by its reads, never
-# kept. Whatever happens, nothing is kept longer than ``KEPT_SECONDS``.
+# An analysis is kept in this process's memory in two parts, under versions kept in the shared
+# cache (``CACHES["default"]``: the database's cache table, or Redis), read together in one
+# request to it:
+#
+# - the walk, under the graph's version, which a platform, dependency or membership saved or
+#   deleted replaces: those rows make the walk (what depends on what, who may see it, the
+#   owners, names and slugs);
+# - the counts of the organisations hit, under the adoptions' version, which an adoption saved
+#   or deleted replaces, and the digest of the dependents and their owners they were counted
+#   over: so an adoption write, the most frequent, counts again over the walk kept, without
+#   walking; and a write elsewhere in the graph walks again, but counts again only if the
+#   dependents or their owners changed.
+#
+# The versions are replaced once the writing transaction commits (the models' signals, whatever
+# the path: services, admin, API); bulk writes that send no signal (imports,
+# ``generate_catalogue``) call ``impact_changed`` themselves, which replaces both. The versions
+# are read before the walk and replaced after the commit, so a part is never kept under a
+# version older than the rows it was made from. A transaction's own uncommitted writes are seen
+# by its reads, never kept. Whatever happens, nothing is kept longer than ``KEPT_SECONDS``.
 
-VERSION_KEY = "platforms:impact:version"
-_kept: TTLCache = TTLCache(
+VERSION_KEY = "platforms:impact:version"  # the graph's
+ADOPTIONS_VERSION_KEY = "platforms:impact:adoptions"
+_kept_walks: TTLCache = TTLCache(
     maxsize=KEPT_DEPENDENTS,
     ttl=KEPT_SECONDS,
-    getsizeof=lambda analysis: len(analysis.graph.order) + 1,
+    getsizeof=lambda walk: len(walk.graph.order) + 1,
 )
+# Counts are small: at most TOP_ORGANISATIONS organisations with 2 x LISTED ids each.
+_kept_counts: TTLCache = TTLCache(maxsize=10_000, ttl=KEPT_SECONDS)
 _kept_lock = threading.Lock()
 
 
@@ -607,61 +692,109 @@ def _audience(user: User) -> str:
     return f"user:{user.pk}"
 
 
-def _change_pending() -> bool:
-    """Whether this connection's transaction has written something that changes analyses and
-    not committed it yet: its reads must see those rows, and nobody else may be given them."""
+def _pending(publish) -> bool:
+    """Whether this connection's transaction will replace a version (``publish``) on commit."""
     return connection.in_atomic_block and any(
-        func is _publish_change for _, func, _ in connection.run_on_commit
+        func is publish for _, func, _ in connection.run_on_commit
     )
 
 
-def _kept_key(platform: Platform, user: User, max_depth: int) -> tuple | None:
-    """The key of the analysis asked for under the catalogue's current version (one cache
-    read), or None when it must not be kept (writes pending, or no shared cache)."""
+def _change_pending() -> bool:
+    """Whether this connection's transaction has written something that changes analyses and
+    not committed it yet: its reads must see those rows, and nobody else may be given them."""
+    return any(_pending(publish) for publish in _PUBLISH.values())
+
+
+def _versions() -> tuple[str | None, str | None]:
+    """The graph's and the adoptions' versions (one cache read; one more per version missing)."""
+    versions = cache.get_many([VERSION_KEY, ADOPTIONS_VERSION_KEY])
+    for key in (VERSION_KEY, ADOPTIONS_VERSION_KEY):
+        if key not in versions:
+            version = uuid.uuid4().hex
+            # Another process may have added one first: then it is the one.
+            versions[key] = version if cache.add(key, version, timeout=None) else cache.get(key)
+    return versions.get(VERSION_KEY), versions.get(ADOPTIONS_VERSION_KEY)
+
+
+def _kept_keys(platform: Platform, user: User, max_depth: int) -> tuple[tuple | None, str | None]:
+    """The key of the walk asked for under the graph's current version, and the adoptions'
+    current version (the counts' key with the walk's digest), or None when nothing may be kept
+    (writes pending, or no shared cache)."""
     if _change_pending():
-        return None
+        return None, None
     try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-            version = cache.get(VERSION_KEY)
+        graph, adoptions = _versions()
     except Exception:  # the analysis is still right without the cache, only slower
         logger.exception("Impact analysis: the catalogue's version could not be read")
-        return None
-    if version is None:
-        return None
-    return (version, platform.pk, _audience(user), max_depth)
+        return None, None
+    if graph is None or adoptions is None:
+        return None, None
+    return (graph, platform.pk, _audience(user), max_depth), adoptions
 
 
-def _kept_get(key: tuple | None) -> _Analysis | None:
+def _kept_get(kept: TTLCache, key: tuple | None) -> Any:
     if key is None:
         return None
     with _kept_lock:
-        return _kept.get(key)
+        return kept.get(key)
 
 
-def _kept_put(key: tuple | None, analysis: _Analysis) -> None:
+def _kept_put(kept: TTLCache, key: tuple | None, value: Any) -> None:
     if key is None:
         return
     # One larger than everything kept may be (ValueError) is not kept.
     with _kept_lock, contextlib.suppress(ValueError):
-        _kept[key] = analysis
+        kept[key] = value
+
+
+def _publish_graph_change() -> None:
+    """A platform, dependency or membership changed: walks are made again (counts are kept
+    under the digest of what they were counted over)."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    with _kept_lock:
+        _kept_walks.clear()
+
+
+def _publish_adoptions_change() -> None:
+    """Adoptions changed: counts are made again, not walks."""
+    cache.set(ADOPTIONS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    with _kept_lock:
+        _kept_counts.clear()
 
 
 def _publish_change() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """Anything may have changed (a bulk write): walks and counts are made again."""
+    cache.set_many(
+        {VERSION_KEY: uuid.uuid4().hex, ADOPTIONS_VERSION_KEY: uuid.uuid4().hex}, timeout=None
+    )
     with _kept_lock:
-        _kept.clear()
+        _kept_walks.clear()
+        _kept_counts.clear()
 
 
-def impact_changed(**_signal: Any) -> None:
+# What a write of each model changes; any other sender, or none (a bulk write), everything.
+_PUBLISH = {
+    Platform: _publish_graph_change,
+    Dependency: _publish_graph_change,
+    Membership: _publish_graph_change,
+    Adoption: _publish_adoptions_change,
+    None: _publish_change,
+}
+
+
+def impact_changed(sender: type | None = None, **_signal: Any) -> None:
     """Say that a write may have changed impact analyses: those kept are dropped once the
     current transaction commits (at once outside one). Every save and delete of a platform,
-    dependency, adoption or membership calls it (``connect_signals``); bulk writes that send no
-    signal (``bulk_create``, ``bulk_update``, ``COPY``, ``QuerySet.update`` of a platform's
-    state, owner, name or slug) must call it themselves."""
-    if not _change_pending():
-        transaction.on_commit(_publish_change, robust=True)
+    dependency, adoption or membership calls it (``connect_signals``): an adoption's drops the
+    counts of organisations hit, the others' the walks (not a platform's creation: it has no
+    dependency nor adoption yet, and each of those, added, says so). Bulk writes that send no signal
+    (``bulk_create``, ``bulk_update``, ``COPY``, ``QuerySet.update`` of a platform's state,
+    owner, name or slug) must call it themselves, without a ``sender``: everything is dropped."""
+    if sender is Platform and _signal.get("created"):
+        return  # nothing depends on a platform just made, nor does it adopt anything
+    publish = _PUBLISH.get(sender, _publish_change)
+    if not _pending(publish):
+        transaction.on_commit(publish, robust=True)
 
 
 def connect_signals() -> None:

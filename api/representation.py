@@ -84,7 +84,9 @@ def _hyperlink(field: relations.HyperlinkedIdentityField):
         template = _link_template(context, view_name, kwarg, fmt)
         if template is None:
             return field.to_representation(obj)
-        value = quote(str(getattr(obj, lookup_field)), safe=_URL_SAFE)
+        # A row read as values (api/rows.py) is a dict.
+        lookup = obj[lookup_field] if type(obj) is dict else getattr(obj, lookup_field)
+        value = quote(str(lookup), safe=_URL_SAFE)
         return relations.Hyperlink(f"{template[0]}{value}{template[1]}", obj)
 
     return represent
@@ -259,6 +261,11 @@ class FastRepresentationMixin:
 
 
 _compiled = contextvars.ContextVar("compiled_representations", default=True)
+
+
+def compiled_representations() -> bool:
+    """False within ``drf_only()``."""
+    return _compiled.get()
 
 
 @contextmanager

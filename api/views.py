@@ -19,18 +19,23 @@ from rest_framework.decorators import (
 from rest_framework.decorators import schema as schema_decorator
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from api import discovery, filters, schema, serializers
+from api import discovery, filters, rows, schema, serializers
 from api.base import CatalogueViewSetMixin
 from api.exceptions import refuse_unreadable_request
 from api.impact import impact_response
-from api.pagination import CataloguePagination, PlatformListPagination, SmallCollectionPagination
+from api.pagination import (
+    CataloguePagination,
+    PlatformListPagination,
+    SmallCollectionPagination,
+    searching,
+)
 from api.parsers import PARSERS, JSONParser
 from api.permissions import IsCatalogueAdminOrReadOnly
+from api.renderers import JSONRenderer
 from api.security import LoginRateThrottle, SignInLockedOut
 from platforms import rules, services
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
@@ -217,6 +222,7 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
             queryset,
             serializers.PlatformListSerializer,
             ("sort_name", "slug"),
+            rows=rows.platform_rows(),
         )
 
     @action(detail=True, methods=["get"], url_path="adoptions", url_name="adoptions")
@@ -229,7 +235,9 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
             request,
             fixed_by_url=("organisation",),
         )
-        return self.paginated(queryset, serializers.AdoptionSerializer, ("id",))
+        return self.paginated(
+            queryset, serializers.AdoptionSerializer, ("id",), rows=rows.adoption_rows()
+        )
 
 
 # --- platforms -------------------------------------------------------------------------------
@@ -272,6 +280,12 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         if not any(name in self.request.query_params for name in self.filterset_class.base_filters):
             return queryset
         return super().filter_queryset(queryset)
+
+    def page_rows(self):
+        # A searched list is ranked (its own pages and annotations): read as instances.
+        if self.action == "list" and not searching(self.request):
+            return rows.platform_rows()
+        return None
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -358,7 +372,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
             request,
             fixed_by_url=("platform",),
         )
-        return self.paginated(queryset, serializers.AdoptionSerializer, ("id",))
+        return self.paginated(
+            queryset, serializers.AdoptionSerializer, ("id",), rows=rows.adoption_rows()
+        )
 
     @action(detail=True, methods=["get"])
     def dependencies(self, request, slug=None):
@@ -430,6 +446,9 @@ class AdoptionViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         return (
             Adoption.objects.visible_to(self.request.user).for_listing().defer(*ADOPTION_DEFERRED)
         )
+
+    def page_rows(self):
+        return rows.adoption_rows() if self.action == "list" else None
 
     def get_serializer_class(self):
         if self.action == "create":

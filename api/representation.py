@@ -106,7 +106,11 @@ def _getter(source_attrs: list[str]):
 
     def get(obj):
         try:
-            value = obj[attr] if isinstance(obj, Mapping) else getattr(obj, attr)
+            # A plain dict first (the rows of api/rows.py): the Mapping check is an ABC's.
+            if type(obj) is dict or isinstance(obj, Mapping):
+                value = obj[attr]
+            else:
+                value = getattr(obj, attr)
         except ObjectDoesNotExist:
             return None
         if type(value) in _CALLABLE_TYPES:

@@ -64,8 +64,10 @@ class PageRows:
     # further columns.
     instances: dict[str, tuple[type[models.Model], tuple[str, ...]]] = field(default_factory=dict)
 
-    def usable(self) -> bool:
-        return compiled_representations() and self.serializer_class.compiled_plan() is not None
+    def usable(self, serializer_class: type[FastRepresentationMixin] | None = None) -> bool:
+        """Whether ``serializer_class`` (by default this one) represents from its plan."""
+        serializer_class = serializer_class or self.serializer_class
+        return compiled_representations() and serializer_class.compiled_plan() is not None
 
     def _layout(self) -> tuple[list[str], dict[str, list[str]]]:
         layout = self.__dict__.get("_cached_layout")
@@ -115,6 +117,16 @@ class PageRows:
                 else:
                     row[name] = model(**values)
         return rows
+
+
+def fill_summaries(instances: list[models.Model], to_many: dict[str, ToMany]) -> None:
+    """Each instance's many-to-many relations read as summaries (dicts, for a compiled plan),
+    in place of a prefetch: only for an instance no other code reads afterwards."""
+    for name, spec in to_many.items():
+        summaries = _summaries(spec, [instance.pk for instance in instances])
+        for instance in instances:
+            cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+            cache[name] = summaries.get(instance.pk, [])
 
 
 def _is_column(model: type[models.Model], name: str) -> bool:

@@ -424,9 +424,24 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         queryset = self.get_queryset()
         if owner := self.request.query_params.get("owner"):
             queryset = queryset.filter(owner__slug=owner)
+        summaries = self._detail_summaries()
+        if summaries:
+            queryset = queryset.prefetch_related(None)
         platform = get_object_or_404(queryset.by_slug(self.kwargs["slug"]))
         self.check_object_permissions(self.request, platform)
+        if summaries:
+            rows.fill_summaries([platform], summaries)
         return platform
+
+    def _detail_summaries(self):
+        """For a detail read in JSON: the capabilities and standards read as summaries (as in
+        the list) rather than prefetched as instances. Not for the browsable API, whose forms
+        read the instance's relations."""
+        if self.action != "retrieve" or type(self.request.accepted_renderer) is not JSONRenderer:
+            return None
+        if not rows.platform_rows().usable(serializers.PlatformDetailSerializer):
+            return None
+        return rows.platform_rows().to_many
 
 
 # --- adoptions -------------------------------------------------------------------------------

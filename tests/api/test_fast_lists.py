@@ -89,6 +89,11 @@ PATHS = [
     "/api/v1/organisations/other-office/adoptions/",
     "/api/v1/adoptions/?page_size=3",
     "/api/v1/adoptions/?status=planned",
+    # Details read their capabilities and standards as summaries too.
+    "/api/v1/platforms/platform-3/",
+    "/api/v1/platforms/platform-5/?format=json",
+    "/api/v1/platforms/platform-0/",
+    "/api/v1/platforms/new-letters/",
 ]
 
 
@@ -139,18 +144,21 @@ def test_lists_read_as_rows_answer_what_drf_answers(catalogue, who, monkeypatch)
     assert len(_pages(client, "/api/v1/platforms/?page_size=2")) >= 4  # the links were followed
 
 
-def test_the_page_is_read_as_rows(catalogue):
-    """The fast path is the one taken: the page's queries read only the columns it shows (no
-    capability descriptions, no replacement's texts), and the query count is unchanged."""
+@pytest.mark.parametrize("path", ["/api/v1/platforms/", "/api/v1/platforms/platform-1/"])
+def test_the_page_is_read_as_rows(catalogue, path):
+    """The fast path is the one taken: the queries read only the columns shown (no capability
+    or standard descriptions, no replacement's texts), and their count is unchanged."""
     client = client_for(None)
     with CaptureQueriesContext(connection) as fast:
-        client.get("/api/v1/platforms/")
+        client.get(path)
     with drf_only(), CaptureQueriesContext(connection) as reference:
-        client.get("/api/v1/platforms/")
+        client.get(path)
     assert len(fast) == len(reference)
+    unshown = ('"platforms_capability"."description"', '"platforms_standard"."description"')
     read = " ".join(query["sql"] for query in fast.captured_queries)
-    assert "description" not in read
-    assert "description" in " ".join(query["sql"] for query in reference.captured_queries)
+    assert not any(column in read for column in unshown)
+    read = " ".join(query["sql"] for query in reference.captured_queries)
+    assert all(column in read for column in unshown)
 
 
 def test_a_hidden_replacement_stays_hidden_in_the_list(catalogue):
@@ -163,6 +171,14 @@ def test_a_hidden_replacement_stays_hidden_in_the_list(catalogue):
         "new-letters"
     )
     assert by_slug["platform-5"]["replaced_by"]["url"].endswith("/api/v1/platforms/platform-1/")
+
+
+def test_the_browsable_api_still_reads_the_records(catalogue):
+    client = client_for(AdminUserFactory())
+    for path in ("/api/v1/platforms/", "/api/v1/platforms/platform-1/", "/api/v1/adoptions/"):
+        response = client.get(path, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, path
+        assert b"platform-1" in response.content, path
 
 
 def test_indented_json_is_still_drf_s(catalogue):

@@ -266,8 +266,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
     def get_queryset(self):
         if self.action in ("adoptions", "dependencies"):
             # Only the platform's id is needed to list its rows: not its capabilities, standards
-            # and owner (three queries for a page that shows none of them).
-            return Platform.objects.visible_to(self.request.user).without_search_document()
+            # and owner (three queries for a page that shows none of them), nor its long texts.
+            visible = Platform.objects.visible_to(self.request.user)
+            return visible.only("id", "slug", "name", "state", "owner_id")
         queryset = Platform.objects.visible_to(self.request.user).for_listing()
         if self.action == "list":
             # The long texts only the detail shows (an imported original can be many kB a row).

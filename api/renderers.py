@@ -147,10 +147,20 @@ class CSVRenderer(BaseRenderer):
 # --- JSON ------------------------------------------------------------------------------------
 
 # Where orjson writes a float differently from ``json`` (1e-7 for 1e-07, 0.000025 for 2.5e-05):
-# only numbers below 1e-4 or in exponent form. A number in compact JSON follows ":", "[" or ",";
-# where one of these looks like such a number (a text may, too), the body is written by DRF's
-# renderer instead, so the bytes never differ.
-_FLOAT_THAT_MAY_DIFFER = re.compile(rb"[:\[,]-?(?:0\.0000|[0-9]+(?:\.[0-9]+)?[eE])")
+# only below 1e-4 (written "0.0000...") and in exponent form (a digit, "e", a sign, a digit).
+# Where the body has either (a text may, too), it is written by DRF's renderer instead, so the
+# bytes never differ. Searched as plain bytes: a regular expression over a 60 kB page cost more
+# than orjson saved.
+_EXPONENT = re.compile(rb"e[-+][0-9]")
+_DIGITS = b"0123456789"
+
+
+def _floats_may_differ(body: bytes) -> bool:
+    if b"0.0000" in body:
+        return True
+    return any(body[match.start() - 1] in _DIGITS for match in _EXPONENT.finditer(body))
+
+
 _ENCODER = renderers.JSONRenderer.encoder_class()
 _OPTIONS = (
     orjson.OPT_PASSTHROUGH_DATETIME  # DRF's encoder writes them (milliseconds, "Z")
@@ -165,7 +175,7 @@ def _orjson_body(data: Any) -> bytes | None:
         body = orjson.dumps(data, default=_ENCODER.default, option=_OPTIONS)
     except (orjson.JSONEncodeError, TypeError, ValueError):
         return None
-    if _FLOAT_THAT_MAY_DIFFER.search(body):
+    if _floats_may_differ(body):
         return None
     # As DRF does: a strict JavaScript subset.
     return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")

@@ -63,5 +63,12 @@ def test_indented_and_empty_as_drf():
 
 def test_orjson_writes_the_common_case():
     """Not a fallback each time: a page of text, numbers and dates is orjson's."""
-    data = {"name": "Pay", "count": 3, "when": AWKWARD["when"], "tags": ["a", "b"]}
+    data = {
+        "name": "Pay – type-1 e-mail",
+        "count": 3,
+        "score": 0.5,
+        "when": AWKWARD["when"],
+        "tags": ["a", "b"],
+    }
     assert renderers._orjson_body(data) is not None
+    assert renderers._orjson_body({"score": 0.00002}) is None  # DRF's bytes: 2e-05

@@ -4,13 +4,13 @@ cannot be read before any work is done."""
 from __future__ import annotations
 
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 
 from api import history
 from api.exceptions import refuse_unreadable_request
 from api.pagination import CataloguePagination
 from api.parsers import PARSERS, JSONParser
-from api.renderers import CSVRenderer, stream_csv_response
+from api.renderers import CSVRenderer, JSONRenderer, stream_csv_response
+from api.rows import PageRows
 
 # Actions that answer with a list, and so may also answer in CSV.
 LIST_ACTIONS = frozenset(
@@ -82,7 +82,15 @@ class CatalogueViewSetMixin:
     # filtered queryset is kept instead of a page, and the "paginated response" is the stream.
     _csv_queryset = None
 
+    def page_rows(self) -> PageRows | None:
+        """How this action's page is read as values (api/rows.py); None: as model instances."""
+        return None
+
     def paginate_queryset(self, queryset):
+        rows = None if self.wants_csv() else self.page_rows()
+        if rows is not None and rows.usable():
+            page = super().paginate_queryset(rows.queryset(queryset))
+            return None if page is None else rows.complete(page)
         page = super().paginate_queryset(queryset)
         if self.wants_csv():
             # The page was still read: a bad page_size, cursor or offset is the same 400 as in
@@ -96,10 +104,19 @@ class CatalogueViewSetMixin:
             return self.csv_response(self._csv_queryset, self.get_serializer_class())
         return super().get_paginated_response(data)
 
-    def paginated(self, queryset, serializer_class, ordering):
-        """A nested list (e.g. a platform's adoptions), in cursor pages (or whole, as CSV)."""
+    def paginated(self, queryset, serializer_class, ordering, rows: PageRows | None = None):
+        """A nested list (e.g. a platform's adoptions), in cursor pages (or whole, as CSV);
+        read as ``rows`` (api/rows.py) when given."""
         paginator = CataloguePagination()
-        page = paginator.paginate_queryset(queryset.order_by(*ordering), self.request, view=self)
+        if rows is not None and rows.usable() and not self.wants_csv():
+            page = paginator.paginate_queryset(
+                rows.queryset(queryset.order_by(*ordering)), self.request, view=self
+            )
+            page = rows.complete(page)
+        else:
+            page = paginator.paginate_queryset(
+                queryset.order_by(*ordering), self.request, view=self
+            )
         if self.wants_csv():  # after the page: the same 400s for bad paging as in JSON
             return self.csv_response(queryset.order_by(*ordering), serializer_class)
         data = serializer_class(page, many=True, context=self.get_serializer_context()).data

@@ -15,12 +15,14 @@ The columns come from the serializer's fields, not from the data, so each field 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+import orjson
 from django.http import QueryDict, StreamingHttpResponse
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.renderers import BaseRenderer
 from rest_framework.settings import api_settings
 
@@ -140,3 +142,63 @@ class CSVRenderer(BaseRenderer):
             header.extend(key for key in row if key not in header)
         cells = ([row.get(name, "") for name in header] for row in rows)
         return "".join(csv_lines(header, cells, lineterminator="\r\n")).encode(self.charset)
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+# Where orjson writes a float differently from ``json`` (1e-7 for 1e-07, 0.000025 for 2.5e-05):
+# only below 1e-4 (written "0.0000...") and in exponent form (a digit, "e", a sign, a digit).
+# Where the body has either (a text may, too), it is written by DRF's renderer instead, so the
+# bytes never differ. Searched as plain bytes: a regular expression over a 60 kB page cost more
+# than orjson saved.
+_EXPONENT = re.compile(rb"e[-+][0-9]")
+_DIGITS = b"0123456789"
+
+
+def _floats_may_differ(body: bytes) -> bool:
+    if b"0.0000" in body:
+        return True
+    return any(body[match.start() - 1] in _DIGITS for match in _EXPONENT.finditer(body))
+
+
+_ENCODER = renderers.JSONRenderer.encoder_class()
+_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME  # DRF's encoder writes them (milliseconds, "Z")
+    | orjson.OPT_PASSTHROUGH_DATACLASS  # as DRF would: refused
+)
+
+
+def _orjson_body(data: Any) -> bytes | None:
+    """``data`` as DRF's compact JSON, written by orjson; None where orjson cannot write
+    exactly those bytes."""
+    try:
+        body = orjson.dumps(data, default=_ENCODER.default, option=_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError, ValueError):
+        return None
+    if _floats_may_differ(body):
+        return None
+    # As DRF does: a strict JavaScript subset.
+    return body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer, the same bytes, written by orjson (a well-kept C library, about ten
+    times faster than ``json`` with DRF's encoder on a page of 50 platforms).
+
+    Only compact output goes through orjson (``json.dumps`` with DRF's separators and
+    ``ensure_ascii=False``); whatever orjson does not write exactly as ``json`` does (indented
+    output, keys that are not strings, integers beyond 64 bits, floats it writes differently,
+    types it refuses) is rendered by DRF's own renderer. Types ``json`` does not know go through
+    DRF's encoder, as they would in DRF. One difference: a NaN or infinite float, which DRF
+    refuses (a 500), is written as null; the API's figures are counts and rounded scores."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        compact = (
+            not self.ensure_ascii
+            and self.compact
+            and self.strict
+            and self.get_indent(accepted_media_type, renderer_context or {}) is None
+        )
+        if data is not None and compact and (body := _orjson_body(data)) is not None:
+            return body
+        return super().render(data, accepted_media_type, renderer_context)

@@ -84,7 +84,9 @@ def _hyperlink(field: relations.HyperlinkedIdentityField):
         template = _link_template(context, view_name, kwarg, fmt)
         if template is None:
             return field.to_representation(obj)
-        value = quote(str(getattr(obj, lookup_field)), safe=_URL_SAFE)
+        # A row read as values (api/rows.py) is a dict.
+        lookup = obj[lookup_field] if type(obj) is dict else getattr(obj, lookup_field)
+        value = quote(str(lookup), safe=_URL_SAFE)
         return relations.Hyperlink(f"{template[0]}{value}{template[1]}", obj)
 
     return represent
@@ -104,7 +106,11 @@ def _getter(source_attrs: list[str]):
 
     def get(obj):
         try:
-            value = obj[attr] if isinstance(obj, Mapping) else getattr(obj, attr)
+            # A plain dict first (the rows of api/rows.py): the Mapping check is an ABC's.
+            if type(obj) is dict or isinstance(obj, Mapping):
+                value = obj[attr]
+            else:
+                value = getattr(obj, attr)
         except ObjectDoesNotExist:
             return None
         if type(value) in _CALLABLE_TYPES:
@@ -259,6 +265,11 @@ class FastRepresentationMixin:
 
 
 _compiled = contextvars.ContextVar("compiled_representations", default=True)
+
+
+def compiled_representations() -> bool:
+    """False within ``drf_only()``."""
+    return _compiled.get()
 
 
 @contextmanager

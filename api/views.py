@@ -19,18 +19,23 @@ from rest_framework.decorators import (
 from rest_framework.decorators import schema as schema_decorator
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from api import discovery, filters, schema, serializers
+from api import discovery, filters, rows, schema, serializers
 from api.base import CatalogueViewSetMixin
 from api.exceptions import refuse_unreadable_request
 from api.impact import impact_response
-from api.pagination import CataloguePagination, PlatformListPagination, SmallCollectionPagination
+from api.pagination import (
+    CataloguePagination,
+    PlatformListPagination,
+    SmallCollectionPagination,
+    searching,
+)
 from api.parsers import PARSERS, JSONParser
 from api.permissions import IsCatalogueAdminOrReadOnly
+from api.renderers import JSONRenderer
 from api.security import LoginRateThrottle, SignInLockedOut
 from platforms import rules, services
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
@@ -217,6 +222,7 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
             queryset,
             serializers.PlatformListSerializer,
             ("sort_name", "slug"),
+            rows=rows.platform_rows(),
         )
 
     @action(detail=True, methods=["get"], url_path="adoptions", url_name="adoptions")
@@ -229,7 +235,9 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
             request,
             fixed_by_url=("organisation",),
         )
-        return self.paginated(queryset, serializers.AdoptionSerializer, ("id",))
+        return self.paginated(
+            queryset, serializers.AdoptionSerializer, ("id",), rows=rows.adoption_rows()
+        )
 
 
 # --- platforms -------------------------------------------------------------------------------
@@ -258,8 +266,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
     def get_queryset(self):
         if self.action in ("adoptions", "dependencies"):
             # Only the platform's id is needed to list its rows: not its capabilities, standards
-            # and owner (three queries for a page that shows none of them).
-            return Platform.objects.visible_to(self.request.user).without_search_document()
+            # and owner (three queries for a page that shows none of them), nor its long texts.
+            visible = Platform.objects.visible_to(self.request.user)
+            return visible.only("id", "slug", "name", "state", "owner_id")
         queryset = Platform.objects.visible_to(self.request.user).for_listing()
         if self.action == "list":
             # The long texts only the detail shows (an imported original can be many kB a row).
@@ -272,6 +281,12 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         if not any(name in self.request.query_params for name in self.filterset_class.base_filters):
             return queryset
         return super().filter_queryset(queryset)
+
+    def page_rows(self):
+        # A searched list is ranked (its own pages and annotations): read as instances.
+        if self.action == "list" and not searching(self.request):
+            return rows.platform_rows()
+        return None
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -358,7 +373,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
             request,
             fixed_by_url=("platform",),
         )
-        return self.paginated(queryset, serializers.AdoptionSerializer, ("id",))
+        return self.paginated(
+            queryset, serializers.AdoptionSerializer, ("id",), rows=rows.adoption_rows()
+        )
 
     @action(detail=True, methods=["get"])
     def dependencies(self, request, slug=None):
@@ -408,9 +425,24 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         queryset = self.get_queryset()
         if owner := self.request.query_params.get("owner"):
             queryset = queryset.filter(owner__slug=owner)
+        summaries = self._detail_summaries()
+        if summaries:
+            queryset = queryset.prefetch_related(None)
         platform = get_object_or_404(queryset.by_slug(self.kwargs["slug"]))
         self.check_object_permissions(self.request, platform)
+        if summaries:
+            rows.fill_summaries([platform], summaries)
         return platform
+
+    def _detail_summaries(self):
+        """For a detail read in JSON: the capabilities and standards read as summaries (as in
+        the list) rather than prefetched as instances. Not for the browsable API, whose forms
+        read the instance's relations."""
+        if self.action != "retrieve" or type(self.request.accepted_renderer) is not JSONRenderer:
+            return None
+        if not rows.platform_rows().usable(serializers.PlatformDetailSerializer):
+            return None
+        return rows.platform_rows().to_many
 
 
 # --- adoptions -------------------------------------------------------------------------------
@@ -430,6 +462,9 @@ class AdoptionViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         return (
             Adoption.objects.visible_to(self.request.user).for_listing().defer(*ADOPTION_DEFERRED)
         )
+
+    def page_rows(self):
+        return rows.adoption_rows() if self.action == "list" else None
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -229,7 +229,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        # DRF's bytes, written by orjson (api/renderers.py).
+        "api.renderers.JSONRenderer",
         # DRF's, fitted to the Content-Security-Policy.
         "api.security.BrowsableAPIRenderer",
     ],

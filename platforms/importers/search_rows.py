@@ -21,10 +21,10 @@ GIN_PENDING = "64MB"
 
 
 @contextmanager
-def bulk_search_rows() -> Iterator[set[int]]:
+def bulk_search_rows() -> Iterator[set[int | None]]:
     """A transaction whose platform writes leave the search rows to the end; add to the set
     the ids of the platforms written. ``None`` in the set means every platform."""
-    written: set[int] = set()
+    written: set[int | None] = set()
     if connection.vendor != "postgresql":
         yield written
         return
@@ -40,7 +40,7 @@ def bulk_search_rows() -> Iterator[set[int]]:
         cursor.execute(f"SET LOCAL {SETTING} = 'off'")
 
 
-def refill(ids: set[int], cursor) -> None:
+def refill(ids: set[int | None], cursor) -> None:
     """Write the search rows of ``ids`` (every platform when the set holds ``None``)."""
     if None in ids:
         cursor.execute("SELECT search_rows_refill(ARRAY(SELECT id FROM platforms_platform))")

@@ -119,3 +119,22 @@ def test_inside_a_bulk_write_the_triggers_leave_the_rows_to_the_refill(catalogue
         written.add(quay.pk)
     assert stored_rows() == fresh_rows()
     assert _setting() == "off"
+
+
+def test_after_generate_catalogue_the_search_rows_are_those_counted_from_scratch():
+    from django.core.management import call_command
+
+    call_command(
+        "generate_catalogue",
+        platforms=300,
+        organisations=40,
+        adoptions=3000,
+        dependencies=200,
+        seed=7,
+        no_progress=True,
+        stdout=None,
+    )
+    rows = stored_rows()
+    assert len(rows) == Platform.objects.count() == 300
+    assert rows == fresh_rows()
+    assert _setting() == "off"

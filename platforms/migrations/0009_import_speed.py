@@ -19,7 +19,8 @@ Most of that cost was the two GIN indexes (the documents, the names' trigrams), 
 ``fastupdate = off``: each row's thirty to sixty keys inserted one at a time (24 million buffer
 reads for 100,000 rows). They now take new entries in their pending list, merged into the index
 in one sorted pass, and every writer empties that list before it commits
-(``gin_clean_pending_list`` after each trigger's writes, and after the refill): a single write
+(``gin_clean_pending_list`` after each trigger's writes, and after the refill, as the
+indexes' owner): a single write
 costs what it did, a search still finds no pending list to read, and a bulk write merges up to
 ``gin_pending_list_limit`` of entries at a time (the bulk writer raises it for its transaction).
 """
@@ -37,10 +38,15 @@ GUARD = f"""IF current_setting('{SETTING}', true) = 'on' THEN
 
 
 GIN_INDEXES = ("search_row_document", "search_name_trgm")
-# Empty the GIN pending lists, merging their entries into the indexes in one pass.
-CLEAN = "\n".join(
-    f"PERFORM gin_clean_pending_list('{index}'::regclass);" for index in GIN_INDEXES
-)
+# Empty the GIN pending lists, merging their entries into the indexes in one pass. Only the
+# indexes' owner may (the role that ran the migrations): SECURITY DEFINER, so that a service
+# connecting as another role can write platforms too.
+CLEANER = f"""CREATE OR REPLACE FUNCTION search_rows_clean_pending() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+    BEGIN
+        {" ".join(f"PERFORM gin_clean_pending_list('{index}'::regclass);" for index in GIN_INDEXES)}
+    END $$"""
+CLEAN = "PERFORM search_rows_clean_pending();"
 
 
 def _function(name: str, body: str, guard: str, clean: str = "") -> str:
@@ -86,7 +92,9 @@ def _functions(guard: str, clean: str) -> list[str]:
         ),
         _function(
             "delete",
-            "\n".join(f"DELETE FROM {table} s USING old_rows o WHERE s.id = o.id;" for table in TABLES),
+            "\n".join(
+                f"DELETE FROM {table} s USING old_rows o WHERE s.id = o.id;" for table in TABLES
+            ),
             guard,
         ),
     ]
@@ -111,22 +119,21 @@ def _functions(guard: str, clean: str) -> list[str]:
 
 # The rows of ``ids`` as the platforms and their links are now: gone ones dropped, the others
 # written in the order the search walks them (state, reuse count, slug), as 0007 filled them.
-REFILL = f"""CREATE FUNCTION search_rows_refill(ids bigint[]) RETURNS void
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        {
-    "".join(
-        f'''
+def _refill(table: str, columns: str) -> str:
+    every = columns + ", capability_ids, standard_ids"
+    return f"""
         DELETE FROM {table} s WHERE s.id IN (SELECT unnest(ids))
             AND NOT EXISTS (SELECT 1 FROM platforms_platform p WHERE p.id = s.id);
         INSERT INTO {table} {search_speed._select(columns)}
             FROM platforms_platform p WHERE p.id IN (SELECT unnest(ids))
             ORDER BY p.state, p.reuse_count DESC, p.slug
-            ON CONFLICT (id) DO UPDATE SET ({columns}, capability_ids, standard_ids) =
-                ({search_speed._prefixed(columns + ", capability_ids, standard_ids", "EXCLUDED")});'''
-        for table, columns in TABLES.items()
-    )
-}
+            ON CONFLICT (id) DO UPDATE SET ({every}) = ({search_speed._prefixed(every, "EXCLUDED")});"""
+
+
+REFILL = f"""CREATE FUNCTION search_rows_refill(ids bigint[]) RETURNS void
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        {"".join(_refill(table, columns) for table, columns in TABLES.items())}
         {CLEAN}
     END $$"""
 
@@ -134,6 +141,7 @@ REFILL = f"""CREATE FUNCTION search_rows_refill(ids bigint[]) RETURNS void
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for statement in [
+            CLEANER,
             *_functions(GUARD, CLEAN),
             REFILL,
             *(f"ALTER INDEX {index} SET (fastupdate = on)" for index in GIN_INDEXES),
@@ -147,6 +155,7 @@ def backward(apps, schema_editor):
             *(f"ALTER INDEX {index} SET (fastupdate = off)" for index in GIN_INDEXES),
             *_functions("", ""),
             "DROP FUNCTION IF EXISTS search_rows_refill(bigint[])",
+            "DROP FUNCTION IF EXISTS search_rows_clean_pending()",
         ]:
             schema_editor.execute(statement)
 

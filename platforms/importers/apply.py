@@ -22,11 +22,11 @@ from operator import or_
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q
+from django.db.models import IntegerField, Model, Q, Value
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from platforms import rules, services
+from platforms import insight_figures, rules, services
 from platforms.importers.base import (
     ERROR,
     MAX_LISTED_NAMES,
@@ -40,11 +40,13 @@ from platforms.importers.base import (
     merge_unique,
     normalise_name,
 )
+from platforms.importers.search_rows import bulk_search_rows
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 
 BACKSTAGE_KEY = "urn:backstage:"
 KEYS_PER_QUERY = 200  # keys matched with LIKE, OR-ed together
 SLUGS_PER_QUERY = 2_000  # slugs matched with IN (a national catalogue: 50 queries, not 500)
+OWNERS_PER_QUERY = 200  # owners' slug holders in one UNION (SQLite allows 500 terms)
 
 
 def _url_variants(url: str) -> list[str]:
@@ -73,7 +75,7 @@ def _chunks(items: list[str], size: int = KEYS_PER_QUERY) -> Iterable[list[str]]
 class _Catalogue:
     """What the import needs to know about the catalogue, read once, as the actor sees it."""
 
-    def __init__(self, actor: Any, records: list[PlatformRecord]):
+    def __init__(self, actor: Any, records: list[PlatformRecord], owner: Organisation | None):
         self.actor = actor
         visible = (
             _visible(actor).select_related("owner").prefetch_related("capabilities", "standards")
@@ -102,18 +104,20 @@ class _Catalogue:
         self._uris: dict[str, Organisation] | None = None
         owner_slugs = {r.owner_slug for r in records if r.owner_slug}
         self.organisations = {o.slug: o for o in Organisation.objects.filter(slug__in=owner_slugs)}
-        wanted = {r.slug or slugify(r.name)[:120] for r in records}
-        # The slugs a new platform cannot take: published ones, and its owner's own (as
-        # ``services.unique_slug``). Another organisation's draft takes none: it must not show
-        # in the plan, not even as a "-2".
-        self.published: set[str] = set()
-        self.owned: set[tuple[str, Any]] = set()
-        for chunk in _chunks(sorted(wanted), SLUGS_PER_QUERY):
-            held = _visible(actor).filter(slug__in=chunk).values_list("slug", "owner_id", "state")
-            for slug, owner_id, state in held:
-                self.owned.add((slug, owner_id))
-                if state == Platform.State.PUBLISHED:
-                    self.published.add(slug)
+        # The slugs a new platform cannot take are those ``Platform.objects.slug_holders`` of
+        # its owner holds (published ones and the owner's own: another organisation's draft
+        # takes none, not even as a "-2"). Read for the owners the records name (or the
+        # import's owner) in one query per few hundred owners; an owner met only later (named
+        # by its web address) when first met, once.
+        self.wanted = {_base_slug(r) for r in records}
+        by_owner: dict[Any, set[str]] = {}
+        for record in records:
+            named = self.organisations.get(record.owner_slug) if record.owner_slug else owner
+            if named is not None:
+                by_owner.setdefault(named.pk, set()).add(_base_slug(record))
+        self.taken: set[tuple[str, Any]] = _slugs_held(by_owner)  # (slug, owner id)
+        self.read_for: set[Any] = set(by_owner)
+        self.published_here: set[str] = set()  # slugs this import publishes
 
     def owner_for_uri(self, uri: str) -> Organisation | None:
         """The organisation whose website or GOV.UK page is ``uri`` (scheme, ``www.`` and a
@@ -155,14 +159,53 @@ class _Catalogue:
         ]
 
     def new_slug(self, record: PlatformRecord, owner: Organisation) -> str:
-        base = (record.slug or slugify(record.name)[:120]).strip("-") or "platform"
+        base = _base_slug(record)
+        if owner.pk not in self.read_for:  # None: an organisation this import creates
+            self.taken |= _slugs_held({owner.pk: self.wanted})
+            self.read_for.add(owner.pk)
         key = owner.pk or id(owner)  # an organisation this import creates has no id yet
         slug, n = base, 2
-        while slug in self.published or (slug, key) in self.owned:
+        while (
+            slug in self.published_here
+            or (slug, owner.pk) in self.taken
+            or (slug, key) in self.taken
+        ):
             suffix = f"-{n}"
             slug, n = base[: 120 - len(suffix)] + suffix, n + 1
-        self.owned.add((slug, key))
+        self.taken.add((slug, key))
         return slug
+
+
+def _base_slug(record: PlatformRecord) -> str:
+    return (record.slug or slugify(record.name)[:120]).strip("-") or "platform"
+
+
+def _slugs_held(wanted: dict[Any, set[str]]) -> set[tuple[str, Any]]:
+    """``(slug, owner id)`` for each slug of ``wanted[owner id]`` that
+    ``Platform.objects.slug_holders(owner id)`` holds: one UNION of the owners' holders per
+    ``OWNERS_PER_QUERY`` owners or ``SLUGS_PER_QUERY`` slugs."""
+    branches = [
+        (
+            len(chunk),
+            Platform.objects.slug_holders(owner_id)
+            .filter(slug__in=chunk)
+            .order_by()
+            .values_list("slug", Value(owner_id, output_field=IntegerField())),
+        )
+        for owner_id, slugs in wanted.items()
+        for chunk in _chunks(sorted(slugs), SLUGS_PER_QUERY)
+    ]
+    held: set[tuple[str, Any]] = set()
+    group: list[Any] = []
+    size = 0
+    for n, (count, branch) in enumerate(branches, start=1):
+        group.append(branch)
+        size += count
+        if len(group) == OWNERS_PER_QUERY or size >= SLUGS_PER_QUERY or n == len(branches):
+            first, *rest = group
+            held.update(first.union(*rest, all=True) if rest else first)
+            group, size = [], 0
+    return held
 
 
 class _OrganisationLookup:
@@ -347,7 +390,7 @@ class _Planner:
         self.owner = owner
         self.actor = actor
         self.create_organisations = create_organisations
-        self.catalogue = _Catalogue(actor, records)
+        self.catalogue = _Catalogue(actor, records, owner)
         self.organisations = _OrganisationLookup()
         self.batch = services.ImportBatch()
         self.checks = _FieldChecks(Platform, _NOT_CLEANED)
@@ -504,7 +547,7 @@ class _Planner:
         data.update(owner_id=record_owner.pk, name=record.name, state=state)
         data["slug"] = self.catalogue.new_slug(record, record_owner)
         if state == Platform.State.PUBLISHED:
-            self.catalogue.published.add(data["slug"])
+            self.catalogue.published_here.add(data["slug"])
         try:
             platform = self.checks.instance(data)
         except ValidationError as error:
@@ -922,6 +965,17 @@ def plan_records(
     return planner.batch, planner.items
 
 
+def _platforms_written(batch: services.ImportBatch) -> set[int]:
+    """The ids of the platforms whose search rows ``batch`` can change: the new and changed
+    platforms (rows, links, documents) and those that gained adopters (reuse counts)."""
+    return (
+        {p.pk for p, _, _ in batch.new_platforms}
+        | {p.pk for p, _ in batch.updates}
+        | {p.pk for p, _, _ in batch.links}
+        | {a.platform.pk for a in batch.adoptions}
+    )
+
+
 def write_plan(
     plan: ImportPlan,
     records: list[PlatformRecord],
@@ -944,7 +998,14 @@ def write_plan(
     if dry_run or any(p.severity == ERROR for p in plan.problems):
         return
     try:
-        services.catalogue_import(actor=actor, batch=batch)
+        # The search rows and the insight figures of what the batch wrote, each counted
+        # once at the end instead of after every statement (search rows) or for the whole
+        # catalogue (insight figures).
+        with bulk_search_rows() as written, insight_figures.bulk_write() as touched:
+            touched.add_platforms(p.pk for p, _ in batch.updates)  # as they were
+            services.catalogue_import(actor=actor, batch=batch)
+            written.update(_platforms_written(batch))
+            touched.add_platforms(written)  # as they are
     except services.CatalogueError as error:
         plan.problems.append(Problem("", None, "", error.message))
         plan.conflict = isinstance(error, services.Conflict)

@@ -40,6 +40,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from platforms import insight_figures, search
+from platforms.importers.search_rows import bulk_search_rows
 from platforms.models import Adoption, Capability, Dependency, Organisation, Platform, Standard
 from platforms.selectors.impact import impact_changed
 
@@ -342,20 +343,26 @@ class Command(BaseCommand):
                 # A load is one long transaction of long statements: the service's per-statement
                 # limit (DATABASE_STATEMENT_TIMEOUT) is for requests, not for this command.
                 self._sql("SET LOCAL statement_timeout = 0")
-            self._taxonomies()
-            dropped = self._drop_secondary_indexes()
-            organisations = self._organisations(options["organisations"])
-            platforms = self._platforms(options["platforms"], organisations)
-            self._adoptions(options["adoptions"], platforms, organisations)
-            self._dependencies(options["dependencies"], platforms)
-            self._step("reuse counts", lambda: self._sql(RECOUNT))
-            self._step("insight figures", insight_figures.rebuild)
-            self._step("search index", self._reindex)
-            if dropped:  # the deferred foreign-key checks first: an index waits for them
-                self._step("foreign keys", lambda: self._sql("SET CONSTRAINTS ALL IMMEDIATE"))
-            self._step("indexes", lambda: [self._sql(sql) for sql in dropped])
-            # Written in bulk, without signals: impact analyses kept are dropped on commit.
-            impact_changed()
+            # The search rows (PostgreSQL) written once at the end, for every platform: the
+            # reuse counts of those already there change too (migration 0009_import_speed).
+            with bulk_search_rows() as written:
+                written.add(None)
+                self._taxonomies()
+                dropped = self._drop_secondary_indexes()
+                organisations = self._organisations(options["organisations"])
+                platforms = self._platforms(options["platforms"], organisations)
+                self._adoptions(options["adoptions"], platforms, organisations)
+                self._dependencies(options["dependencies"], platforms)
+                self._step("reuse counts", lambda: self._sql(RECOUNT))
+                self._step("insight figures", insight_figures.rebuild)
+                self._step("search index", self._reindex)
+                if dropped:  # the deferred foreign-key checks first: an index waits for them
+                    self._step("foreign keys", lambda: self._sql("SET CONSTRAINTS ALL IMMEDIATE"))
+                self._step("indexes", lambda: [self._sql(sql) for sql in dropped])
+                # Written in bulk, without signals: impact analyses kept are dropped on commit.
+                impact_changed()
+                rows_started = time.monotonic()
+            self._report("search rows", rows_started)
         if connection.vendor == "postgresql":
             self._step("ANALYZE", lambda: self._sql("ANALYZE"))
         self.stdout.write(
@@ -372,6 +379,9 @@ class Command(BaseCommand):
     def _step(self, label: str, function) -> None:
         started = time.monotonic()
         function()
+        self._report(label, started)
+
+    def _report(self, label: str, started: float) -> None:
         if not self.quiet:
             self.stderr.write(f"{label}: {time.monotonic() - started:.1f} s")
 

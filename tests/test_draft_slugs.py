@@ -455,3 +455,46 @@ def test_the_database_refuses_two_published_platforms_or_one_owners_twins(alpha,
         Platform.objects.filter(owner=alpha).update(state=Platform.State.PUBLISHED)
     assert list(Platform.objects.published().filter(slug="case-tracker")) == [published]
     assert Platform.objects.filter(slug="case-tracker").count() == 3
+
+
+# --- the importers' check of a batch's slugs ------------------------------------------------
+
+
+def test_a_batchs_slugs_are_checked_by_the_slug_holders_rule_in_one_query(
+    alpha, beta, hidden, django_assert_num_queries, django_assert_max_num_queries
+):
+    from platforms.models import Organisation
+    from platforms.services import _slugs_taken
+
+    PublishedPlatformFactory(owner=OrganisationFactory(), slug="pay")
+    DraftPlatformFactory(owner=beta, slug="beta-plan")
+    wanted = [
+        Platform(owner=beta, slug="case-tracker"),  # Alpha's draft: free for Beta
+        Platform(owner=alpha, slug="case-tracker"),  # Alpha's own
+        Platform(owner=beta, slug="pay"),  # published
+        Platform(owner=alpha, slug="beta-plan"),  # Beta's draft: free for Alpha
+        Platform(owner=beta, slug="beta-plan"),  # Beta's own
+        Platform(owner=beta, slug="nobody-uses"),
+    ]
+
+    with django_assert_num_queries(1):
+        published, owned = _slugs_taken(wanted)
+
+    taken = [p for p in wanted if p.slug in published or (p.slug, p.owner.pk) in owned]
+    expected = [(alpha, "case-tracker"), (beta, "pay"), (beta, "beta-plan")]
+    assert [(p.owner, p.slug) for p in taken] == expected
+    for platform in wanted:  # the same answer as the rule asked one platform at a time
+        holders = Platform.objects.slug_holders(platform.owner)
+        assert (platform in taken) == holders.filter(slug=platform.slug).exists()
+
+    # Hundreds of owners (SQLite refuses a WHERE clause of a thousand branches): one query per
+    # 200 owners, and the same answer.
+    many = Organisation.objects.bulk_create(
+        Organisation(name=f"Body {n}", slug=f"body-{n}") for n in range(250)
+    )
+    DraftPlatformFactory(owner=many[-1], slug="last-plan")
+    wanted = [Platform(owner=o, slug=s) for o in many for s in ("last-plan", "pay")]
+    with django_assert_max_num_queries(2):
+        published, owned = _slugs_taken(wanted)
+    assert published == {"pay"}
+    assert {pair for pair in owned if pair[0] == "last-plan"} == {("last-plan", many[-1].pk)}

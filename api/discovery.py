@@ -45,7 +45,7 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
         if "score" not in matches.query.annotations:  # no q: everything, unranked (score 0)
             matches = search.search(matches, "")
         if not matches.query.order_by:  # and without an ordering, by name
-            matches = matches.order_by("name", "slug")
+            matches = matches.order_by("name", "slug", "id")  # a slug can name several rows
         page = self.paginate_queryset(matches.for_listing())
         query = filters.search_text(request.query_params.get("q", ""))
         names = search.highlights(page, query, field="name")

@@ -88,10 +88,11 @@ class StrictBooleanFilter(filters.BooleanFilter):
 
 
 class TiebreakOrderingFilter(filters.OrderingFilter):
-    """Orders as asked, then by a unique field, so that cursor pages are stable."""
+    """Orders as asked, then by ``tiebreak`` (fields that together are unique), so that cursor
+    pages are stable."""
 
-    def __init__(self, *args, tiebreak: str, **kwargs):
-        self.tiebreak = tiebreak
+    def __init__(self, *args, tiebreak: str | tuple[str, ...], **kwargs):
+        self.tiebreak = (tiebreak,) if isinstance(tiebreak, str) else tiebreak
         super().__init__(*args, **kwargs)
 
     @property
@@ -103,13 +104,13 @@ class TiebreakOrderingFilter(filters.OrderingFilter):
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
         ordering = [self.get_ordering_value(param) for param in value or []]
-        ordering = [field for field in ordering if field.lstrip("-") != self.tiebreak]
+        ordering = [field for field in ordering if field.lstrip("-") not in self.tiebreak]
         if not ordering:
             return qs
         by_name = any(field.lstrip("-") == "sort_name" for field in ordering)
         if by_name and "sort_name" not in qs.query.annotations:  # e.g. a ranked search's rows
             qs = qs.annotate(sort_name=Lower("name"))
-        return qs.order_by(*ordering, self.tiebreak)
+        return qs.order_by(*ordering, *self.tiebreak)
 
 
 class UtcDateTimeFilter(filters.IsoDateTimeFilter):
@@ -264,7 +265,9 @@ class PlatformFilter(CatalogueFilterSet):
     ordering = TiebreakOrderingFilter(
         # (field, parameter): names sort without regard to case (``sort_name``, for_listing).
         fields=(("sort_name", "name"), "updated_at", "reuse_count"),
-        tiebreak="slug",
+        # A slug is unique among published platforms and within an owner only: a member sees
+        # the published "x" and their own drafts "x". The id ends every tie.
+        tiebreak=("slug", "id"),
         help_text="name, updated_at or reuse_count; prefix with - for descending.",
     )
 

@@ -261,7 +261,8 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
             return PlatformListPagination
         return CataloguePagination
 
-    ordering = ("sort_name", "slug")
+    # Then the id: a member sees the published "x" and their own drafts "x", all of one name.
+    ordering = ("sort_name", "slug", "id")
 
     def get_queryset(self):
         if self.action in ("adoptions", "dependencies"):

@@ -1,9 +1,12 @@
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from rest_framework.test import APIClient
+
+from tests.factories import OrganisationFactory
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +49,67 @@ def reference_data(django_db_setup, django_db_blocker):
         call_command("load_reference_data", stdout=StringIO())
         yield
         transaction.set_rollback(True)
+
+
+# --- two organisations, an admin form posted back, an import -----------------------------------
+
+
+@pytest.fixture
+def org_a(db):
+    return OrganisationFactory(name="Alpha Office", slug="alpha-office")
+
+
+@pytest.fixture
+def org_b(db):
+    return OrganisationFactory(name="Beta Board", slug="beta-board")
+
+
+def admin_form_data(response, **overrides) -> dict:
+    """What the browser would post back from an admin add or change page: the form's current
+    values plus the inline formsets' management forms, with ``overrides``."""
+    data = {}
+    form = response.context["adminform"].form
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            continue
+        if isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        elif isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        else:
+            data[name] = str(value)
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        for name in management.fields:
+            data[f"{management.prefix}-{name}"] = management[name].value()
+    data.update(overrides)
+    return data
+
+
+IMPORTS = "/api/v1/imports/"
+
+# One Backstage component, "case-tracker", as a team's catalog-info.yaml describes it.
+CATALOG_INFO = b"""apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: case-tracker
+  description: Track casework across teams.
+spec:
+  type: service
+  lifecycle: production
+  owner: group:platform-team
+"""
+
+
+def upload(name: str = "catalog-info.yaml", content: bytes = CATALOG_INFO) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/yaml")
+
+
+def post_import(client, files=None, **fields):
+    """POST files to the import endpoint: a Backstage dry run for Alpha Office unless ``fields``
+    say otherwise; ``CATALOG_INFO`` unless ``files`` are given."""
+    data = {"format": "backstage", "owner": "alpha-office", **fields}
+    data["file"] = files if files is not None else [upload()]
+    return client.post(IMPORTS, data, format="multipart")

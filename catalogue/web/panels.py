@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 # The columns every part of the compound statement selects, in this order.
 COLUMNS = ("panel", "row_id", "ref_id", "row_name", "row_slug", "detail", "row_kind", "position")
 
+# The taxonomies the page lists, by the platform's many-to-many field (also their panel's name):
+# their model, its column in the through table, and the field read into ``detail`` if any.
+TAXONOMIES: dict[str, tuple[type[models.Model], str, str | None]] = {
+    "capabilities": (Capability, "capability", None),
+    "standards": (Standard, "standard", "url"),
+}
+
 
 @dataclass
 class Panels:
@@ -67,6 +74,20 @@ def _part(queryset: models.QuerySet, panel: str, order_by: list, **columns: Any)
     )
 
 
+def _taxonomy_part(platform: Platform, panel: str):
+    """The platform's capabilities or standards (``panel``, a key of ``TAXONOMIES``), by name."""
+    _model, column, detail = TAXONOMIES[panel]
+    return _part(
+        getattr(Platform, panel).through.objects.filter(platform=platform),
+        panel,
+        [F(f"{column}__name"), F(f"{column}_id")],
+        row_id=F(f"{column}_id"),
+        row_name=F(f"{column}__name"),
+        row_slug=F(f"{column}__slug"),
+        **({"detail": F(f"{column}__{detail}")} if detail else {}),
+    )
+
+
 def _history_records(platform: Platform) -> models.QuerySet:
     return Platform.history.model.objects.filter(id=platform.pk).order_by(*history.ORDERING)
 
@@ -77,27 +98,7 @@ def related_rows(
     """The platform's capabilities and standards (in name order), its first ``dependencies``
     dependencies each way (by the other end's name, both ends visible to ``user``) and the
     many-to-many rows of its latest ``history_records`` history records: one statement."""
-    through = Platform.capabilities.through.objects.filter(platform=platform)
-    standards = Platform.standards.through.objects.filter(platform=platform)
-    parts = [
-        _part(
-            through,
-            "capabilities",
-            [F("capability__name"), F("capability_id")],
-            row_id=F("capability_id"),
-            row_name=F("capability__name"),
-            row_slug=F("capability__slug"),
-        ),
-        _part(
-            standards,
-            "standards",
-            [F("standard__name"), F("standard_id")],
-            row_id=F("standard_id"),
-            row_name=F("standard__name"),
-            row_slug=F("standard__slug"),
-            detail=F("standard__url"),
-        ),
-    ]
+    parts = [_taxonomy_part(platform, panel) for panel in TAXONOMIES]
     edges = Dependency.objects.visible_to(user)
     for side, other in (("depends_on", "depends_on"), ("platform", "platform")):
         # side "depends_on": the platform depends on ``other``; "platform": ``other`` depends on it.
@@ -141,10 +142,10 @@ def related_rows(
     for panel, row_id, ref_id, name, slug, detail, kind, _position in sorted(
         rows, key=lambda row: (row[0], row[-1])
     ):
-        if panel == "capabilities":
-            panels.capabilities.append(Capability(pk=row_id, name=name, slug=slug))
-        elif panel == "standards":
-            panels.standards.append(Standard(pk=row_id, name=name, slug=slug, url=detail))
+        if panel in TAXONOMIES:
+            model, _column, detail_field = TAXONOMIES[panel]
+            shown = {detail_field: detail} if detail_field else {}
+            getattr(panels, panel).append(model(pk=row_id, name=name, slug=slug, **shown))
         elif panel in panels.dependencies:
             other = Platform(pk=ref_id, name=name, slug=slug, owner=Organisation(name=detail))
             edge = Dependency(pk=row_id, kind=kind)

@@ -261,7 +261,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if "score" not in matches.query.annotations:
         matches = search.search(matches, "")
     if not matches.query.order_by:
-        matches = matches.order_by("name", "slug")
+        matches = matches.order_by("name", "slug", "id")  # a slug can name several rows
 
     # A result shows its capabilities, not its standards.
     rows = matches.for_listing().prefetch_related(None).prefetch_related("capabilities")
@@ -456,7 +456,7 @@ def organisation_page(request: HttpRequest, slug: str) -> HttpResponse:
         Platform.objects.visible_to(request.user)
         .for_listing()
         .prefetch_related(None)
-        .order_by(Lower("name"), "slug")
+        .order_by(Lower("name"), "slug", "id")
     )
     errors: list[PageError] = []
     owns = _counted_page(
@@ -496,7 +496,7 @@ def capability_page(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[PageError] = []
     page = _counted_page(
         request,
-        meeting.for_listing().prefetch_related(None).order_by("-reuse_count", "name", "slug"),
+        meeting.for_listing().prefetch_related(None).order_by("-reuse_count", "name", "slug", "id"),
         CAPABILITY_PAGE_SIZE,
         errors,
         current=Count("pk", filter=Q(phase__in=("beta", "live"))),

@@ -4,7 +4,6 @@ from rest_framework.test import APIClient
 
 from tests.factories import (
     AdminUserFactory,
-    OrganisationFactory,
     TokenFactory,
     UserFactory,
     editor_of,
@@ -26,16 +25,6 @@ def client_for(user) -> APIClient:
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Token {TokenFactory(user=user).key}")
     return client
-
-
-@pytest.fixture
-def org_a(db):
-    return OrganisationFactory(name="Alpha Office", slug="alpha-office")
-
-
-@pytest.fixture
-def org_b(db):
-    return OrganisationFactory(name="Beta Board", slug="beta-board")
 
 
 @pytest.fixture

@@ -2,27 +2,17 @@
 nothing; refused with the problems located by file, line and field."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from platforms.importers.base import MAX_FILE_BYTES
 from platforms.models import Organisation, Platform
 from tests.api.conftest import client_for
+from tests.conftest import CATALOG_INFO as GOOD
+from tests.conftest import IMPORTS, upload
+from tests.conftest import post_import as post
 from tests.factories import AdminUserFactory, editor_of
 
 pytestmark = pytest.mark.django_db
 
-IMPORTS = "/api/v1/imports/"
-
-GOOD = b"""apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: case-tracker
-  description: Track casework across teams.
-spec:
-  type: service
-  lifecycle: production
-  owner: group:platform-team
-"""
 MISSING_LIFECYCLE = b"""apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
@@ -41,16 +31,6 @@ spec:
   type: service
   owner: platform-team
 """
-
-
-def upload(name="catalog-info.yaml", content=GOOD):
-    return SimpleUploadedFile(name, content, content_type="application/yaml")
-
-
-def post(client, files=None, **fields):
-    data = {"format": "backstage", "owner": "alpha-office", **fields}
-    data["file"] = files if files is not None else [upload()]
-    return client.post(IMPORTS, data, format="multipart")
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from platforms.models import Adoption, Organisation, Platform
+from tests.conftest import admin_form_data as form_data
 from tests.factories import (
     AdminUserFactory,
     AdoptionFactory,
@@ -24,29 +25,6 @@ ADD = reverse("admin:platforms_platform_add")
 
 def change_url(platform):
     return reverse("admin:platforms_platform_change", args=[platform.pk])
-
-
-def form_data(response, **overrides):
-    """What the browser would post back: the form's current values plus the inline formsets."""
-    data = {}
-    form = response.context["adminform"].form
-    for name in form.fields:
-        value = form[name].value()
-        if value is None:
-            continue
-        if isinstance(value, list | tuple):
-            data[name] = [str(v) for v in value]
-        elif isinstance(value, bool):
-            if value:
-                data[name] = "on"
-        else:
-            data[name] = str(value)
-    for inline in response.context["inline_admin_formsets"]:
-        management = inline.formset.management_form
-        for name in management.fields:
-            data[f"{management.prefix}-{name}"] = management[name].value()
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from platforms import rules, search, services
+from platforms.auth_backends import load_access
 from platforms.models import (
     Adoption,
     Capability,
@@ -51,6 +52,8 @@ def is_member(request: HttpRequest) -> bool:
     user = request.user
     if not (user.is_active and user.is_staff):
         return False
+    # The memberships and the permissions for the navigation in one query, not two.
+    load_access(user)
     return user.is_superuser or bool(rules.roles_of(user))
 
 

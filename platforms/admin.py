@@ -16,10 +16,20 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db.models import Count, OuterRef, QuerySet, Subquery, prefetch_related_objects
+from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
@@ -28,6 +38,8 @@ from django.http import (
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelChange, ModelDelta, to_historic
+from simple_history.utils import get_m2m_reverse_field_name
 
 from platforms import rules, search, services
 from platforms.auth_backends import load_access
@@ -244,25 +256,181 @@ class SynonymAdmin(ReferenceAdmin):
 # --- platforms -------------------------------------------------------------------------------
 
 
+def _history_m2m_rows(records: list) -> dict[int, dict[str, list[tuple[int, str]]]]:
+    """{history id: {many-to-many field: [(related id, related name)], ...}} for historical
+    ``records``, in ONE query over the fields' history tables (a UNION), ordered by related id
+    as django-simple-history compares them. Its own diff reads each field of each record twice
+    and once more per change (about four queries for each pair of versions on a page). The
+    related models here (capabilities, standards) show by their ``name``."""
+    fields = records[0]._history_m2m_fields if records else []
+    if not fields:
+        return {}
+    ids = [record.history_id for record in records]
+    parts = []
+    for field in fields:
+        through = getattr(records[0], field.name).model  # the field's history table
+        target = get_m2m_reverse_field_name(field)
+        parts.append(
+            through.objects.filter(history_id__in=ids)
+            .order_by()
+            .annotate(
+                m2m_history=F("history_id"),
+                m2m_field=Value(field.name, output_field=CharField()),
+                m2m_target=F(f"{target}_id"),
+                m2m_name=F(f"{target}__name"),
+            )
+            .values_list("m2m_history", "m2m_field", "m2m_target", "m2m_name")
+        )
+    found: dict[int, dict[str, list[tuple[int, str]]]] = {
+        pk: {field.name: [] for field in fields} for pk in ids
+    }
+    for history_id, name, target_id, target_name in parts[0].union(*parts[1:], all=True):
+        found[history_id][name].append((target_id, target_name))
+    for by_field in found.values():
+        for rows in by_field.values():
+            rows.sort()
+    return found
+
+
+def _related(field, rows: list[tuple[int, str]]) -> list:
+    """The related records of ``rows`` as model instances (id and name: all a page shows)."""
+    model = field.related_model
+    return [model(pk=pk, name=name) for pk, name in rows]
+
+
 class ReadOnlyHistoryMixin:
     """History pages show old versions; they never write. django-simple-history's form view
     saves on POST (``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the button), and decides on the
     historical copy, which may name a former owner: so POST is refused outright, and a GET is
-    allowed only for a record the user can open today."""
+    allowed only for a record the user can open today.
+
+    Their queries are bounded: the list of versions reads the record, its versions (one page)
+    and, for the changes between them, the many-to-many fields of the whole page in one query;
+    a version's page is read-only, its fields shown as text (no choices to read), its related
+    records taken from the current record where they are the same."""
+
+    def _does_not_exist(self, request, object_id):
+        return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+
+    def _object_pk(self, object_id):
+        try:
+            return self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            return None
 
     def history_view(self, request, object_id, extra_context=None):
         # django-simple-history shows the history of a row missing from ``get_queryset`` (it
-        # takes it for deleted): another organisation's draft must read as absent instead.
-        if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
-        return super().history_view(request, object_id, extra_context)
+        # takes it for deleted): another organisation's draft must read as absent instead. The
+        # versions are those of a row the user may open (``get_history_queryset``), so for any
+        # other the library finds neither the row nor a version, and says 404.
+        if self._object_pk(object_id) is None:
+            return self._does_not_exist(request, object_id)
+        try:
+            return super().history_view(request, object_id, extra_context)
+        except Http404:
+            return self._does_not_exist(request, object_id)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        visible = self.get_queryset(request).filter(pk=object_id).values("pk")
+        versions = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return versions.filter(**{f"{pk_name}__in": visible})
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        records = list(historical_records)
+        for record in records:
+            # The page names each version by its record (e.g. an adoption by its platform and
+            # organisation), built afresh at each use: once here instead, with the related
+            # records the versions were read with (``get_history_queryset`` joins them).
+            version = record.history_object
+            for field in self.model._meta.fields:
+                if field.many_to_one and record._meta.get_field(field.name).is_cached(record):
+                    setattr(version, field.name, getattr(record, field.name))
+            record.__dict__["history_object"] = version
+        m2m_fields = records[0]._history_m2m_fields if records else []
+        if not m2m_fields:
+            return super().set_history_delta_changes(
+                request, records, foreign_keys_are_objs=foreign_keys_are_objs
+            )
+        rows = _history_m2m_rows(records)
+        names = [field.name for field in m2m_fields]
+        # As the library: each version is compared with the one before it (the next in the
+        # list, newest first); the other fields as it compares them, the related ones here.
+        for newer, older in zip(records, records[1:], strict=False):
+            delta = newer.diff_against(
+                older, excluded_fields=names, foreign_keys_are_objs=foreign_keys_are_objs
+            )
+            changes = list(delta.changes)
+            for field in m2m_fields:
+                before, after = (
+                    rows[older.history_id][field.name],
+                    rows[newer.history_id][field.name],
+                )
+                if [pk for pk, _ in before] != [pk for pk, _ in after]:
+                    target = get_m2m_reverse_field_name(field)
+                    changes.append(
+                        ModelChange(
+                            field.name,
+                            [{target: obj} for obj in _related(field, before)],
+                            [{target: obj} for obj in _related(field, after)],
+                        )
+                    )
+            changes.sort(key=lambda change: change.field)
+            delta = ModelDelta(changes, [change.field for change in changes], older, newer)
+            helper = self.get_historical_record_context_helper(request, newer)
+            newer.history_delta_changes = helper.context_for_delta_changes(delta)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
-        if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        pk = self._object_pk(object_id)
+        related = [f.name for f in self.model._meta.fields if f.is_relation and f.many_to_one]
+        current = (
+            self.get_queryset(request).filter(pk=pk).select_related(*related).first()
+            if pk is not None
+            else None
+        )
+        if current is None:
+            return self._does_not_exist(request, object_id)
+        request.catalogue_history_current = current
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        current = getattr(request, "catalogue_history_current", None)
+        if current is None or obj is None:
+            return super().get_readonly_fields(request, obj)
+        # A version's page: every field as text, but those the library hands to the slug's
+        # prepopulation script (plain text inputs: nothing to read).
+        self._prime_version(obj, current)
+        opts = self.model._meta
+        prepopulated = {
+            name for slug, sources in self.prepopulated_fields.items() for name in (slug, *sources)
+        }
+        editable = [
+            f.name
+            for f in [*opts.fields, *opts.many_to_many]
+            if f.editable and f.name not in prepopulated
+        ]
+        return [*super().get_readonly_fields(request, obj), *editable]
+
+    def _prime_version(self, obj, current) -> None:
+        """Give a historical copy what its page shows without a query each: the related records
+        the current record shares with it, and its own many-to-many rows (one query)."""
+        if getattr(obj, "_catalogue_primed", False):
+            return
+        obj._catalogue_primed = True
+        for field in self.model._meta.fields:
+            if field.is_relation and field.many_to_one:
+                value = getattr(obj, field.attname)
+                if value is not None and value == getattr(current, field.attname):
+                    setattr(obj, field.name, getattr(current, field.name))
+        record = to_historic(obj)
+        rows = _history_m2m_rows([record]) if record is not None else {}
+        for field in getattr(record, "_history_m2m_fields", []):
+            objs = _related(field, rows[record.history_id][field.name])
+            chosen = field.related_model.objects.filter(pk__in=[o.pk for o in objs])
+            chosen._result_cache, chosen._prefetch_done = objs, True  # as prefetch_related
+            obj._prefetched_objects_cache = getattr(obj, "_prefetched_objects_cache", {})
+            obj._prefetched_objects_cache[field.name] = chosen
 
 
 class OrganisationScopedAdmin(CountOnceMixin, ReadOnlyHistoryMixin, ServiceErrorMixin):
@@ -545,7 +713,8 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         return obj
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None:  # nothing to count yet
+        # Nothing to count yet, or an old version: its page shows what the record said then.
+        if obj is None or getattr(request, "catalogue_history_current", None) is not None:
             return [(n, o) for n, o in self.fieldsets if n != "Reuse"]
         return self.fieldsets
 
@@ -868,7 +1037,8 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     actions = ["end_adoptions"]
 
     def get_queryset(self, request):
-        return Adoption.objects.visible_to(request.user)
+        # The platform and the organisation name an adoption (its pages' titles, its history).
+        return Adoption.objects.visible_to(request.user).select_related("platform", "organisation")
 
     def get_changeform_initial_data(self, request):
         # The platform comes from the "record an adoption" link; the organisation is the
@@ -941,7 +1111,8 @@ class DependencyAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ["platform", "depends_on"]
 
     def get_queryset(self, request):
-        return Dependency.objects.visible_to(request.user)
+        # Both platforms name a dependency (its pages' titles, its history).
+        return Dependency.objects.visible_to(request.user).select_related("platform", "depends_on")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "platform":

@@ -124,6 +124,19 @@ def _counted(queryset: QuerySet, count: int) -> QuerySet:
     return copy
 
 
+class _WithoutFullCount:
+    """A model admin as it is, but for ``show_full_result_count`` (for one changelist only:
+    the model admin itself is shared by every request)."""
+
+    show_full_result_count = False
+
+    def __init__(self, model_admin):
+        self._model_admin = model_admin
+
+    def __getattr__(self, name):
+        return getattr(self._model_admin, name)
+
+
 class CountOnceChangeList(ChangeList):
     """A changelist that counts its rows once when nothing narrows them. Django counts the
     filtered rows for the paginator and then every row for "N total", and without a filter or
@@ -131,6 +144,16 @@ class CountOnceChangeList(ChangeList):
 
     def get_results(self, request):
         show_total = self.model_admin.show_full_result_count
+        if show_total and self.query:
+            # A search says how many rows it found, and links to all of them ("Show all"), as
+            # Django does without ``show_full_result_count``: their number would cost one more
+            # COUNT over every row the user may see (100,000 platforms), for a figure no one
+            # searching needs.
+            admin, self.model_admin = self.model_admin, _WithoutFullCount(self.model_admin)
+            try:
+                return super().get_results(request)
+            finally:
+                self.model_admin = admin
         if not (show_total and _same_statement(self.queryset, self.root_queryset)):
             return super().get_results(request)
         count = self.queryset.count()
@@ -731,9 +754,18 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
             )
         if not search_term.strip():
             return super().get_search_results(request, queryset, search_term)
+        ordering = queryset.query.order_by
+        if queryset.query.where:
+            # The rows to rank as a subquery of their ids: the ranked result is then selected
+            # by its ids alone, and counted without a query (a filter kept beside the ids, such
+            # as a member's visibility, made the paginator count the page again).
+            ids = queryset.order_by().values("pk")
+            queryset = queryset.model.objects.filter(pk__in=ids).select_related(
+                *self.list_select_related
+            )
         results = search.search(queryset, search_term)
         if request.GET.get("o"):
-            results = results.order_by(*queryset.query.order_by)
+            results = results.order_by(*ordering)
         return results, False
 
     # Possible duplicates: a warning on the form, never a block.

@@ -7,6 +7,7 @@ save and action goes through ``platforms.services``, so the admin enforces the A
 
 from __future__ import annotations
 
+from functools import partial
 from types import MethodType
 from typing import Any
 
@@ -20,14 +21,15 @@ from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationErro
 from django.db.models import (
     CharField,
     Count,
+    Exists,
     F,
     OuterRef,
     QuerySet,
     Subquery,
     Value,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.forms.models import ModelChoiceIterator
 from django.http import (
     Http404,
     HttpRequest,
@@ -667,6 +669,76 @@ class DependencyInline(admin.TabularInline):
         return self.has_add_permission(request, obj)
 
 
+def _counted_rows(model, field: str) -> Coalesce:
+    """How many ``model`` rows point at the outer platform through ``field``: a counted
+    subquery each, not COUNT(DISTINCT) over a join of adoptions and dependents (that join is
+    adoptions x dependents rows: GOV.UK Notify at 100k platforms, past the statement timeout)."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
+# The many-to-many fields of a platform whose choices are small reference tables.
+REFERENCE_FIELDS = {"capabilities": Capability, "standards": Standard}
+REFERENCE_COLUMNS = ["id", "created_at", "updated_at", "name", "slug", "description", "url"]
+
+
+def _references_of(platform: Platform) -> dict[str, list]:
+    """{field: every capability (or standard)} for the pickers, in one query (a UNION of both
+    tables, each row saying whether the platform has it), and ``platform``'s own capabilities
+    and standards set as if prefetched."""
+    parts = []
+    for name, model in REFERENCE_FIELDS.items():
+        through = getattr(Platform, name).through
+        target = f"{model._meta.model_name}_id"
+        chosen = through.objects.filter(platform_id=platform.pk, **{target: OuterRef("pk")})
+        parts.append(
+            model.objects.order_by()
+            .annotate(
+                reference_url=F("url") if model is Standard else Value(""),
+                reference_field=Value(name),
+                reference_chosen=Exists(chosen),
+            )
+            .values_list(
+                *REFERENCE_COLUMNS[:-1], "reference_url", "reference_field", "reference_chosen"
+            )
+        )
+    found: dict[str, list] = {name: [] for name in REFERENCE_FIELDS}
+    chosen_ones: dict[str, list] = {name: [] for name in REFERENCE_FIELDS}
+    db = Platform.objects.db
+    for *values, name, is_chosen in parts[0].union(*parts[1:], all=True):
+        model = REFERENCE_FIELDS[name]
+        columns = REFERENCE_COLUMNS if model is Standard else REFERENCE_COLUMNS[:-1]
+        record = model.from_db(db, columns, values[: len(columns)])
+        found[name].append(record)
+        if is_chosen:
+            chosen_ones[name].append(record)
+    cache = platform.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, model in REFERENCE_FIELDS.items():
+        found[name].sort(key=lambda record: record.name)  # as Meta.ordering
+        chosen_ones[name].sort(key=lambda record: record.name)
+        selected = model.objects.filter(pk__in=[r.pk for r in chosen_ones[name]])
+        selected._result_cache, selected._prefetch_done = chosen_ones[name], True
+        cache[name] = selected
+    return found
+
+
+class _ListedChoiceIterator(ModelChoiceIterator):
+    """A model choice field's choices from records already read (see ``_references_of``)."""
+
+    def __init__(self, field, records):
+        super().__init__(field)
+        self.records = records
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for record in self.records:
+            yield self.choice(record)
+
+    def __len__(self):
+        return len(self.records) + (self.field.empty_label is not None)
+
+
 @admin.register(Platform)
 class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     """The whole catalogue a user may see: published platforms (read-only unless theirs) and
@@ -728,11 +800,22 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         return Platform.objects.visible_to(request.user).with_reuse_counts()
 
     def get_object(self, request, object_id, from_field=None):
-        # Its capabilities read once, for the form's initial value and for the similar
-        # platforms' comparison and reasons (three queries before).
-        obj = super().get_object(request, object_id, from_field)
-        if obj is not None:
-            prefetch_related_objects([obj], "capabilities")
+        # Django's, with the counts of "Who uses it" read in the same query.
+        queryset = self.get_queryset(request).annotate(
+            adoption_count=_counted_rows(Adoption, "platform"),
+            dependent_count=_counted_rows(Dependency, "depends_on"),
+        )
+        field = (
+            self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        )
+        try:
+            obj = queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+        # Its capabilities and standards, and every capability and standard to choose from,
+        # in one query (four before): for the form's initial values and its two pickers, and
+        # for the similar platforms' comparison and reasons.
+        request.catalogue_choices = _references_of(obj)
         return obj
 
     def get_fieldsets(self, request, obj=None):
@@ -826,22 +909,18 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         if not obj.pk:
             return "-"
 
-        # Two counted subqueries in one query, not COUNT(DISTINCT) over a join of both: that
-        # join is adoptions x dependents rows (GOV.UK Notify at 100k platforms: past the
-        # statement timeout).
-        def counted(model, field: str):
-            rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
-            return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
-
-        adoptions, dependents = (
-            Platform.objects.filter(pk=obj.pk)
-            .annotate(
-                adoption_count=counted(Adoption, "platform"),
-                dependent_count=counted(Dependency, "depends_on"),
+        if hasattr(obj, "adoption_count"):  # read with the platform (``get_object``)
+            adoptions, dependents = obj.adoption_count, obj.dependent_count
+        else:
+            adoptions, dependents = (
+                Platform.objects.filter(pk=obj.pk)
+                .annotate(
+                    adoption_count=_counted_rows(Adoption, "platform"),
+                    dependent_count=_counted_rows(Dependency, "depends_on"),
+                )
+                .values_list("adoption_count", "dependent_count")
+                .get()
             )
-            .values_list("adoption_count", "dependent_count")
-            .get()
-        )
         adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"
         dependent_list = reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
         return format_html(
@@ -863,6 +942,14 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     @admin.display(description="Reuse", ordering="reuse_count")
     def reuse_count(self, obj: Platform) -> int:
         return obj.reuse_count
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        records = getattr(request, "catalogue_choices", {}).get(db_field.name)
+        if formfield is not None and records is not None:
+            formfield.iterator = partial(_ListedChoiceIterator, records=records)
+            formfield.widget.choices = formfield.choices
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":

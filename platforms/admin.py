@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
@@ -212,11 +213,65 @@ class ReferenceAdmin(CountOnceMixin, ServiceErrorMixin, admin.ModelAdmin):
             services.reference_delete(actor=request.user, instance=record)
 
 
-class MembershipInline(admin.TabularInline):
+class KnownAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete, showing the record a row already holds (``known``) instead of
+    reading it again: one query per inline row before."""
+
+    known = None
+
+    def optgroups(self, name, value, attr=None):
+        known = self.known
+        chosen = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if known is None or chosen != {str(known.pk)}:
+            return super().optgroups(name, value, attr)
+        default = (None, [], 0)
+        if not self.is_required and not self.allow_multiple_selected:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        label = self.choices.field.label_from_instance(known)
+        default[1].append(self.create_option(name, known.pk, label, chosen, len(default[1])))
+        return [default]
+
+
+class KnownRelatedInlineMixin:
+    """Inline rows that show their related records (``known_fields``: in each row's title and
+    autocomplete) without a query per row: read with the rows, handed to the widgets."""
+
+    known_fields: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.known_fields)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        known = db_field.name in self.known_fields and "widget" not in kwargs
+        if known and db_field.name in self.get_autocomplete_fields(request):
+            using = kwargs.get("using")
+            kwargs["widget"] = KnownAutocompleteSelect(db_field, self.admin_site, using=using)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        names = self.known_fields
+
+        class KnownRelatedFormSet(formset):
+            def _construct_form(self, i, **form_kwargs):
+                form = super()._construct_form(i, **form_kwargs)
+                if form.instance.pk:
+                    for name in names:
+                        field = form.fields.get(name)
+                        widget = getattr(field.widget, "widget", field.widget) if field else None
+                        if isinstance(widget, KnownAutocompleteSelect):
+                            widget.known = getattr(form.instance, name)
+                return form
+
+        return KnownRelatedFormSet
+
+
+class MembershipInline(KnownRelatedInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
     fk_name = "organisation"
+    known_fields = ("user", "organisation")
 
     def has_view_permission(self, request, obj=None):
         return is_catalogue_admin(request)
@@ -632,7 +687,7 @@ class PlatformForm(VersionedForm):
         return cleaned
 
 
-class DependencyInline(admin.TabularInline):
+class DependencyInline(KnownRelatedInlineMixin, admin.TabularInline):
     """What the platform depends on: a handful of rows, edited on the platform's page by whoever
     may edit the platform. The target may be any platform the editor can see (published, or
     their own organisation's); saves go through the services."""
@@ -642,13 +697,13 @@ class DependencyInline(admin.TabularInline):
     extra = 0
     fields = ["depends_on", "kind", "description"]
     autocomplete_fields = ["depends_on"]
+    known_fields = ("platform", "depends_on")  # both name a row (its title)
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .filter(depends_on__in=Platform.objects.visible_to(request.user).values("pk"))
-            .select_related("depends_on")
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -1297,10 +1352,11 @@ class MembershipAdmin(admin.ModelAdmin):
         return is_catalogue_admin(request)
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(KnownRelatedInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["organisation"]
+    known_fields = ("user", "organisation")
 
 
 User = get_user_model()

@@ -212,6 +212,24 @@ def page_endpoints(context: dict) -> list[dict]:
                 "kind": "admin",
             },
             {
+                "name": f"admin: home ({who})",
+                "path": "/admin/",
+                "who": who,
+                "kind": "admin",
+            },
+            {
+                "name": f"admin: search payments ({who})",
+                "path": "/admin/platforms/platform/?q=payments",
+                "who": who,
+                "kind": "admin",
+            },
+            {
+                "name": f"admin: history of GOV.UK Notify ({who})",
+                "path": f"/admin/platforms/platform/{notify}/history/",
+                "who": who,
+                "kind": "admin",
+            },
+            {
                 "name": f"admin: change GOV.UK Notify ({who})",
                 "path": f"/admin/platforms/platform/{notify}/change/",
                 "who": who,

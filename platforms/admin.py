@@ -7,6 +7,7 @@ save and action goes through ``platforms.services``, so the admin enforces the A
 
 from __future__ import annotations
 
+from functools import partial
 from types import MethodType
 from typing import Any
 
@@ -14,12 +15,24 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import EmptyResultSet, FullResultSet
-from django.db.models import Count, OuterRef, QuerySet, Subquery, prefetch_related_objects
+from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower
+from django.forms.models import ModelChoiceIterator
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
@@ -28,8 +41,11 @@ from django.http import (
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelChange, ModelDelta, to_historic
+from simple_history.utils import get_m2m_reverse_field_name
 
 from platforms import rules, search, services
+from platforms.auth_backends import load_access
 from platforms.models import (
     Adoption,
     Capability,
@@ -51,6 +67,8 @@ def is_member(request: HttpRequest) -> bool:
     user = request.user
     if not (user.is_active and user.is_staff):
         return False
+    # The memberships and the permissions for the navigation in one query, not two.
+    load_access(user)
     return user.is_superuser or bool(rules.roles_of(user))
 
 
@@ -109,6 +127,19 @@ def _counted(queryset: QuerySet, count: int) -> QuerySet:
     return copy
 
 
+class _WithoutFullCount:
+    """A model admin as it is, but for ``show_full_result_count`` (for one changelist only:
+    the model admin itself is shared by every request)."""
+
+    show_full_result_count = False
+
+    def __init__(self, model_admin):
+        self._model_admin = model_admin
+
+    def __getattr__(self, name):
+        return getattr(self._model_admin, name)
+
+
 class CountOnceChangeList(ChangeList):
     """A changelist that counts its rows once when nothing narrows them. Django counts the
     filtered rows for the paginator and then every row for "N total", and without a filter or
@@ -116,6 +147,16 @@ class CountOnceChangeList(ChangeList):
 
     def get_results(self, request):
         show_total = self.model_admin.show_full_result_count
+        if show_total and self.query:
+            # A search says how many rows it found, and links to all of them ("Show all"), as
+            # Django does without ``show_full_result_count``: their number would cost one more
+            # COUNT over every row the user may see (100,000 platforms), for a figure no one
+            # searching needs.
+            admin, self.model_admin = self.model_admin, _WithoutFullCount(self.model_admin)
+            try:
+                return super().get_results(request)
+            finally:
+                self.model_admin = admin
         if not (show_total and _same_statement(self.queryset, self.root_queryset)):
             return super().get_results(request)
         count = self.queryset.count()
@@ -172,11 +213,65 @@ class ReferenceAdmin(CountOnceMixin, ServiceErrorMixin, admin.ModelAdmin):
             services.reference_delete(actor=request.user, instance=record)
 
 
-class MembershipInline(admin.TabularInline):
+class KnownAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete, showing the record a row already holds (``known``) instead of
+    reading it again: one query per inline row before."""
+
+    known = None
+
+    def optgroups(self, name, value, attr=None):
+        known = self.known
+        chosen = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if known is None or chosen != {str(known.pk)}:
+            return super().optgroups(name, value, attr)
+        default = (None, [], 0)
+        if not self.is_required and not self.allow_multiple_selected:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        label = self.choices.field.label_from_instance(known)
+        default[1].append(self.create_option(name, known.pk, label, chosen, len(default[1])))
+        return [default]
+
+
+class KnownRelatedInlineMixin:
+    """Inline rows that show their related records (``known_fields``: in each row's title and
+    autocomplete) without a query per row: read with the rows, handed to the widgets."""
+
+    known_fields: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.known_fields)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        known = db_field.name in self.known_fields and "widget" not in kwargs
+        if known and db_field.name in self.get_autocomplete_fields(request):
+            using = kwargs.get("using")
+            kwargs["widget"] = KnownAutocompleteSelect(db_field, self.admin_site, using=using)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        names = self.known_fields
+
+        class KnownRelatedFormSet(formset):
+            def _construct_form(self, i, **form_kwargs):
+                form = super()._construct_form(i, **form_kwargs)
+                if form.instance.pk:
+                    for name in names:
+                        field = form.fields.get(name)
+                        widget = getattr(field.widget, "widget", field.widget) if field else None
+                        if isinstance(widget, KnownAutocompleteSelect):
+                            widget.known = getattr(form.instance, name)
+                return form
+
+        return KnownRelatedFormSet
+
+
+class MembershipInline(KnownRelatedInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
     fk_name = "organisation"
+    known_fields = ("user", "organisation")
 
     def has_view_permission(self, request, obj=None):
         return is_catalogue_admin(request)
@@ -241,25 +336,181 @@ class SynonymAdmin(ReferenceAdmin):
 # --- platforms -------------------------------------------------------------------------------
 
 
+def _history_m2m_rows(records: list) -> dict[int, dict[str, list[tuple[int, str]]]]:
+    """{history id: {many-to-many field: [(related id, related name)], ...}} for historical
+    ``records``, in ONE query over the fields' history tables (a UNION), ordered by related id
+    as django-simple-history compares them. Its own diff reads each field of each record twice
+    and once more per change (about four queries for each pair of versions on a page). The
+    related models here (capabilities, standards) show by their ``name``."""
+    fields = records[0]._history_m2m_fields if records else []
+    if not fields:
+        return {}
+    ids = [record.history_id for record in records]
+    parts = []
+    for field in fields:
+        through = getattr(records[0], field.name).model  # the field's history table
+        target = get_m2m_reverse_field_name(field)
+        parts.append(
+            through.objects.filter(history_id__in=ids)
+            .order_by()
+            .annotate(
+                m2m_history=F("history_id"),
+                m2m_field=Value(field.name, output_field=CharField()),
+                m2m_target=F(f"{target}_id"),
+                m2m_name=F(f"{target}__name"),
+            )
+            .values_list("m2m_history", "m2m_field", "m2m_target", "m2m_name")
+        )
+    found: dict[int, dict[str, list[tuple[int, str]]]] = {
+        pk: {field.name: [] for field in fields} for pk in ids
+    }
+    for history_id, name, target_id, target_name in parts[0].union(*parts[1:], all=True):
+        found[history_id][name].append((target_id, target_name))
+    for by_field in found.values():
+        for rows in by_field.values():
+            rows.sort()
+    return found
+
+
+def _related(field, rows: list[tuple[int, str]]) -> list:
+    """The related records of ``rows`` as model instances (id and name: all a page shows)."""
+    model = field.related_model
+    return [model(pk=pk, name=name) for pk, name in rows]
+
+
 class ReadOnlyHistoryMixin:
     """History pages show old versions; they never write. django-simple-history's form view
     saves on POST (``SIMPLE_HISTORY_REVERT_DISABLED`` only hides the button), and decides on the
     historical copy, which may name a former owner: so POST is refused outright, and a GET is
-    allowed only for a record the user can open today."""
+    allowed only for a record the user can open today.
+
+    Their queries are bounded: the list of versions reads the record, its versions (one page)
+    and, for the changes between them, the many-to-many fields of the whole page in one query;
+    a version's page is read-only, its fields shown as text (no choices to read), its related
+    records taken from the current record where they are the same."""
+
+    def _does_not_exist(self, request, object_id):
+        return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+
+    def _object_pk(self, object_id):
+        try:
+            return self.model._meta.pk.to_python(unquote(object_id))
+        except ValidationError:
+            return None
 
     def history_view(self, request, object_id, extra_context=None):
         # django-simple-history shows the history of a row missing from ``get_queryset`` (it
-        # takes it for deleted): another organisation's draft must read as absent instead.
-        if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
-        return super().history_view(request, object_id, extra_context)
+        # takes it for deleted): another organisation's draft must read as absent instead. The
+        # versions are those of a row the user may open (``get_history_queryset``), so for any
+        # other the library finds neither the row nor a version, and says 404.
+        if self._object_pk(object_id) is None:
+            return self._does_not_exist(request, object_id)
+        try:
+            return super().history_view(request, object_id, extra_context)
+        except Http404:
+            return self._does_not_exist(request, object_id)
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        visible = self.get_queryset(request).filter(pk=object_id).values("pk")
+        versions = super().get_history_queryset(request, history_manager, pk_name, object_id)
+        return versions.filter(**{f"{pk_name}__in": visible})
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        records = list(historical_records)
+        for record in records:
+            # The page names each version by its record (e.g. an adoption by its platform and
+            # organisation), built afresh at each use: once here instead, with the related
+            # records the versions were read with (``get_history_queryset`` joins them).
+            version = record.history_object
+            for field in self.model._meta.fields:
+                if field.many_to_one and record._meta.get_field(field.name).is_cached(record):
+                    setattr(version, field.name, getattr(record, field.name))
+            record.__dict__["history_object"] = version
+        m2m_fields = records[0]._history_m2m_fields if records else []
+        if not m2m_fields:
+            return super().set_history_delta_changes(
+                request, records, foreign_keys_are_objs=foreign_keys_are_objs
+            )
+        rows = _history_m2m_rows(records)
+        names = [field.name for field in m2m_fields]
+        # As the library: each version is compared with the one before it (the next in the
+        # list, newest first); the other fields as it compares them, the related ones here.
+        for newer, older in zip(records, records[1:], strict=False):
+            delta = newer.diff_against(
+                older, excluded_fields=names, foreign_keys_are_objs=foreign_keys_are_objs
+            )
+            changes = list(delta.changes)
+            for field in m2m_fields:
+                before, after = (
+                    rows[older.history_id][field.name],
+                    rows[newer.history_id][field.name],
+                )
+                if [pk for pk, _ in before] != [pk for pk, _ in after]:
+                    target = get_m2m_reverse_field_name(field)
+                    changes.append(
+                        ModelChange(
+                            field.name,
+                            [{target: obj} for obj in _related(field, before)],
+                            [{target: obj} for obj in _related(field, after)],
+                        )
+                    )
+            changes.sort(key=lambda change: change.field)
+            delta = ModelDelta(changes, [change.field for change in changes], older, newer)
+            helper = self.get_historical_record_context_helper(request, newer)
+            newer.history_delta_changes = helper.context_for_delta_changes(delta)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
-        if self.get_object(request, unquote(object_id)) is None:
-            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        pk = self._object_pk(object_id)
+        related = [f.name for f in self.model._meta.fields if f.is_relation and f.many_to_one]
+        current = (
+            self.get_queryset(request).filter(pk=pk).select_related(*related).first()
+            if pk is not None
+            else None
+        )
+        if current is None:
+            return self._does_not_exist(request, object_id)
+        request.catalogue_history_current = current
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        current = getattr(request, "catalogue_history_current", None)
+        if current is None or obj is None:
+            return super().get_readonly_fields(request, obj)
+        # A version's page: every field as text, but those the library hands to the slug's
+        # prepopulation script (plain text inputs: nothing to read).
+        self._prime_version(obj, current)
+        opts = self.model._meta
+        prepopulated = {
+            name for slug, sources in self.prepopulated_fields.items() for name in (slug, *sources)
+        }
+        editable = [
+            f.name
+            for f in [*opts.fields, *opts.many_to_many]
+            if f.editable and f.name not in prepopulated
+        ]
+        return [*super().get_readonly_fields(request, obj), *editable]
+
+    def _prime_version(self, obj, current) -> None:
+        """Give a historical copy what its page shows without a query each: the related records
+        the current record shares with it, and its own many-to-many rows (one query)."""
+        if getattr(obj, "_catalogue_primed", False):
+            return
+        obj._catalogue_primed = True
+        for field in self.model._meta.fields:
+            if field.is_relation and field.many_to_one:
+                value = getattr(obj, field.attname)
+                if value is not None and value == getattr(current, field.attname):
+                    setattr(obj, field.name, getattr(current, field.name))
+        record = to_historic(obj)
+        rows = _history_m2m_rows([record]) if record is not None else {}
+        for field in getattr(record, "_history_m2m_fields", []):
+            objs = _related(field, rows[record.history_id][field.name])
+            chosen = field.related_model.objects.filter(pk__in=[o.pk for o in objs])
+            chosen._result_cache, chosen._prefetch_done = objs, True  # as prefetch_related
+            obj._prefetched_objects_cache = getattr(obj, "_prefetched_objects_cache", {})
+            obj._prefetched_objects_cache[field.name] = chosen
 
 
 class OrganisationScopedAdmin(CountOnceMixin, ReadOnlyHistoryMixin, ServiceErrorMixin):
@@ -436,7 +687,7 @@ class PlatformForm(VersionedForm):
         return cleaned
 
 
-class DependencyInline(admin.TabularInline):
+class DependencyInline(KnownRelatedInlineMixin, admin.TabularInline):
     """What the platform depends on: a handful of rows, edited on the platform's page by whoever
     may edit the platform. The target may be any platform the editor can see (published, or
     their own organisation's); saves go through the services."""
@@ -446,13 +697,13 @@ class DependencyInline(admin.TabularInline):
     extra = 0
     fields = ["depends_on", "kind", "description"]
     autocomplete_fields = ["depends_on"]
+    known_fields = ("platform", "depends_on")  # both name a row (its title)
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .filter(depends_on__in=Platform.objects.visible_to(request.user).values("pk"))
-            .select_related("depends_on")
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -471,6 +722,76 @@ class DependencyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return self.has_add_permission(request, obj)
+
+
+def _counted_rows(model, field: str) -> Coalesce:
+    """How many ``model`` rows point at the outer platform through ``field``: a counted
+    subquery each, not COUNT(DISTINCT) over a join of adoptions and dependents (that join is
+    adoptions x dependents rows: GOV.UK Notify at 100k platforms, past the statement timeout)."""
+    rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
+# The many-to-many fields of a platform whose choices are small reference tables.
+REFERENCE_FIELDS = {"capabilities": Capability, "standards": Standard}
+REFERENCE_COLUMNS = ["id", "created_at", "updated_at", "name", "slug", "description", "url"]
+
+
+def _references_of(platform: Platform) -> dict[str, list]:
+    """{field: every capability (or standard)} for the pickers, in one query (a UNION of both
+    tables, each row saying whether the platform has it), and ``platform``'s own capabilities
+    and standards set as if prefetched."""
+    parts = []
+    for name, model in REFERENCE_FIELDS.items():
+        through = getattr(Platform, name).through
+        target = f"{model._meta.model_name}_id"
+        chosen = through.objects.filter(platform_id=platform.pk, **{target: OuterRef("pk")})
+        parts.append(
+            model.objects.order_by()
+            .annotate(
+                reference_url=F("url") if model is Standard else Value(""),
+                reference_field=Value(name),
+                reference_chosen=Exists(chosen),
+            )
+            .values_list(
+                *REFERENCE_COLUMNS[:-1], "reference_url", "reference_field", "reference_chosen"
+            )
+        )
+    found: dict[str, list] = {name: [] for name in REFERENCE_FIELDS}
+    chosen_ones: dict[str, list] = {name: [] for name in REFERENCE_FIELDS}
+    db = Platform.objects.db
+    for *values, name, is_chosen in parts[0].union(*parts[1:], all=True):
+        model = REFERENCE_FIELDS[name]
+        columns = REFERENCE_COLUMNS if model is Standard else REFERENCE_COLUMNS[:-1]
+        record = model.from_db(db, columns, values[: len(columns)])
+        found[name].append(record)
+        if is_chosen:
+            chosen_ones[name].append(record)
+    cache = platform.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, model in REFERENCE_FIELDS.items():
+        found[name].sort(key=lambda record: record.name)  # as Meta.ordering
+        chosen_ones[name].sort(key=lambda record: record.name)
+        selected = model.objects.filter(pk__in=[r.pk for r in chosen_ones[name]])
+        selected._result_cache, selected._prefetch_done = chosen_ones[name], True
+        cache[name] = selected
+    return found
+
+
+class _ListedChoiceIterator(ModelChoiceIterator):
+    """A model choice field's choices from records already read (see ``_references_of``)."""
+
+    def __init__(self, field, records):
+        super().__init__(field)
+        self.records = records
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for record in self.records:
+            yield self.choice(record)
+
+    def __len__(self):
+        return len(self.records) + (self.field.empty_label is not None)
 
 
 @admin.register(Platform)
@@ -534,15 +855,27 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         return Platform.objects.visible_to(request.user).with_reuse_counts()
 
     def get_object(self, request, object_id, from_field=None):
-        # Its capabilities read once, for the form's initial value and for the similar
-        # platforms' comparison and reasons (three queries before).
-        obj = super().get_object(request, object_id, from_field)
-        if obj is not None:
-            prefetch_related_objects([obj], "capabilities")
+        # Django's, with the counts of "Who uses it" read in the same query.
+        queryset = self.get_queryset(request).annotate(
+            adoption_count=_counted_rows(Adoption, "platform"),
+            dependent_count=_counted_rows(Dependency, "depends_on"),
+        )
+        field = (
+            self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        )
+        try:
+            obj = queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+        # Its capabilities and standards, and every capability and standard to choose from,
+        # in one query (four before): for the form's initial values and its two pickers, and
+        # for the similar platforms' comparison and reasons.
+        request.catalogue_choices = _references_of(obj)
         return obj
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None:  # nothing to count yet
+        # Nothing to count yet, or an old version: its page shows what the record said then.
+        if obj is None or getattr(request, "catalogue_history_current", None) is not None:
             return [(n, o) for n, o in self.fieldsets if n != "Reuse"]
         return self.fieldsets
 
@@ -559,9 +892,18 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
             )
         if not search_term.strip():
             return super().get_search_results(request, queryset, search_term)
+        ordering = queryset.query.order_by
+        if queryset.query.where:
+            # The rows to rank as a subquery of their ids: the ranked result is then selected
+            # by its ids alone, and counted without a query (a filter kept beside the ids, such
+            # as a member's visibility, made the paginator count the page again).
+            ids = queryset.order_by().values("pk")
+            queryset = queryset.model.objects.filter(pk__in=ids).select_related(
+                *self.list_select_related
+            )
         results = search.search(queryset, search_term)
         if request.GET.get("o"):
-            results = results.order_by(*queryset.query.order_by)
+            results = results.order_by(*ordering)
         return results, False
 
     # Possible duplicates: a warning on the form, never a block.
@@ -622,22 +964,18 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         if not obj.pk:
             return "-"
 
-        # Two counted subqueries in one query, not COUNT(DISTINCT) over a join of both: that
-        # join is adoptions x dependents rows (GOV.UK Notify at 100k platforms: past the
-        # statement timeout).
-        def counted(model, field: str):
-            rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
-            return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
-
-        adoptions, dependents = (
-            Platform.objects.filter(pk=obj.pk)
-            .annotate(
-                adoption_count=counted(Adoption, "platform"),
-                dependent_count=counted(Dependency, "depends_on"),
+        if hasattr(obj, "adoption_count"):  # read with the platform (``get_object``)
+            adoptions, dependents = obj.adoption_count, obj.dependent_count
+        else:
+            adoptions, dependents = (
+                Platform.objects.filter(pk=obj.pk)
+                .annotate(
+                    adoption_count=_counted_rows(Adoption, "platform"),
+                    dependent_count=_counted_rows(Dependency, "depends_on"),
+                )
+                .values_list("adoption_count", "dependent_count")
+                .get()
             )
-            .values_list("adoption_count", "dependent_count")
-            .get()
-        )
         adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"
         dependent_list = reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
         return format_html(
@@ -659,6 +997,14 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     @admin.display(description="Reuse", ordering="reuse_count")
     def reuse_count(self, obj: Platform) -> int:
         return obj.reuse_count
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        records = getattr(request, "catalogue_choices", {}).get(db_field.name)
+        if formfield is not None and records is not None:
+            formfield.iterator = partial(_ListedChoiceIterator, records=records)
+            formfield.widget.choices = formfield.choices
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
@@ -865,7 +1211,8 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     actions = ["end_adoptions"]
 
     def get_queryset(self, request):
-        return Adoption.objects.visible_to(request.user)
+        # The platform and the organisation name an adoption (its pages' titles, its history).
+        return Adoption.objects.visible_to(request.user).select_related("platform", "organisation")
 
     def get_changeform_initial_data(self, request):
         # The platform comes from the "record an adoption" link; the organisation is the
@@ -938,7 +1285,8 @@ class DependencyAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ["platform", "depends_on"]
 
     def get_queryset(self, request):
-        return Dependency.objects.visible_to(request.user)
+        # Both platforms name a dependency (its pages' titles, its history).
+        return Dependency.objects.visible_to(request.user).select_related("platform", "depends_on")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "platform":
@@ -1004,10 +1352,11 @@ class MembershipAdmin(admin.ModelAdmin):
         return is_catalogue_admin(request)
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(KnownRelatedInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["organisation"]
+    known_fields = ("user", "organisation")
 
 
 User = get_user_model()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
+from django.db.models.expressions import RawSQL
 
 from platforms.models import Adoption, Platform
 from platforms.selectors.contracts import DEFAULT_MONTHS, contracts_ending
@@ -17,7 +18,7 @@ TOP = 5
 
 
 def headline_figures(*, user: User) -> dict[str, Any]:
-    """The catalogue at a glance, as ``user`` may see it. Ten queries whatever the data.
+    """The catalogue at a glance, as ``user`` may see it. Five queries whatever the data.
 
     Returns::
 
@@ -30,10 +31,30 @@ def headline_figures(*, user: User) -> dict[str, Any]:
     """
     visible = Platform.objects.visible_to(user)
     labels = dict(Platform.Phase.choices)
-    by_phase = visible.order_by("phase").values("phase").annotate(count=Count("id"))
     in_use = Adoption.objects.in_use().filter(platform__in=visible.values("id"))
     reuse = in_use.exclude(organisation=F("platform__owner"))
+
+    def counted(rows: QuerySet) -> RawSQL:
+        # The number of ``rows``, as a scalar subquery: uncorrelated, so the database computes
+        # it once, not once per phase. COUNT(*) over a DISTINCT subquery, as ``count()`` does
+        # (COUNT(DISTINCT ...) sorts the 660,000 adoptions in use at 100k platforms).
+        sql, params = rows.order_by().query.sql_with_params()
+        # The SQL is Django's own compilation of a queryset; the values stay parameters.
+        return RawSQL(f"SELECT COUNT(*) FROM ({sql}) counted", params)  # noqa: S608, S611
+
+    # The phases and both adoption figures in one query (three before): each phase's row
+    # carries the two figures. No visible platform, no row, and no adoption to count either.
+    by_phase = (
+        visible.order_by("phase")
+        .values("phase")
+        .annotate(
+            count=Count("id"),
+            adoptions_in_use=counted(in_use.values("pk")),
+            organisations_reusing=counted(reuse.values("organisation").distinct()),
+        )
+    )
     duplicated = duplicated_capabilities(user=user)
+    by_phase = list(by_phase)
     by_phase_rows = [
         {
             "phase": row["phase"],
@@ -47,8 +68,8 @@ def headline_figures(*, user: User) -> dict[str, Any]:
             "total": sum(row["count"] for row in by_phase_rows),
             "by_phase": by_phase_rows,
         },
-        "organisations_reusing": reuse.values("organisation").distinct().count(),
-        "adoptions_in_use": in_use.count(),
+        "organisations_reusing": by_phase[0]["organisations_reusing"] if by_phase else 0,
+        "adoptions_in_use": by_phase[0]["adoptions_in_use"] if by_phase else 0,
         "duplicated": duplicated[:TOP],
         "duplicated_total": len(duplicated),
         "contracts": contracts_ending(user=user, within=DEFAULT_MONTHS),

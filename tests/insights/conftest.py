@@ -2,7 +2,6 @@ import pytest
 from django.core.cache import cache
 
 from tests.api.conftest import client_for
-from tests.factories import OrganisationFactory
 
 __all__ = ["client_for"]
 
@@ -13,16 +12,6 @@ def _fresh_throttle_counts():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def org_a(db):
-    return OrganisationFactory(name="Alpha Office", slug="alpha-office")
-
-
-@pytest.fixture
-def org_b(db):
-    return OrganisationFactory(name="Beta Board", slug="beta-board")
 
 
 def get_json(client, url, **params):

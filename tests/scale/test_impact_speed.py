@@ -38,14 +38,7 @@ from tests.factories import (
     editor_of,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _nothing_kept_from_other_tests():
-    impact_module._publish_change()
-    yield
-    impact_module._publish_change()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("nothing_kept")]
 
 
 def summary(impact) -> dict:

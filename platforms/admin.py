@@ -19,6 +19,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
+from django.db import connections
 from django.db.models import (
     CharField,
     Count,
@@ -31,6 +32,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Concat, Lower
 from django.db.models.lookups import IContains
 from django.forms.models import ModelChoiceIterator
@@ -1241,6 +1243,57 @@ def _adoption_word_matches(word: str) -> Q:
     )
 
 
+class _DistinctValues:
+    """The values of ``column`` among the rows of ``queryset``, in order, read lazily and once.
+
+    Not a DISTINCT over every row (1,000,000 adoptions: 0.15 s, and 0.4 s for an editor, whose
+    visibility joins each adoption to its platform) but a walk through the column's index from
+    one value to the next (a recursive query: one index lookup per value), each value kept if
+    ``queryset`` holds one row with it (the user's visibility rules, written by the ORM)."""
+
+    def __init__(self, queryset: QuerySet, field):
+        self.queryset, self.field = queryset, field
+        self._values: list | None = None
+
+    def __iter__(self):
+        if self._values is None:
+            self._values = self._read()
+        return iter(self._values)
+
+    def _read(self) -> list:
+        connection = connections[self.queryset.db]
+        table = connection.ops.quote_name(self.queryset.model._meta.db_table)
+        column = connection.ops.quote_name(self.field.column)
+        one_row = (
+            self.queryset.filter(**{self.field.name: RawSQL("walk.value", [])})
+            .order_by()
+            .values("pk")[:1]
+        )
+        # A scalar subquery, not EXISTS: PostgreSQL turns an EXISTS into a join with every
+        # visible adoption (0.5 s), but runs this once per value and stops at the first row.
+        first, params = one_row.query.get_compiler(self.queryset.db).as_sql()
+        sql = (
+            "WITH RECURSIVE walk(value) AS ("  # noqa: S608 - names from the model, values as parameters
+            f" SELECT MIN({column}) FROM {table}"
+            f" UNION ALL SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > walk.value)"
+            " FROM walk WHERE walk.value IS NOT NULL)"
+            f" SELECT value FROM walk WHERE value IS NOT NULL AND ({first}) IS NOT NULL"
+            " ORDER BY value"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [value for (value,) in cursor.fetchall()]
+
+
+class EvidenceSourceFilter(admin.AllValuesFieldListFilter):
+    """Django's filter on every value of the field, its values read by ``_DistinctValues``
+    (the field is never empty: no "empty" choice to find)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = _DistinctValues(model_admin.get_queryset(request), field)
+
+
 @admin.register(Adoption)
 class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     """Every adoption of a platform the user can see (read-only unless their organisation is
@@ -1253,7 +1306,7 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         PlatformPicker,
         OrganisationPicker,
         "status",
-        "evidence_source",
+        ("evidence_source", EvidenceSourceFilter),
     ]
     list_select_related = ["platform", "organisation"]
     search_fields = ["platform__name", "organisation__name", "use_case", "evidence_name"]

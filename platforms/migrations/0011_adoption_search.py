@@ -6,7 +6,7 @@ small tables (the platform's through its trigram index); the two adoption column
 indexes of their own, or every search reads all 1,000,000 adoptions (700 ms at 100,000
 platforms): with them, PostgreSQL combines the four matches in one bitmap (BitmapOr) and reads
 only the rows found. PostgreSQL only, outside the model state, as the other search indexes:
-SQLite reads its few rows.
+SQLite reads its few rows. And an index on the evidence's source, for the changelist's filter.
 """
 
 from django.db import migrations
@@ -18,15 +18,22 @@ CREATE = [
     for column in COLUMNS
 ]
 DROP = [f"DROP INDEX IF EXISTS adoption_{column}_trgm" for column in COLUMNS]
+# The changelist's filter on the evidence's source lists the sources by walking this index from
+# one value to the next (a few lookups, not a DISTINCT over every adoption): on every database.
+SOURCES = (
+    "CREATE INDEX IF NOT EXISTS adoption_evidence_source ON platforms_adoption (evidence_source)"
+)
 
 
 def create(apps, schema_editor):
+    schema_editor.execute(SOURCES)
     if schema_editor.connection.vendor == "postgresql":
         for statement in CREATE:
             schema_editor.execute(statement)
 
 
 def drop(apps, schema_editor):
+    schema_editor.execute("DROP INDEX IF EXISTS adoption_evidence_source")
     if schema_editor.connection.vendor == "postgresql":
         for statement in DROP:
             schema_editor.execute(statement)

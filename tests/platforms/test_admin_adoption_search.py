@@ -194,3 +194,36 @@ def test_search_results_keep_the_lists_order_platform_then_organisation(admin_cl
     response = admin_client.get(URL, {"q": "plain", "o": "-2"})
     names = [a.organisation.name for a in response.context["cl"].result_list]
     assert names == sorted(names, reverse=True)
+
+
+def evidence_sources(response) -> list[str]:
+    changelist = response.context["cl"]
+    specs = changelist.filter_specs
+    (spec,) = [s for s in specs if getattr(s, "lookup_kwarg", "") == "evidence_source"]
+    return [choice["display"] for choice in spec.choices(changelist)][1:]  # after "All"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", WHO)
+def test_the_evidence_source_filter_offers_the_sources_the_user_may_see(client, who):
+    catalogue = grow(1)
+    Adoption.objects.update(evidence_source="Notify domains list")
+    AdoptionFactory(platform=catalogue.pay, evidence_source="Pay performance data")
+    AdoptionFactory(platform=catalogue.pay, evidence_source="")
+    AdoptionFactory(
+        platform=DraftPlatformFactory(name="Secret draft", owner=elsewhere()),
+        evidence_source="Secret source",
+    )
+    sign_in(client, catalogue, who)
+    sources = ["", "Notify domains list", "Pay performance data"]
+    if who == "admin":
+        sources.append("Secret source")
+    assert evidence_sources(client.get(URL)) == sources
+    # With a search too, and with Django's facet counts.
+    response = client.get(URL, {"q": "pay", "_facets": "1"})
+    assert evidence_sources(response)[2] == "Pay performance data (1)"
+    # Choosing one still filters the list.
+    response = client.get(URL, {"evidence_source": "Pay performance data"})
+    assert [a.evidence_source for a in response.context["cl"].result_list] == [
+        "Pay performance data"
+    ]

@@ -14,22 +14,27 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import EmptyResultSet, FullResultSet, ValidationError
+from django.db import connections
 from django.db.models import (
     CharField,
     Count,
     Exists,
     F,
+    Lookup,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models.lookups import IContains
 from django.forms.models import ModelChoiceIterator
 from django.http import (
     Http404,
@@ -40,6 +45,7 @@ from django.http import (
 )
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange, ModelDelta, to_historic
 from simple_history.utils import get_m2m_reverse_field_name
@@ -1190,6 +1196,104 @@ class AdoptionForm(VersionedForm):
         exclude = ["version"]  # noqa: DJ006 - the form's own hidden field replaces it
 
 
+class _Contains(IContains):
+    """``column`` contains the word, whatever the case, as Django's ``icontains``; on
+    PostgreSQL written ``column ILIKE '%word%'``, which a trigram index serves (``icontains``
+    writes ``UPPER(column) LIKE UPPER('%word%')``, which none does)."""
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = Lookup.process_lhs(self, compiler, connection)  # no UPPER()
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", (*lhs_params, *rhs_params)
+
+
+class _AmongIds(Lookup):
+    """``column`` is one of the ids the subquery selects. On PostgreSQL written
+    ``column = ANY(ARRAY(subquery))``: the ids are read once, before the outer query, which can
+    then look them up in the column's index and combine that with other indexed conditions
+    (``IN (subquery)`` inside an OR is checked row by row, over every row)."""
+
+    lookup_name = "among_ids"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+def _adoption_word_matches(word: str) -> Q:
+    """The adoptions where ``word`` is in the platform's name, the organisation's name, the
+    use case or the evidence's name (``AdoptionAdmin.search_fields``), matched without joining
+    the adoptions to the platforms and organisations: the names are matched on their own
+    tables (100,000 platforms, through their trigram index; a few thousand organisations),
+    and the adoptions of the ids found read through the adoptions' indexes."""
+    platforms = Platform.objects.filter(_Contains(F("name"), word)).order_by().values("pk")
+    organisations = Organisation.objects.filter(_Contains(F("name"), word)).order_by().values("pk")
+    return (
+        Q(_AmongIds(F("platform_id"), platforms.query))
+        | Q(_AmongIds(F("organisation_id"), organisations.query))
+        | Q(_Contains(F("use_case"), word))
+        | Q(_Contains(F("evidence_name"), word))
+    )
+
+
+class _DistinctValues:
+    """The values of ``column`` among the rows of ``queryset``, in order, read lazily and once.
+
+    Not a DISTINCT over every row (1,000,000 adoptions: 0.15 s, and 0.4 s for an editor, whose
+    visibility joins each adoption to its platform) but a walk through the column's index from
+    one value to the next (a recursive query: one index lookup per value), each value kept if
+    ``queryset`` holds one row with it (the user's visibility rules, written by the ORM)."""
+
+    def __init__(self, queryset: QuerySet, field):
+        self.queryset, self.field = queryset, field
+        self._values: list | None = None
+
+    def __iter__(self):
+        if self._values is None:
+            self._values = self._read()
+        return iter(self._values)
+
+    def _read(self) -> list:
+        connection = connections[self.queryset.db]
+        table = connection.ops.quote_name(self.queryset.model._meta.db_table)
+        column = connection.ops.quote_name(self.field.column)
+        one_row = (
+            self.queryset.filter(**{self.field.name: RawSQL("walk.value", [])})
+            .order_by()
+            .values("pk")[:1]
+        )
+        # A scalar subquery, not EXISTS: PostgreSQL turns an EXISTS into a join with every
+        # visible adoption (0.5 s), but runs this once per value and stops at the first row.
+        first, params = one_row.query.get_compiler(self.queryset.db).as_sql()
+        sql = (
+            "WITH RECURSIVE walk(value) AS ("  # noqa: S608 - names from the model, values as parameters
+            f" SELECT MIN({column}) FROM {table}"
+            f" UNION ALL SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > walk.value)"
+            " FROM walk WHERE walk.value IS NOT NULL)"
+            f" SELECT value FROM walk WHERE value IS NOT NULL AND ({first}) IS NOT NULL"
+            " ORDER BY value"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [value for (value,) in cursor.fetchall()]
+
+
+class EvidenceSourceFilter(admin.AllValuesFieldListFilter):
+    """Django's filter on every value of the field, its values read by ``_DistinctValues``
+    (the field is never empty: no "empty" choice to find)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = _DistinctValues(model_admin.get_queryset(request), field)
+
+
 @admin.register(Adoption)
 class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     """Every adoption of a platform the user can see (read-only unless their organisation is
@@ -1202,7 +1306,7 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
         PlatformPicker,
         OrganisationPicker,
         "status",
-        "evidence_source",
+        ("evidence_source", EvidenceSourceFilter),
     ]
     list_select_related = ["platform", "organisation"]
     search_fields = ["platform__name", "organisation__name", "use_case", "evidence_name"]
@@ -1213,6 +1317,32 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         # The platform and the organisation name an adoption (its pages' titles, its history).
         return Adoption.objects.visible_to(request.user).select_related("platform", "organisation")
+
+    def get_search_results(self, request, queryset, search_term):
+        # The rows Django's search finds (every word in one of ``search_fields``, a quoted
+        # phrase as one word), without its joins: at 1,000,000 adoptions Django's search runs
+        # UPPER(...) LIKE over every adoption joined to its platform and organisation (2-3 s).
+        # The user's visibility rules stay in ``queryset``, unchanged.
+        words = []
+        for bit in smart_split(search_term):
+            if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+                bit = unescape_string_literal(bit)
+            words.append(bit)
+        for word in words:
+            queryset = queryset.filter(_adoption_word_matches(word))
+        return queryset, False
+
+    def get_ordering(self, request):
+        ordering = super().get_ordering(request) or Adoption._meta.ordering
+        if not request.GET.get(SEARCH_VAR):
+            return ordering
+        # The same order, but by the platform's name as an expression no index holds: else
+        # PostgreSQL, expecting a few matches spread evenly, walks every platform in name
+        # order through its index to fill the page (1.4 s for "notify"), instead of sorting
+        # the rows found (12,623 in 0.1 s).
+        return [
+            Concat(F(name), Value("")) if name == "platform__name" else name for name in ordering
+        ]
 
     def get_changeform_initial_data(self, request):
         # The platform comes from the "record an adoption" link; the organisation is the

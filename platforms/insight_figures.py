@@ -33,7 +33,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection, transaction
@@ -427,10 +426,7 @@ def _upsert(cursor: Any, template: str, rows: list[tuple[int, ...]]) -> None:
 
 
 def rebuild() -> None:
-    """Count the three tables again from scratch, set-based (after a bulk write). Inside
-    ``bulk_write()`` it waits for the end of the write, which counts only what it touched."""
-    if _BULK.get():
-        return
+    """Count the three tables again from scratch, set-based (after a bulk write)."""
     _count_again(capabilities=None, organisations=None)
 
 
@@ -527,21 +523,14 @@ class Touched:
             )
 
 
-_BULK: ContextVar[bool] = ContextVar("insight_figures_bulk_write", default=False)
-
-
 @contextmanager
 def bulk_write() -> Iterator[Touched]:
     """A bulk write that says which platforms it writes (``touched.add_platforms``, before the
-    write for what they were, after it for what they are): ``rebuild()`` inside it does nothing,
-    and at its end only the figures of the capabilities and organisations touched are counted
-    again (a full rebuild at 100,000 platforms takes about a second, for an import of one row)."""
+    write for what they were, after it for what they are): at its end only the figures of the
+    capabilities and organisations touched are counted again (a full rebuild at 100,000
+    platforms takes about a second, for an import of one row)."""
     touched = Touched()
-    token = _BULK.set(True)
-    try:
-        yield touched
-    finally:
-        _BULK.reset(token)
+    yield touched
     if touched.everything:
         rebuild()
     else:

@@ -794,6 +794,16 @@ class ImportBatch:
     # a platform the importer could not see holds it, another free slug is taken.
     flexible_slugs: set[int] = dataclasses.field(default_factory=set)
 
+    def platforms_written(self) -> set[int]:
+        """The ids of the platforms this batch wrote (once written): the new and changed
+        platforms (rows, links, documents) and those that gained adopters (reuse counts)."""
+        return (
+            {p.pk for p, _, _ in self.new_platforms}
+            | {p.pk for p, _ in self.updates}
+            | {p.pk for p, _, _ in self.links}
+            | {a.platform.pk for a in self.adoptions}
+        )
+
 
 IMPORT_CONFLICT = (
     "The catalogue changed while this import ran (another import or edit wrote one of the same "
@@ -1151,8 +1161,13 @@ def catalogue_import(*, actor: Actor, batch: ImportBatch) -> None:
         .in_bulk([p.pk for p, _ in batch.updates])
     )
     try:
-        with transaction.atomic():
+        # Bulk writes send no signals: the insight figures of the capabilities and
+        # organisations the batch touched, as they were and as they are, are counted again at
+        # its end (not the whole catalogue's).
+        with transaction.atomic(), insight_figures.bulk_write() as touched:
+            touched.add_platforms(p.pk for p, _ in batch.updates)
             _import_writes(actor, batch, locked)
+            touched.add_platforms(batch.platforms_written())
     except IntegrityError as error:
         raise Conflict(IMPORT_CONFLICT) from error
     # Bulk writes send no signal: impact analyses kept are dropped here, once committed.
@@ -1260,6 +1275,3 @@ def _import_writes(actor: Actor, batch: ImportBatch, locked: dict[int, Platform]
     touched = ([] if indexed else [p.pk for p in created]) + [p.pk for p in changed]
     if touched:
         search.reindex(touched)
-    # Bulk writes send no signals: the insight figures (set-based) are brought up to date here.
-    if created or changed or batch.adoptions:
-        insight_figures.rebuild()

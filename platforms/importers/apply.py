@@ -26,7 +26,7 @@ from django.db.models import IntegerField, Model, Q, Value
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from platforms import insight_figures, rules, services
+from platforms import rules, services
 from platforms.importers.base import (
     ERROR,
     MAX_LISTED_NAMES,
@@ -965,17 +965,6 @@ def plan_records(
     return planner.batch, planner.items
 
 
-def _platforms_written(batch: services.ImportBatch) -> set[int]:
-    """The ids of the platforms whose search rows ``batch`` can change: the new and changed
-    platforms (rows, links, documents) and those that gained adopters (reuse counts)."""
-    return (
-        {p.pk for p, _, _ in batch.new_platforms}
-        | {p.pk for p, _ in batch.updates}
-        | {p.pk for p, _, _ in batch.links}
-        | {a.platform.pk for a in batch.adoptions}
-    )
-
-
 def write_plan(
     plan: ImportPlan,
     records: list[PlatformRecord],
@@ -998,14 +987,11 @@ def write_plan(
     if dry_run or any(p.severity == ERROR for p in plan.problems):
         return
     try:
-        # The search rows and the insight figures of what the batch wrote, each counted
-        # once at the end instead of after every statement (search rows) or for the whole
-        # catalogue (insight figures).
-        with bulk_search_rows() as written, insight_figures.bulk_write() as touched:
-            touched.add_platforms(p.pk for p, _ in batch.updates)  # as they were
+        # The search rows of what the batch wrote, filled once at the end instead of after
+        # every statement.
+        with bulk_search_rows() as written:
             services.catalogue_import(actor=actor, batch=batch)
-            written.update(_platforms_written(batch))
-            touched.add_platforms(written)  # as they are
+            written.update(batch.platforms_written())
     except services.CatalogueError as error:
         plan.problems.append(Problem("", None, "", error.message))
         plan.conflict = isinstance(error, services.Conflict)

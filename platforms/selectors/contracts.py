@@ -7,13 +7,12 @@ import calendar
 import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import ExtractQuarter, ExtractYear
 from django.utils import timezone
 
 from platforms.models import Platform
-from platforms.selectors._sql import TABLES, fetch, ref
-from platforms.selectors._sql import visible_platform_ids as _visible
+from platforms.selectors._sql import ref
 
 if TYPE_CHECKING:
     from platforms.querysets import User
@@ -32,27 +31,37 @@ def months_after(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month + 1, min(day.day, last))
 
 
-# ``reuse_count`` is the stored count (organisations other than the owner with an adoption in
-# use, kept by the services), not counted again from the adoptions of every alternative.
-_ALTERNATIVES = """
-WITH
-visible(id) AS ({visible}),
-ending AS (
-    SELECT p.id FROM {platform} p
-    WHERE p.id IN (SELECT id FROM visible) AND p.phase <> 'retired'
-      AND p.contract_end_date >= %s AND p.contract_end_date <= %s
-)
-SELECT e.id AS ending_id, p.slug, p.name, p.phase, o.slug AS owner_slug, o.name AS owner_name,
-       c.slug AS capability_slug, p.reuse_count
-FROM ending e
-JOIN {platform_capabilities} mine ON mine.platform_id = e.id
-JOIN {platform_capabilities} theirs ON theirs.capability_id = mine.capability_id
-JOIN {platform} p ON p.id = theirs.platform_id
-JOIN {organisation} o ON o.id = p.owner_id
-JOIN {capability} c ON c.id = mine.capability_id
-WHERE p.id <> e.id AND p.id IN (SELECT id FROM visible) AND p.phase IN (%s, %s)
-ORDER BY e.id, reuse_count DESC, p.name, p.slug, c.name
-"""
+def _alternatives(user: User, capability_ids: list[int]) -> list[dict[str, Any]]:
+    """The beta or live platforms ``user`` may see meeting any of ``capability_ids``, once per
+    capability they meet (``capability_id``, ``platform_id``, ``slug``, ``name``, ``phase``,
+    ``owner_slug``, ``owner_name``, ``reuse_count``), most reused first, then by name, slug and
+    capability name. ``reuse_count`` is the stored count (organisations other than the owner
+    with an adoption in use, kept by the services).
+
+    Read once per capability, not once per ending contract: joining every contract's
+    capabilities with every platform meeting them made contracts x alternatives rows in SQL, and
+    a plan made from statistics that say "empty" (as autovacuum leaves them when it runs while
+    the rows are not yet committed) read a whole table again for each of those rows. Here the
+    statement's rows are the capabilities' platforms whatever the number of contracts, and the
+    contracts share them out in Python.
+    """
+    common = Platform.objects.visible_to(user).filter(phase__in=COMMON_PHASES)
+    return list(
+        Platform.capabilities.through.objects.filter(
+            capability_id__in=capability_ids, platform__in=common.values("id")
+        )
+        .order_by("-platform__reuse_count", "platform__name", "platform__slug", "capability__name")
+        .values(
+            "capability_id",
+            "platform_id",
+            slug=F("platform__slug"),
+            name=F("platform__name"),
+            phase=F("platform__phase"),
+            owner_slug=F("platform__owner__slug"),
+            owner_name=F("platform__owner__name"),
+            reuse_count=F("platform__reuse_count"),
+        )
+    )
 
 
 def contracts_ending(
@@ -94,31 +103,35 @@ def contracts_ending(
             "owner__name",
         )
     )
-    capability_rows = (
+    capability_rows = list(
         Platform.capabilities.through.objects.filter(platform_id__in=[p["id"] for p in ending])
         .order_by("capability__name")
-        .values_list("platform_id", "capability__slug", "capability__name")
+        .values_list("platform_id", "capability_id", "capability__slug", "capability__name")
     )
     capabilities: dict[int, list[dict[str, str]]] = {}
-    for platform_id, slug, name in capability_rows:
+    meeting: dict[int, list[int]] = {}  # capability id: the ending platforms meeting it
+    for platform_id, capability_id, slug, name in capability_rows:
         capabilities.setdefault(platform_id, []).append(ref(slug, name))
+        meeting.setdefault(capability_id, []).append(platform_id)
 
-    alternatives: dict[int, dict[str, dict[str, Any]]] = {}
-    if ending:
-        visible_sql, visible_params = _visible(user)
-        sql = _ALTERNATIVES.format(visible=visible_sql, **TABLES)
-        for row in fetch(sql, [*visible_params, start, until, *COMMON_PHASES]):
-            entry = alternatives.setdefault(row["ending_id"], {}).setdefault(
-                row["slug"],
-                {
-                    "platform": ref(row["slug"], row["name"]),
-                    "owner": ref(row["owner_slug"], row["owner_name"]),
-                    "phase": row["phase"],
-                    "reuse_count": row["reuse_count"],
-                    "shared_capabilities": [],
-                },
-            )
-            entry["shared_capabilities"].append(row["capability_slug"])
+    alternatives: dict[int, dict[int, dict[str, Any]]] = {}
+    if meeting:
+        capability_slugs = {capability_id: slug for _, capability_id, slug, _ in capability_rows}
+        for row in _alternatives(user, list(meeting)):
+            for ending_id in meeting[row["capability_id"]]:
+                if ending_id == row["platform_id"]:
+                    continue
+                entry = alternatives.setdefault(ending_id, {}).setdefault(
+                    row["platform_id"],
+                    {
+                        "platform": ref(row["slug"], row["name"]),
+                        "owner": ref(row["owner_slug"], row["owner_name"]),
+                        "phase": row["phase"],
+                        "reuse_count": row["reuse_count"],
+                        "shared_capabilities": [],
+                    },
+                )
+                entry["shared_capabilities"].append(capability_slugs[row["capability_id"]])
 
     by_quarter = (
         Platform.objects.filter(pk__in=[p["id"] for p in ending])

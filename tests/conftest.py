@@ -1,12 +1,27 @@
 from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from tests.factories import OrganisationFactory
+
+# Tests of one database's own machinery (the suite runs once on SQLite, once on PostgreSQL):
+# ``@pytest.mark.postgres(reason=...)`` or ``@pytest.mark.sqlite(reason=...)`` on a test or as
+# a module's ``pytestmark`` skips it on the other database, saying why.
+ONLY_ON = {"postgres": "postgresql", "sqlite": "sqlite"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for marker_name, vendor in ONLY_ON.items():
+            marker = item.get_closest_marker(marker_name)
+            if marker is not None and connection.vendor != vendor:
+                reason = marker.kwargs.get("reason", f"needs {vendor}")
+                item.add_marker(pytest.mark.skip(reason=f"{vendor} only: {reason}"))
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +55,9 @@ IN_MEMORY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.Loc
 @pytest.fixture(autouse=True)
 def _in_memory_cache(settings):
     settings.CACHES = IN_MEMORY_CACHE
+    # Throttles and lockouts count requests in the cache: every test starts with the whole
+    # allowance (emptied before, not after: a test may have moved the cache into its database).
+    cache.clear()
 
 
 @pytest.fixture(scope="module")

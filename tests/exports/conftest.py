@@ -2,19 +2,10 @@ import csv
 import io
 
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from platforms.models import Adoption, Organisation
 from tests.factories import OrganisationFactory, PublishedPlatformFactory
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Throttling counts requests in the cache; tests must not throttle each other.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,17 +1,6 @@
-import pytest
-from django.core.cache import cache
-
 from tests.api.conftest import client_for
 
 __all__ = ["client_for"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Throttling counts requests in the cache; tests must not throttle each other.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def get_json(client, url, **params):

@@ -24,9 +24,7 @@ from tests.scale.test_search_speed import fresh_rows, stored_rows
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="the search rows are the PostgreSQL backend's"
-    ),
+    pytest.mark.postgres(reason="the search rows are the PostgreSQL backend's"),
 ]
 
 HEADER = "slug,name,summary,owner,phase,replaced_by,capabilities,standards,tags,description"

@@ -5,8 +5,6 @@ say so. The bounds are lowered here so that a few platforms cross them."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
 from django.urls import reverse
 
 from platforms import search
@@ -17,16 +15,7 @@ from tests.factories import CapabilityFactory, OrganisationFactory, PublishedPla
 SEARCH = "/api/v1/search/"
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the bounds are the PostgreSQL backend's"
-)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
+postgres_only = pytest.mark.postgres(reason="the bounds are the PostgreSQL backend's")
 
 
 def widgets(n: int, *, owner=None, capability=None) -> list[Platform]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -26,21 +25,12 @@ from tests.factories import (
 SEARCH = "/api/v1/search/"
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the search rows are the PostgreSQL backend's"
-)
+postgres_only = pytest.mark.postgres(reason="the search rows are the PostgreSQL backend's")
 
 ROW_COLUMNS = (
     "id, state, owner_id, phase, kind, is_open_source, reuse_count, slug, name, created_at, "
     "updated_at, contract_end_date, search_vector"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def stored_rows() -> list[tuple]:

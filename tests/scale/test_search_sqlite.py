@@ -26,7 +26,7 @@ from tests.platforms.test_search import reference_catalogue_loaded
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite (FTS5) backend"),
+    pytest.mark.sqlite(reason="the SQLite (FTS5) backend"),
 ]
 
 SEARCH = "/api/v1/search/"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
-from django.db import connection
 
 from platforms import search
 from platforms.models import Platform
@@ -20,16 +18,7 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the word list is the PostgreSQL backend's"
-)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
+postgres_only = pytest.mark.postgres(reason="the word list is the PostgreSQL backend's")
 
 
 def platform(name: str, summary: str = "Keeps a register for the department.", **fields):

@@ -2,12 +2,6 @@ import pytest
 from django.core.cache import cache
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Throttles and lockouts count in the cache; tests must not use up each other's allowance.
-    cache.clear()
-
-
 @pytest.fixture
 def database_cache(settings, db):
     """The product's default store for the throttles' counts: a table in the database."""
@@ -17,7 +11,6 @@ def database_cache(settings, db):
             "LOCATION": "catalogue_cache",
         }
     }
-    from django.core.cache import cache
 
     cache.clear()
     return cache

@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
@@ -7,6 +9,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from platforms.reference import catalogue, loader, organisations
+from platforms.reference.report import LoadReport
 from tests.factories import OrganisationFactory
 
 # Tests of one database's own machinery (the suite runs once on SQLite, once on PostgreSQL):
@@ -67,6 +71,35 @@ def reference_data(django_db_setup, django_db_blocker):
         call_command("load_reference_data", stdout=StringIO())
         yield
         transaction.set_rollback(True)
+
+
+def load_reference_catalogue() -> None:
+    """The real organisations, capabilities, standards and platforms, through the same loader
+    as ``manage.py load_reference_data`` (and so through the services, which index them). The
+    adoption evidence is left out: search and the exports tested on it do not read it, and it
+    takes most of the time."""
+    data, report = loader.DEFAULT_DATA_DIR, LoadReport()
+    register = organisations.read_register(data / loader.ORGANISATIONS_FILE)
+    organisations.load_register(register, report)
+    catalogue.load_capabilities(data / loader.CAPABILITIES_FILE, report)
+    catalogue.load_standards(data / loader.STANDARDS_FILE, report)
+    catalogue.load_platforms(data / loader.PLATFORMS_FILE, report)
+
+
+@contextmanager
+def reference_catalogue_loaded(django_db_blocker) -> Iterator[None]:
+    """Load the reference catalogue once for a group of tests, and roll it back after them."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        load_reference_catalogue()
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="class")
+def reference_catalogue(django_db_setup, django_db_blocker):
+    """``load_reference_catalogue`` once for a class of tests, rolled back after it."""
+    with reference_catalogue_loaded(django_db_blocker):
+        yield
 
 
 # --- two organisations, an admin form posted back, an import -----------------------------------

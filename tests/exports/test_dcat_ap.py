@@ -7,13 +7,11 @@ from pathlib import Path
 import pytest
 import rdflib
 from django.core.management import call_command
-from django.db import transaction
 from pyshacl import validate
 from rdflib.namespace import RDF, SH
 
 from platforms.models import Capability, Platform
-from platforms.reference import catalogue, loader, organisations
-from platforms.reference.report import LoadReport
+from tests.conftest import reference_catalogue_loaded
 from tests.exports.conftest import body_of
 
 SHAPES = Path(__file__).resolve().parents[3] / "shared" / "data" / "dcat-ap-3.0.1"
@@ -36,16 +34,8 @@ def reference_catalogue(django_db_setup, django_db_blocker):
     """The real organisations, capabilities, standards and platforms, loaded once through the
     same loader as ``manage.py load_reference_data`` (its adoption evidence left out: the
     DCAT export does not show it), rolled back after the module."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        data, report = loader.DEFAULT_DATA_DIR, LoadReport()
-        organisations.load_register(
-            organisations.read_register(data / loader.ORGANISATIONS_FILE), report
-        )
-        catalogue.load_capabilities(data / loader.CAPABILITIES_FILE, report)
-        catalogue.load_standards(data / loader.STANDARDS_FILE, report)
-        catalogue.load_platforms(data / loader.PLATFORMS_FILE, report)
+    with reference_catalogue_loaded(django_db_blocker):
         yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")

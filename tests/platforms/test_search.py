@@ -1,19 +1,18 @@
 """Search, as an architect meets it: plain words, typos, synonyms, facets. The same tests run on
 SQLite (the portable backend) and PostgreSQL (full text + trigrams); CI runs both."""
 
-from contextlib import contextmanager
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 
 from platforms import search, services
 from platforms.models import Platform, Synonym
-from platforms.reference import catalogue, loader, organisations
-from platforms.reference.report import LoadReport
 from platforms.search.portable import PortableSearchBackend
 from platforms.search.text import expansions_for, stem, terms
+
+# tests/api/test_similar_api.py still imports it from here (another branch's file).
+from tests.conftest import reference_catalogue_loaded  # noqa: F401
 from tests.factories import (
     AdminUserFactory,
     CapabilityFactory,
@@ -23,27 +22,6 @@ from tests.factories import (
     StandardFactory,
     editor_of,
 )
-
-
-def load_reference_catalogue() -> None:
-    """The real organisations, capabilities, standards and platforms, through the same loader
-    as ``manage.py load_reference_data`` (and so through the services, which index them). The
-    adoption evidence is left out: search does not read it and it takes most of the time."""
-    data, report = loader.DEFAULT_DATA_DIR, LoadReport()
-    register = organisations.read_register(data / loader.ORGANISATIONS_FILE)
-    organisations.load_register(register, report)
-    catalogue.load_capabilities(data / loader.CAPABILITIES_FILE, report)
-    catalogue.load_standards(data / loader.STANDARDS_FILE, report)
-    catalogue.load_platforms(data / loader.PLATFORMS_FILE, report)
-
-
-@contextmanager
-def reference_catalogue_loaded(django_db_blocker):
-    """Load the reference catalogue once for a group of tests, and roll it back after them."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        load_reference_catalogue()
-        yield
-        transaction.set_rollback(True)
 
 
 def slugs(queryset, n=None):
@@ -288,13 +266,8 @@ RELEVANCE = [
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reference_catalogue")
 class TestRelevanceOnTheReferenceData:
-    @pytest.fixture(scope="class", autouse=True)
-    @classmethod
-    def _reference_catalogue(cls, django_db_setup, django_db_blocker):
-        with reference_catalogue_loaded(django_db_blocker):
-            yield
-
     @pytest.mark.parametrize(("query", "slug", "within"), RELEVANCE)
     def test_the_right_platform_comes_first(self, query, slug, within):
         found = slugs(search.search(Platform.objects.published(), query), within)

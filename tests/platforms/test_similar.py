@@ -13,7 +13,6 @@ from tests.factories import (
     PublishedPlatformFactory,
     editor_of,
 )
-from tests.platforms.test_search import reference_catalogue_loaded
 
 SIMILAR = reverse("admin:platforms_platform_similar")
 
@@ -88,13 +87,8 @@ def test_nothing_to_compare_finds_nothing():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reference_catalogue")
 class TestOnTheReferenceData:
-    @pytest.fixture(scope="class", autouse=True)
-    @classmethod
-    def _reference_catalogue(cls, django_db_setup, django_db_blocker):
-        with reference_catalogue_loaded(django_db_blocker):
-            yield
-
     def test_an_sms_and_email_service_flags_govuk_notify(self):
         found = search.similar({"name": "SMS and email notification service"})
         assert "govuk-notify" in [s.platform.slug for s in found[:2]]

@@ -22,7 +22,6 @@ from tests.factories import (
     PublishedPlatformFactory,
     StandardFactory,
 )
-from tests.platforms.test_search import reference_catalogue_loaded
 
 pytestmark = [
     pytest.mark.django_db,
@@ -174,13 +173,8 @@ def test_every_misspelt_word_is_looked_up_in_one_query():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reference_catalogue")
 class TestTyposOnTheReferenceData:
-    @pytest.fixture(scope="class", autouse=True)
-    @classmethod
-    def _reference_catalogue(cls, django_db_setup, django_db_blocker):
-        with reference_catalogue_loaded(django_db_blocker):
-            yield
-
     @pytest.mark.parametrize(("q", "slug"), [("paymnt", "govuk-pay"), ("notfy", "govuk-notify")])
     def test_a_typo_finds_the_platform_first(self, api_client, q, slug):
         response = api_client.get(SEARCH, {"q": q})

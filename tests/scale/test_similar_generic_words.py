@@ -5,17 +5,11 @@ really like (issue 9, item 6). Both backends, as CI runs the suite on SQLite and
 import pytest
 
 from platforms import search
-from tests.platforms.test_search import reference_catalogue_loaded
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("reference_catalogue")
 class TestSimilarOnTheReferenceData:
-    @pytest.fixture(scope="class", autouse=True)
-    @classmethod
-    def _reference_catalogue(cls, django_db_setup, django_db_blocker):
-        with reference_catalogue_loaded(django_db_blocker):
-            yield
-
     @staticmethod
     def found(**draft):
         return [match.platform.slug for match in search.similar(draft)]

@@ -13,20 +13,13 @@ from tests.factories import (
     CapabilityFactory,
     DraftPlatformFactory,
     OrganisationFactory,
-    PublishedPlatformFactory,
 )
-from tests.insights.conftest import client_for, get_json
+from tests.insights.conftest import client_for, get_json, platform
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/insights/contracts/"
 DAY = datetime.timedelta(days=1)
-
-
-def platform(slug, capabilities, **fields):
-    created = PublishedPlatformFactory(slug=slug, name=slug.title(), **fields)
-    created.capabilities.set(capabilities)
-    return created
 
 
 @pytest.fixture

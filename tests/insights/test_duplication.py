@@ -8,20 +8,13 @@ from tests.factories import (
     CapabilityFactory,
     DraftPlatformFactory,
     OrganisationFactory,
-    PublishedPlatformFactory,
     editor_of,
 )
-from tests.insights.conftest import client_for, get_json
+from tests.insights.conftest import client_for, get_json, platform
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/insights/duplication/"
-
-
-def platform(slug, owner, capabilities, **fields):
-    created = PublishedPlatformFactory(slug=slug, name=slug.title(), owner=owner, **fields)
-    created.capabilities.set(capabilities)
-    return created
 
 
 @pytest.fixture
@@ -31,13 +24,13 @@ def split(org_a, org_b):
     notifications = CapabilityFactory(slug="notifications", name="Notifications")
     hosting = CapabilityFactory(slug="hosting", name="Hosting")
     lonely = CapabilityFactory(slug="forms", name="Forms")
-    notify = platform("notify", org_a, [notifications])
-    texts = platform("texts", org_b, [notifications], phase="beta")
-    platform("old-texts", org_b, [notifications], phase="retired", replaced_by=notify)
-    platform("idea", org_b, [notifications], phase="discovery")  # not in service
-    platform("forms", org_a, [lonely])
-    platform("cloud-a", org_a, [hosting])
-    platform("cloud-b", org_b, [hosting], phase="retiring")
+    notify = platform("notify", [notifications], owner=org_a)
+    texts = platform("texts", [notifications], owner=org_b, phase="beta")
+    platform("old-texts", [notifications], owner=org_b, phase="retired", replaced_by=notify)
+    platform("idea", [notifications], owner=org_b, phase="discovery")  # not in service
+    platform("forms", [lonely], owner=org_a)
+    platform("cloud-a", [hosting], owner=org_a)
+    platform("cloud-b", [hosting], owner=org_b, phase="retiring")
     one, two, three, four = (OrganisationFactory(slug=f"council-{n}") for n in range(1, 5))
     AdoptionFactory(platform=notify, organisation=one)
     AdoptionFactory(platform=notify, organisation=two)
@@ -99,7 +92,7 @@ def test_another_organisations_draft_never_counts(split, org_a):
 
 def test_a_draft_replacement_is_not_named(split, org_a, org_b):
     secret = DraftPlatformFactory(slug="secret-replacement", owner=OrganisationFactory())
-    platform("older-texts", org_b, [split], phase="retired", replaced_by=secret)
+    platform("older-texts", [split], owner=org_b, phase="retired", replaced_by=secret)
     body = get_json(client_for(None), URL)
     replaced = {r["platform"]["slug"]: r for r in body["results"][0]["replaced"]}
     assert replaced["older-texts"]["replaced_by"] is None
@@ -107,7 +100,7 @@ def test_a_draft_replacement_is_not_named(split, org_a, org_b):
 
 
 def test_nothing_duplicated(org_a):
-    platform("only", org_a, [CapabilityFactory()])
+    platform("only", [CapabilityFactory()], owner=org_a)
     assert get_json(client_for(None), URL) == {"count": 0, "results": []}
 
 
@@ -116,7 +109,7 @@ def test_duplication_queries_are_bounded(django_assert_max_num_queries, split, e
     for n in range(extra):
         capability = CapabilityFactory()
         for _ in range(2):
-            created = platform(f"extra-{n}-{_}", OrganisationFactory(), [capability, split])
+            created = platform(f"extra-{n}-{_}", [capability, split], owner=OrganisationFactory())
             AdoptionFactory(platform=created)
     with django_assert_max_num_queries(4):
         body = get_json(client_for(None), URL)

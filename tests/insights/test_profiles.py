@@ -8,32 +8,25 @@ from tests.factories import (
     CapabilityFactory,
     DraftPlatformFactory,
     OrganisationFactory,
-    PublishedPlatformFactory,
     editor_of,
 )
-from tests.insights.conftest import client_for, get_json
+from tests.insights.conftest import client_for, get_json, platform
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/insights/organisations/{}/profile/"
 
 
-def platform(slug, owner, capabilities, **fields):
-    created = PublishedPlatformFactory(slug=slug, name=slug.title(), owner=owner, **fields)
-    created.capabilities.set(capabilities)
-    return created
-
-
 @pytest.fixture
 def scene(org_a, org_b):
     notifications = CapabilityFactory(slug="notifications", name="Notifications")
     payments = CapabilityFactory(slug="payments", name="Payments")
-    platform("a-texts", org_a, [notifications])
-    platform("a-old-pay", org_a, [payments], phase="retired")  # retired: nothing to replace
-    notify = platform("notify", org_b, [notifications])
-    mailer = platform("mailer", org_b, [notifications])
-    platform("beta-texts", org_b, [notifications], phase="beta")  # not live: not common yet
-    pay = platform("pay", org_b, [payments])
+    platform("a-texts", [notifications], owner=org_a)
+    platform("a-old-pay", [payments], owner=org_a, phase="retired")  # retired: nothing to replace
+    notify = platform("notify", [notifications], owner=org_b)
+    mailer = platform("mailer", [notifications], owner=org_b)
+    platform("beta-texts", [notifications], owner=org_b, phase="beta")  # not live: not common yet
+    pay = platform("pay", [payments], owner=org_b)
     for _ in range(3):
         AdoptionFactory(platform=notify, organisation=OrganisationFactory())
     AdoptionFactory(platform=mailer, organisation=OrganisationFactory())
@@ -99,8 +92,8 @@ def test_an_unknown_organisation_is_404(db):
 def test_profile_queries_are_bounded(django_assert_max_num_queries, scene, org_a, extra):
     notifications = scene.capabilities.get()
     for n in range(extra):
-        platform(f"mine-{n}", org_a, [notifications, CapabilityFactory()])
-        elsewhere = platform(f"theirs-{n}", OrganisationFactory(), [notifications])
+        platform(f"mine-{n}", [notifications, CapabilityFactory()], owner=org_a)
+        elsewhere = platform(f"theirs-{n}", [notifications], owner=OrganisationFactory())
         AdoptionFactory(platform=elsewhere, organisation=org_a, status="planned")
         AdoptionFactory(platform=elsewhere)
     client = client_for(editor_of(org_a))

@@ -127,3 +127,18 @@ def screenshot():
         return path
 
     return take
+
+
+SERIOUS = {"serious", "critical"}
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on ``page`` as it stands, one line each (rule,
+    impact, help, the first three elements)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in SERIOUS
+    ]

@@ -8,9 +8,10 @@ import re
 
 import pytest
 
+from tests.web.browser.conftest import serious_accessibility_violations
+
 pytestmark = pytest.mark.browser
 
-SERIOUS = {"serious", "critical"}
 FOCUS_YELLOW = "rgb(255, 221, 0)"
 
 
@@ -169,14 +170,6 @@ PAGE_TYPES = {  # name: (path, status)
 
 @pytest.mark.parametrize(("name", "path", "status"), [(k, *v) for k, v in PAGE_TYPES.items()])
 def test_no_serious_accessibility_violations(page, screenshot, name, path, status):
-    from axe_playwright_python.sync_playwright import Axe
-
     assert page.goto(path).status == status
     screenshot(page, f"page-{name}")
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+    assert serious_accessibility_violations(page) == []

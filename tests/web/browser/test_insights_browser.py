@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.web.browser.test_browser import SERIOUS
+from tests.web.browser.conftest import serious_accessibility_violations
 
 pytestmark = pytest.mark.browser
 
@@ -103,14 +103,6 @@ INSIGHT_PAGE_TYPES = {  # name: (path, status)
     ("name", "path", "status"), [(k, *v) for k, v in INSIGHT_PAGE_TYPES.items()]
 )
 def test_no_serious_accessibility_violations_on_insight_pages(page, screenshot, name, path, status):
-    from axe_playwright_python.sync_playwright import Axe
-
     assert page.goto(path).status == status
     screenshot(page, f"page-{name}")
-    results = Axe().run(page)
-    serious = [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
-    assert serious == []
+    assert serious_accessibility_violations(page) == []

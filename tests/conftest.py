@@ -139,6 +139,32 @@ def admin_form_data(response, **overrides) -> dict:
     return data
 
 
+def admin_page_data(page) -> dict:
+    """Everything an admin page's form would post back as it stands: the page's form (the
+    admin's, or a plain one such as an action's), then each inline's management form and its
+    existing rows, every field under its prefixed name (lists as lists, ticked boxes as "on",
+    unticked and empty fields left out, as a browser does)."""
+    data: dict = {}
+
+    def add(form) -> None:
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            if isinstance(value, list | tuple):
+                data[form.add_prefix(name)] = [str(v) for v in value]
+            else:
+                data[form.add_prefix(name)] = "on" if value is True else str(value)
+
+    context = page.context
+    add(context["adminform"].form if context.get("adminform") else context["form"])
+    for inline in context.get("inline_admin_formsets", []):
+        add(inline.formset.management_form)
+        for form in inline.formset.initial_forms:
+            add(form)
+    return data
+
+
 IMPORTS = "/api/v1/imports/"
 
 # One Backstage component, "case-tracker", as a team's catalog-info.yaml describes it.

@@ -19,6 +19,7 @@ from platforms.models import (
     Standard,
 )
 from tests.api.conftest import client_for
+from tests.conftest import admin_page_data
 from tests.factories import (
     AdminUserFactory,
     AdoptionFactory,
@@ -264,24 +265,7 @@ def _change_form_data(platform: Platform, superuser) -> dict:
     page = _admin_client(superuser).get(
         reverse("admin:platforms_platform_change", args=[platform.pk])
     )
-    data: dict = {}
-
-    def add(form) -> None:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            if isinstance(value, list | tuple):
-                data[form.add_prefix(name)] = [str(v) for v in value]
-            else:
-                data[form.add_prefix(name)] = "on" if value is True else str(value)
-
-    add(page.context["adminform"].form)
-    for inline in page.context["inline_admin_formsets"]:
-        add(inline.formset.management_form)
-        for form in inline.formset.initial_forms:
-            add(form)
-    return {**data, "summary": "Changed in the admin."}
+    return {**admin_page_data(page), "summary": "Changed in the admin."}
 
 
 @pytest.mark.parametrize(("row", "actor", "expected"), _cases(ADMIN_TABLE))

@@ -26,6 +26,7 @@ from platforms.models import (
     Standard,
     Synonym,
 )
+from tests.conftest import admin_page_data
 from tests.factories import CapabilityFactory, OrganisationFactory, StandardFactory, UserFactory
 from tests.test_permission_matrix import ACTORS, world  # noqa: F401 - the shared fixture
 
@@ -500,25 +501,7 @@ def test_every_admin_url_is_in_the_matrix():
 
 def _page_data(page, overrides, records) -> dict:
     """What the administrator's page would post back, with ``overrides``."""
-    data: dict = {}
-
-    def add(form) -> None:
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            if isinstance(value, list | tuple):
-                data[form.add_prefix(name)] = [str(v) for v in value]
-            else:
-                data[form.add_prefix(name)] = "on" if value is True else str(value)
-
-    context = page.context
-    form = context.get("adminform").form if context.get("adminform") else context["form"]
-    add(form)
-    for inline in context.get("inline_admin_formsets", []):
-        add(inline.formset.management_form)
-        for inline_form in inline.formset.initial_forms:
-            add(inline_form)
+    data = admin_page_data(page)
     for name, value in overrides.items():
         data[name] = value(records) if callable(value) else value
     return data

@@ -74,6 +74,7 @@ ADMIN_READS = {
     "admin adoptions": "/admin/platforms/adoption/",
     "admin adoptions of popular": "/admin/platforms/adoption/?platform={popular_pk}",
     "admin adoptions searched": "/admin/platforms/adoption/?q=payments",
+    "admin adoptions searched broadly": "/admin/platforms/adoption/?q=department",
     "admin dependencies": "/admin/platforms/dependency/",
     "admin organisations": "/admin/platforms/organisation/",
     "admin capabilities": "/admin/platforms/capability/",

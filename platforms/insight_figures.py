@@ -88,8 +88,9 @@ FROM {platform} p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
 WHERE {platforms} {capabilities}
 """
 
-# Per organisation: the platforms it owns, its adoptions of others' platforms (any status), and
-# the others' platforms it has an adoption in use of. ``{platforms}``/``{adoptions}``: filters.
+# Per organisation: the platforms it owns, its adoptions of others' platforms (any status), the
+# others' platforms it has an adoption in use of, and its adoptions in use (of any platform, one
+# per use case: the admin home's figure). ``{platforms}``/``{adoptions}``: filters.
 _ORGANISATION_ROWS = """
 SELECT p.owner_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 'owns', COUNT(*)
 FROM {platform} p WHERE {platforms}
@@ -107,21 +108,28 @@ SELECT u.organisation_id, u.scope, 'reuses', COUNT(*) FROM (
     FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
     WHERE a.status = %s AND a.organisation_id <> p.owner_id AND {adoptions}
 ) u GROUP BY u.organisation_id, u.scope
+UNION ALL
+SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 'in_use', COUNT(*)
+FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
+WHERE a.status = %s AND {adoptions}
+GROUP BY a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
 """
 
 _REBUILD_ORGANISATION = """
-INSERT INTO {organisation_use} (organisation_id, scope, owns, adoptions, reuses)
-SELECT organisation_id, scope, SUM(owns), SUM(adoptions), SUM(reuses) FROM (
+INSERT INTO {organisation_use} (organisation_id, scope, owns, adoptions, reuses, in_use)
+SELECT organisation_id, scope, SUM(owns), SUM(adoptions), SUM(reuses), SUM(in_use) FROM (
     SELECT p.owner_id AS organisation_id,
            CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS scope,
-           1 AS owns, 0 AS adoptions, 0 AS reuses
+           1 AS owns, 0 AS adoptions, 0 AS reuses, 0 AS in_use
     FROM {platform} p WHERE {owners}
     UNION ALL
-    SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 0, 1, 0
+    SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 0,
+           CASE WHEN a.organisation_id <> p.owner_id THEN 1 ELSE 0 END, 0,
+           CASE WHEN a.status = %s THEN 1 ELSE 0 END
     FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
-    WHERE a.organisation_id <> p.owner_id AND {adopters}
+    WHERE {adopters}
     UNION ALL
-    SELECT u.organisation_id, u.scope, 0, 0, 1 FROM (
+    SELECT u.organisation_id, u.scope, 0, 0, 1, 0 FROM (
         SELECT DISTINCT a.platform_id, a.organisation_id,
                CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS scope
         FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
@@ -181,7 +189,9 @@ _UPSERT_COUNT = _upsert_adding(
     _T["count"], ("capability_id", "scope"), ("in_service", "live", "retired")
 )
 _UPSERT_ORGANISATION = _upsert_adding(
-    _T["organisation_use"], ("organisation_id", "scope"), ("owns", "adoptions", "reuses")
+    _T["organisation_use"],
+    ("organisation_id", "scope"),
+    ("owns", "adoptions", "reuses", "in_use"),
 )
 
 
@@ -317,6 +327,10 @@ def _organisation_rows(selection: Selection) -> Counter:
         PUBLISHED,
         IN_USE,
         *adoption_params,
+        PUBLISHED,
+        IN_USE,
+        *adoption_params,
+        PUBLISHED,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -382,11 +396,11 @@ def _apply(use: Counter, count: Counter, organisations: Counter) -> None:
         if delta:
             count_values.setdefault((capability, scope), [0, 0, 0])[parts[part]] += delta
     organisation_values: dict[tuple[int, int], list[int]] = {}
-    columns = {"owns": 0, "adoptions": 1, "reuses": 2}
+    columns = {"owns": 0, "adoptions": 1, "reuses": 2, "in_use": 3}
     for (organisation_id, scope, part), delta in organisations.items():
         if delta:
             key = (organisation_id, scope)
-            organisation_values.setdefault(key, [0, 0, 0])[columns[part]] += delta
+            organisation_values.setdefault(key, [0, 0, 0, 0])[columns[part]] += delta
     with connection.cursor() as cursor:
         _upsert(
             cursor,
@@ -410,7 +424,7 @@ def _apply(use: Counter, count: Counter, organisations: Counter) -> None:
         if organisation_values:
             cursor.execute(
                 f"DELETE FROM {_T['organisation_use']} "  # noqa: S608
-                "WHERE owns = 0 AND adoptions = 0 AND reuses = 0"
+                "WHERE owns = 0 AND adoptions = 0 AND reuses = 0 AND in_use = 0"
             )
 
 
@@ -462,7 +476,7 @@ def _count_again(*, capabilities: list[int] | None, organisations: list[int] | N
             )
             cursor.execute(
                 _REBUILD_ORGANISATION.format(owners=owners, adopters=adopters, **_T),
-                [PUBLISHED, PUBLISHED, PUBLISHED, IN_USE],
+                [PUBLISHED, PUBLISHED, IN_USE, PUBLISHED, IN_USE],
             )
         if everything or capabilities:
             keys = "1 = 1" if everything else f"capability_id {_in(capabilities or [])}"
@@ -540,7 +554,7 @@ def bulk_write() -> Iterator[Touched]:
 def stored() -> tuple[dict, dict, dict]:
     """The three tables as they are: ``({(capability, organisation, scope): (platforms, live)},
     {(capability, scope): (in_service, live, retired)},
-    {(organisation, scope): (owns, adoptions, reuses)})``."""
+    {(organisation, scope): (owns, adoptions, reuses, in_use)})``."""
     use = {
         (u.capability_id, u.organisation_id, u.scope): (u.platforms, u.live_platforms)
         for u in CapabilityUse.objects.all()
@@ -550,7 +564,7 @@ def stored() -> tuple[dict, dict, dict]:
         for k in CapabilityCount.objects.all()
     }
     organisation = {
-        (u.organisation_id, u.scope): (u.owns, u.adoptions, u.reuses)
+        (u.organisation_id, u.scope): (u.owns, u.adoptions, u.reuses, u.in_use)
         for u in OrganisationUse.objects.all()
     }
     return use, count, organisation
@@ -580,6 +594,8 @@ def fresh() -> tuple[dict, dict, dict]:
         "platform_id", "organisation_id", "status"
     ):
         owner_id, scope = platforms[platform_id]
+        if status == IN_USE:
+            organisations[(organisation_id, scope, 3)] += 1
         if organisation_id != owner_id:
             organisations[(organisation_id, scope, 1)] += 1
             if status == IN_USE and (platform_id, organisation_id) not in reused:
@@ -606,7 +622,7 @@ def fresh() -> tuple[dict, dict, dict]:
         count_rows.setdefault((capability, scope), [0, 0, 0])[part] = n
     organisation_rows: dict = {}
     for (organisation_id, scope, part), n in organisations.items():
-        organisation_rows.setdefault((organisation_id, scope), [0, 0, 0])[part] = n
+        organisation_rows.setdefault((organisation_id, scope), [0, 0, 0, 0])[part] = n
     return (
         {k: tuple(v) for k, v in use_rows.items() if v[0]},
         {k: tuple(v) for k, v in count_rows.items() if any(v)},

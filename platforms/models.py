@@ -574,7 +574,8 @@ class CapabilityCount(models.Model):
 
 
 class OrganisationUse(models.Model):
-    """What an organisation owns and uses of platforms owned by others (its profile's counts)."""
+    """What an organisation owns and uses of platforms owned by others (its profile's counts),
+    and its adoptions in use (the admin home's figures)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     scope = models.BigIntegerField(help_text="0: published platforms; else their owner's id.")
@@ -582,6 +583,10 @@ class OrganisationUse(models.Model):
     adoptions = models.IntegerField(default=0, help_text="Its adoptions of others' platforms.")
     reuses = models.IntegerField(
         default=0, help_text="Others' platforms it has an adoption in use of."
+    )
+    in_use = models.IntegerField(
+        default=0,
+        help_text="Its adoptions in use, of any platform (its own too), one per use case.",
     )
 
     class Meta:

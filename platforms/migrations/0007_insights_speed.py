@@ -5,11 +5,8 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Count the figures of the catalogue already there, set-based (a few seconds at 100,000
-    platforms)."""
-    from platforms import insight_figures
-
-    insight_figures.rebuild()
+    """Nothing now: ``0012_admin_home`` counts the figures of the catalogue already there, once
+    the tables have every column the current ``insight_figures.rebuild`` writes."""
 
 
 class Migration(migrations.Migration):

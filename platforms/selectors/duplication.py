@@ -219,6 +219,24 @@ def duplicated_capabilities(
     capabilities = _figures(user)
     if limit is not None:
         capabilities = capabilities[:limit]
+    return _described(user, capabilities, platforms_limit, with_platforms)
+
+
+def duplicated_summary(
+    *, user: User, limit: int, platforms_limit: int = PLATFORMS_LISTED
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many capabilities ``duplicated_capabilities`` holds, and its first ``limit`` (as
+    ``duplicated_capabilities(limit=limit)`` returns them). Two queries whatever the data: the
+    platforms are listed for the first ``limit`` only (the admin home shows five)."""
+    capabilities = _figures(user)
+    return len(capabilities), _described(
+        user, capabilities[:limit], platforms_limit, with_platforms=True
+    )
+
+
+def _described(
+    user: User, capabilities: list[dict[str, Any]], platforms_limit: int, with_platforms: bool
+) -> list[dict[str, Any]]:
     if not capabilities:
         return []
     rows = _listed(user, [c["id"] for c in capabilities], platforms_limit) if with_platforms else []

@@ -45,8 +45,8 @@ def world():
 def test_the_figures_count_what_the_catalogue_holds(world):
     use, count, organisation = assert_kept()
     pay, one = world["pay"].pk, world["one"].pk
-    assert organisation[(one, 0)] == (1, 1, 1)  # owns one, adopted one, in use
-    assert organisation[(world["two"].pk, 0)] == (0, 1, 0)  # exploring: no reuse
+    assert organisation[(one, 0)] == (1, 1, 1, 1)  # owns one, adopts one, reuses it, 1 in use
+    assert organisation[(world["two"].pk, 0)] == (0, 1, 0, 0)  # exploring: no reuse
     assert use[(pay, one, 0)] == (2, 1)  # owns the beta one, uses the live one
     assert (pay, world["two"].pk, 0) not in use  # only exploring
     assert count[(pay, 0)] == (2, 1, 0)

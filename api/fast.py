@@ -30,6 +30,7 @@ import functools
 from typing import Any
 
 import orjson
+from django.core.exceptions import SuspiciousOperation
 from django.db import connection
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
@@ -177,12 +178,13 @@ def _order_by(ordering: tuple[str, ...], expressions: dict[str, str]) -> str:
 
 
 def _position(ordering: tuple[str, ...], reverse: bool | None, expressions) -> str:
-    """The cursor's condition on the first ordering column, as DRF's cursor pagination filters
-    (None: no position)."""
+    """The cursor's condition on the first column of the query's ``ordering`` (already reversed
+    for a reverse cursor): past the position in the direction the rows are read, as DRF's cursor
+    pagination filters. None: no position."""
     if reverse is None:
         return ""
     order = ordering[0]
-    operator = "<" if reverse != order.startswith("-") else ">"
+    operator = "<" if order.startswith("-") else ">"
     return f" AND {expressions[order.lstrip('-')]} {operator} %s"
 
 
@@ -447,15 +449,20 @@ def _page_response(view, paginator: _Cursor, serializer_class, rows, drf_request
 # --- the endpoints ---------------------------------------------------------------------------
 
 
-def _only(request, allowed: frozenset[str]) -> None:
-    if any(name not in allowed for name in request.GET):
-        raise Unsupported("a parameter DRF reads")
+def _reads(*names: str):
+    """The query parameters a handler answers; any other is DRF's (filters, search, format)."""
+
+    def mark(handler):
+        handler.parameters = frozenset(names)
+        return handler
+
+    return mark
 
 
+@_reads("cursor", "page_size", "ordering")
 def platform_list(view, request, user, drf_request):
     from api.serializers import PlatformListSerializer
 
-    _only(request, frozenset({"cursor", "page_size", "ordering"}))
     ordering = view.ordering
     if "ordering" in request.GET:
         values = request.GET.getlist("ordering")
@@ -476,11 +483,11 @@ def platform_list(view, request, user, drf_request):
     return _page_response(view, paginator, PlatformListSerializer, rows, drf_request)
 
 
+@_reads()
 def platform_detail(view, request, user, drf_request):
     from api.serializers import PlatformDetailSerializer
     from api.views import _etag, _not_modified
 
-    _only(request, frozenset())
     shape, params = _visibility(user)
     found = _fetch(_detail_sql(shape), [view.kwargs["slug"], *params])
     if not found:
@@ -514,7 +521,6 @@ def platform_detail(view, request, user, drf_request):
 def _adoptions(view, request, user, drf_request, parent: str):
     from api.serializers import AdoptionSerializer
 
-    _only(request, frozenset({"cursor", "page_size"}))
     shape, params = _visibility(user)
     parent_params = [view.kwargs["slug"], *(params if parent == "platform" else [])]
     missing = []
@@ -535,10 +541,12 @@ def _adoptions(view, request, user, drf_request, parent: str):
     return _page_response(view, paginator, AdoptionSerializer, rows, drf_request)
 
 
+@_reads("cursor", "page_size")
 def platform_adoptions(view, request, user, drf_request):
     return _adoptions(view, request, user, drf_request, "platform")
 
 
+@_reads("cursor", "page_size")
 def organisation_adoptions(view, request, user, drf_request):
     return _adoptions(view, request, user, drf_request, "organisation")
 
@@ -557,6 +565,12 @@ def respond(view, request, handlers: dict) -> HttpResponse | None:
         or request.META.get("CONTENT_LENGTH") not in (None, "", "0")
         or "\x00" in request.path
     ):
+        return None
+    try:
+        # Before the session is read (DRF reads it only once the request is understood).
+        if any(name not in handler.parameters for name in request.GET):
+            return None
+    except SuspiciousOperation:  # e.g. too many parameters: DRF's 400, in the one error shape
         return None
     try:
         user, drf_request = _reader(request)

@@ -78,6 +78,8 @@ def _reader(request) -> tuple[Any, Request]:
         if user.is_authenticated and not user.is_active:
             raise Unsupported("an inactive user")
     drf_request.user = user
+    # As DRF's ``initial`` sets them without a versioning scheme (hyperlinks read them).
+    drf_request.version, drf_request.versioning_scheme = None, None
     return user, drf_request
 
 

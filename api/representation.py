@@ -44,6 +44,7 @@ _CALLABLE_TYPES = (types.FunctionType, types.MethodType, functools.partial)
 _PLAIN = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
 # The context's key for the reader's time zone, looked up once per representation.
 _ZONE = object()
+_UNSET = object()
 
 
 class _Unsupported(Exception):
@@ -81,20 +82,30 @@ def _hyperlink(field: relations.HyperlinkedIdentityField):
     view_name, lookup_field, kwarg = field.view_name, field.lookup_field, field.lookup_url_kwarg
     field_format = field.format
 
-    def represent(obj, context):
+    key = object()  # this field's URL template in a representation's context
+
+    def template_for(context):
         request = context.get("request")
         if request is None or getattr(request, "versioning_scheme", None) is not None:
-            return field.to_representation(obj)  # DRF's own path (and its errors)
-        if hasattr(obj, "pk") and obj.pk in (None, ""):
-            return None
+            return None  # DRF's own path (and its errors)
         fmt = context.get("format")
         if fmt and field_format and field_format != fmt:
             fmt = field_format
-        template = _link_template(context, view_name, kwarg, fmt)
+        return _link_template(context, view_name, kwarg, fmt)
+
+    def represent(obj, context):
+        # The template is the request's: found once per representation, not once per row.
+        template = context.get(key, _UNSET)
+        if template is _UNSET:
+            template = context[key] = template_for(context)
         if template is None:
             return field.to_representation(obj)
-        # A row read as values (api/rows.py) is a dict.
-        lookup = obj[lookup_field] if type(obj) is dict else getattr(obj, lookup_field)
+        if type(obj) is dict:  # a row read as values (api/rows.py)
+            lookup = obj[lookup_field]
+        else:
+            if hasattr(obj, "pk") and obj.pk in (None, ""):
+                return None
+            lookup = getattr(obj, lookup_field)
         value = str(lookup)
         if not _PLAIN(value):
             value = quote(value, safe=_URL_SAFE)

@@ -191,7 +191,9 @@ def _position(ordering: tuple[str, ...], reverse: bool | None, expressions) -> s
 
 
 @functools.cache
-def _list_sql(visibility: str, ordering: tuple[str, ...], reverse: bool | None) -> str:
+def _list_sql(
+    visibility: str, ordering: tuple[str, ...], reverse: bool | None, filters: tuple = ()
+) -> str:
     columns = ", ".join(f"p.{name}" for name in LIST_COLUMNS)
     condition = _CONDITIONS[visibility]
     return (
@@ -199,7 +201,8 @@ def _list_sql(visibility: str, ordering: tuple[str, ...], reverse: bool | None) 
         f"r.id, r.slug, r.name, r.state, r.owner_id, {_CAPABILITIES}, {_STANDARDS} "
         "FROM platforms_platform p JOIN platforms_organisation o ON o.id = p.owner_id "
         "LEFT JOIN platforms_platform r ON r.id = p.replaced_by_id "
-        f"WHERE {condition}{_position(ordering, reverse, _PLATFORM_ORDER)} "
+        f"WHERE {condition}{''.join(f' AND {f}' for f in filters)}"
+        f"{_position(ordering, reverse, _PLATFORM_ORDER)} "
         f"ORDER BY {_order_by(ordering, _PLATFORM_ORDER)} LIMIT %s OFFSET %s"
     )
 
@@ -415,6 +418,59 @@ _LIST_ORDERINGS = {
 }
 
 
+# --- the list's filters ----------------------------------------------------------------------
+
+_SLUG_FILTERS = {
+    # parameter: the condition on ``p``, given the slug (an unknown slug matches no row)
+    "owner": "p.owner_id = (SELECT o.id FROM platforms_organisation o WHERE o.slug = %s)",
+    "capability": "p.id IN (SELECT l.platform_id FROM platforms_platform_capabilities l "
+    "WHERE l.capability_id = (SELECT c.id FROM platforms_capability c WHERE c.slug = %s))",
+    "standard": "p.id IN (SELECT l.platform_id FROM platforms_platform_standards l "
+    "WHERE l.standard_id = (SELECT s.id FROM platforms_standard s WHERE s.slug = %s))",
+}
+_CHOICE_FILTERS = {
+    "phase": frozenset(Platform.Phase.values),
+    "kind": frozenset(Platform.Kind.values),
+}
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _list_filters(request) -> tuple[tuple[str, ...], list[Any], bool]:
+    """The conditions of the list's filters this module reads, as ``PlatformFilter`` applies
+    them (anything it would refuse, or any other filter, is DRF's): (conditions, their params,
+    whether a slug is looked up)."""
+    conditions, params, lookups = [], [], False
+    for name, values in request.GET.lists():
+        if name in ("cursor", "page_size", "ordering"):
+            continue
+        if any(not value.strip() for value in values):
+            raise Unsupported("a blank filter: DRF's 400")
+        if name in _CHOICE_FILTERS:  # repeated, or separated with commas
+            parts = [part.strip() for value in values for part in value.split(",")]
+            parts = [part for part in parts if part]
+            if not parts or any(part not in _CHOICE_FILTERS[name] for part in parts):
+                raise Unsupported("a choice DRF refuses")
+            conditions.append(f"p.{name} IN ({', '.join(['%s'] * len(parts))})")
+            params.extend(parts)
+            continue
+        if len(values) != 1:
+            raise Unsupported("a repeated filter: DRF's to read")
+        (value,) = values
+        if name in _SLUG_FILTERS:
+            conditions.append(_SLUG_FILTERS[name])
+            params.append(value)
+            lookups = True
+        elif name == "is_open_source" and value.strip().lower() in _BOOLEANS:
+            conditions.append("p.is_open_source = %s")
+            params.append(_BOOLEANS[value.strip().lower()])
+        elif name == "state" and value in Platform.State.values:
+            conditions.append("p.state = %s")
+            params.append(value)
+        else:
+            raise Unsupported("a filter DRF reads")
+    return tuple(conditions), params, lookups
+
+
 # --- responses -------------------------------------------------------------------------------
 
 
@@ -461,7 +517,15 @@ def _reads(*names: str):
     return mark
 
 
-@_reads("cursor", "page_size", "ordering")
+@_reads(
+    "cursor",
+    "page_size",
+    "ordering",
+    *_SLUG_FILTERS,
+    *_CHOICE_FILTERS,
+    "is_open_source",
+    "state",
+)
 def platform_list(view, request, user, drf_request):
     from api.serializers import PlatformListSerializer
 
@@ -472,16 +536,20 @@ def platform_list(view, request, user, drf_request):
             raise Unsupported("an ordering the filter reads")
         ordering = _LIST_ORDERINGS[values[0]]
     shape, params = _visibility(user)
+    conditions, filter_params, lookups = _list_filters(request)
 
     def fetch(query_ordering, reverse, position, offset, limit):
-        sql = _list_sql(shape, query_ordering, reverse)
-        values = [*params, *([] if reverse is None else [position]), limit, offset]
-        return [_list_row(row) for row in _fetch(sql, values)]
+        sql = _list_sql(shape, query_ordering, reverse, conditions)
+        values = [*params, *filter_params, *([] if reverse is None else [position])]
+        return [_list_row(row) for row in _fetch(sql, [*values, limit, offset])]
 
     paginator = _Cursor()
     rows = paginator.paginate_rows(
         drf_request, tuple(ordering), fetch, _POSITION_TYPES[ordering[0].lstrip("-")]
     )
+    if lookups and not rows:
+        # No row: perhaps a slug names nothing, which DRF refuses (400). DRF's to say.
+        raise Unsupported("an empty page of a slug filter")
     return _page_response(view, paginator, PlatformListSerializer, rows, drf_request)
 
 
@@ -572,6 +640,8 @@ def respond(view, request, handlers: dict) -> HttpResponse | None:
         # Before the session is read (DRF reads it only once the request is understood).
         if any(name not in handler.parameters for name in request.GET):
             return None
+        if any("\x00" in value for _name, values in request.GET.lists() for value in values):
+            return None  # DRF's 400: PostgreSQL cannot even compare it
     except SuspiciousOperation:  # e.g. too many parameters: DRF's 400, in the one error shape
         return None
     try:

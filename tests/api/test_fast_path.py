@@ -142,12 +142,22 @@ LISTS = [
         for sign in ("", "-")
         for name in ("name", "updated_at", "reuse_count")
     ),
+    # Filters, alone, together, with an ordering; a repeated or comma-separated choice.
+    "/api/v1/platforms/?phase=live&capability=payments&page_size=2",
+    "/api/v1/platforms/?phase=live,retiring&phase=retired&page_size=2&ordering=-reuse_count",
+    "/api/v1/platforms/?owner=digital-service&standard=wcag-2-2&page_size=1",
+    "/api/v1/platforms/?capability=tricky&kind=service_platform&is_open_source=No",
+    "/api/v1/platforms/?state=draft",
+    "/api/v1/platforms/?state=published&is_open_source=true&page_size=2&ordering=-name",
     "/api/v1/platforms/platform-0/adoptions/?page_size=2",
     "/api/v1/platforms/new-letters/adoptions/",
     "/api/v1/platforms/platform-1/adoptions/",
     "/api/v1/organisations/digital-service/adoptions/?page_size=2",
     "/api/v1/organisations/other-office/adoptions/",
 ]
+PLATFORM_ADOPTIONS = "/api/v1/platforms/platform-0/adoptions/?page_size=2"
+ORGANISATION_ADOPTIONS = "/api/v1/organisations/digital-service/adoptions/?page_size=2"
+FILTERED = "/api/v1/platforms/?phase=live&capability=payments&page_size=2"
 DETAILS = [f"/api/v1/platforms/platform-{index}/" for index in (0, 1, 2, 3, 5)] + [
     "/api/v1/platforms/new-letters/",
 ]
@@ -203,7 +213,7 @@ def test_a_member_sees_their_own_draft_and_nobody_else_does(catalogue, monkeypat
     assert by_slug["platform-3"]["replaced_by"] is None
 
 
-@pytest.mark.parametrize("path", [*DETAILS[:2], LISTS[0], LISTS[8]])
+@pytest.mark.parametrize("path", [*DETAILS[:2], LISTS[0], PLATFORM_ADOPTIONS, FILTERED])
 def test_head_and_conditional_requests_are_drf_s(catalogue, path, monkeypatch):
     client = client_for(None)
     for headers in (
@@ -228,7 +238,7 @@ def test_a_session_reader_is_drf_s(catalogue, monkeypatch):
     user = editor_of(catalogue["other"])
     client = APIClient()
     client.force_login(user)
-    for path in [*LISTS[:2], *DETAILS, LISTS[7]]:
+    for path in [*LISTS[:2], *DETAILS, ORGANISATION_ADOPTIONS, FILTERED]:
         _walk(client, path, monkeypatch)
     assert client.get("/api/v1/platforms/new-letters/").status_code == 200
 
@@ -244,8 +254,19 @@ def test_a_session_reader_is_drf_s(catalogue, monkeypatch):
         "/api/v1/platforms/?cursor=bz1iYW5hbmE=",
         "/api/v1/platforms/?cursor=cD1iYW5hbmE%3D&ordering=-reuse_count",  # p=banana
         "/api/v1/platforms/?cursor=cD1iYW5hbmE%3D&ordering=updated_at",
-        "/api/v1/platforms/?phase=live&capability=payments",
         "/api/v1/platforms/?q=platform",
+        "/api/v1/platforms/?phase=",
+        "/api/v1/platforms/?phase=live,",
+        "/api/v1/platforms/?phase=,",
+        "/api/v1/platforms/?phase=dead",
+        "/api/v1/platforms/?capability=nothing",
+        "/api/v1/platforms/?capability=payments&capability=tricky",
+        "/api/v1/platforms/?owner=nobody&phase=live",
+        "/api/v1/platforms/?owner=%00",
+        "/api/v1/platforms/?is_open_source=maybe",
+        "/api/v1/platforms/?state=gone",
+        "/api/v1/platforms/?state=draft&owner=digital-service",
+        "/api/v1/platforms/?adopted_by=digital-service",
         "/api/v1/platforms/?format=json",
         "/api/v1/platforms/?format=",
         "/api/v1/platforms/nothing-here/",
@@ -296,7 +317,15 @@ def test_each_request_is_throttled_once(catalogue, who, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/platforms/?page_size=3", DETAILS[3], LISTS[7], LISTS[8]], ids=str
+    "path",
+    [
+        "/api/v1/platforms/?page_size=3",
+        DETAILS[3],
+        PLATFORM_ADOPTIONS,
+        ORGANISATION_ADOPTIONS,
+        FILTERED,
+    ],
+    ids=str,
 )
 def test_the_fast_path_is_taken(catalogue, path):
     """On PostgreSQL one statement answers (a token reader's token lookup aside); DRF's path

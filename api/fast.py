@@ -16,10 +16,22 @@ SQL. Here, for what this module fully supports, the request is answered by:
 - the serializers' compiled plans (``api/representation.py``) and the renderer of every other
   response (``api/renderers.py``), so the bytes are DRF's.
 
+Answered here: ``GET``/``HEAD`` of ``platforms/`` (its cursor pages, every documented ordering
+and the filters ``owner``, ``capability``, ``standard``, ``phase``, ``kind``, ``state`` and
+``is_open_source``), ``platforms/{slug}/`` (with its ETag and ``If-None-Match`` 304s),
+``platforms/{slug}/adoptions/`` and ``organisations/{slug}/adoptions/``, in JSON (no ``Accept``,
+``*/*`` or ``application/json``), for anonymous readers, knox tokens and sessions.
+
 Everything else goes to DRF unchanged: other methods and formats (the browsable API, CSV,
-``?format=``, ``Accept`` other than JSON), any query parameter besides ``cursor``, ``page_size``
-and the list's ``ordering`` (filters, search), errors (404, 400: DRF answers them in the one error
-shape), another authentication scheme, SQLite (the embedded default: the path is PostgreSQL's).
+``?format=``, any other ``Accept``), any other query parameter (search ``q``, ``adopted_by``...),
+every refusal (404, 400, 401, 429: DRF answers them in the one error shape; a request counted by
+the throttles here is not counted again there), another authentication scheme, and SQLite (the
+embedded default: this path is PostgreSQL's; SQLite keeps DRF's path, itself reading pages as rows
+through ``api/rows.py``).
+
+No response or query result is kept between requests: each request runs its statement; only the
+SQL text of each shape is built once.
+
 ``tests/api/test_fast_path.py`` compares every answer of this path with DRF's, bodies and headers.
 """
 

@@ -16,25 +16,35 @@ back to DRF, never a different output.
 from __future__ import annotations
 
 import contextvars
+import datetime
 import functools
 import inspect
+import re
 import types
 from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.manager import BaseManager
 from django.urls.resolvers import RFC3986_SUBDELIMS
+from django.utils import timezone
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework import relations, serializers
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 
 # A lookup value that fits every route's pattern and appears nowhere else in a URL.
 _MARKER = "918273645546372819"
 _URL_SAFE = RFC3986_SUBDELIMS + "/~:@"
 _CALLABLE_TYPES = (types.FunctionType, types.MethodType, functools.partial)
+# A lookup value ``quote`` leaves as it is (every slug and id): not quoted again.
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
+# The context's key for the reader's time zone, looked up once per representation.
+_ZONE = object()
+_UNSET = object()
 
 
 class _Unsupported(Exception):
@@ -72,21 +82,33 @@ def _hyperlink(field: relations.HyperlinkedIdentityField):
     view_name, lookup_field, kwarg = field.view_name, field.lookup_field, field.lookup_url_kwarg
     field_format = field.format
 
-    def represent(obj, context):
+    key = object()  # this field's URL template in a representation's context
+
+    def template_for(context):
         request = context.get("request")
         if request is None or getattr(request, "versioning_scheme", None) is not None:
-            return field.to_representation(obj)  # DRF's own path (and its errors)
-        if hasattr(obj, "pk") and obj.pk in (None, ""):
-            return None
+            return None  # DRF's own path (and its errors)
         fmt = context.get("format")
         if fmt and field_format and field_format != fmt:
             fmt = field_format
-        template = _link_template(context, view_name, kwarg, fmt)
+        return _link_template(context, view_name, kwarg, fmt)
+
+    def represent(obj, context):
+        # The template is the request's: found once per representation, not once per row.
+        template = context.get(key, _UNSET)
+        if template is _UNSET:
+            template = context[key] = template_for(context)
         if template is None:
             return field.to_representation(obj)
-        # A row read as values (api/rows.py) is a dict.
-        lookup = obj[lookup_field] if type(obj) is dict else getattr(obj, lookup_field)
-        value = quote(str(lookup), safe=_URL_SAFE)
+        if type(obj) is dict:  # a row read as values (api/rows.py)
+            lookup = obj[lookup_field]
+        else:
+            if hasattr(obj, "pk") and obj.pk in (None, ""):
+                return None
+            lookup = getattr(obj, lookup_field)
+        value = str(lookup)
+        if not _PLAIN(value):
+            value = quote(value, safe=_URL_SAFE)
         return relations.Hyperlink(f"{template[0]}{value}{template[1]}", obj)
 
     return represent
@@ -155,6 +177,35 @@ def _converter(field: serializers.Field):
     return convert
 
 
+def _local_iso_datetime(field: serializers.Field) -> bool:
+    """Whether ``field`` is DRF's date-time in ISO 8601, in the current time zone."""
+    return (
+        type(field) is serializers.DateTimeField
+        and settings.USE_TZ
+        and not hasattr(field, "timezone")
+        and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601
+    )
+
+
+def _datetime_representation(convert):
+    """DRF's ``DateTimeField.to_representation`` for an aware date-time, with the current time
+    zone read once per representation (DRF reads it for every value) rather than per value."""
+
+    def represent(value, context):
+        if type(value) is not datetime.datetime or value.utcoffset() is None:
+            return convert(value)
+        zone = context.get(_ZONE)
+        if zone is None:
+            zone = context[_ZONE] = timezone.get_current_timezone()
+        try:
+            text = value.astimezone(zone).isoformat()
+        except OverflowError:
+            return convert(value)  # DRF's error
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return represent
+
+
 # --- the plan --------------------------------------------------------------------------------
 
 
@@ -213,16 +264,65 @@ def _plan_for(field: serializers.Field, owner: type) -> tuple:
     if type(field).get_attribute is not serializers.Field.get_attribute:
         raise _Unsupported(field)
     convert = _converter(field)
+    if _local_iso_datetime(field):
+        return _getter(field.source_attrs), _datetime_representation(convert)
     return _getter(field.source_attrs), (lambda value, context: convert(value))
 
 
+_MISSING = object()
+
+
 def _run(plan, instance, context: dict) -> dict[str, Any]:
-    """DRF's ``Serializer.to_representation`` over a compiled plan: None stays None, unasked."""
+    """DRF's ``Serializer.to_representation`` over a compiled plan: None stays None, unasked.
+    A row read as values (a dict) has its plain values (a text of a text field, a whole number
+    of an integer field...) taken as they are, without a call per field."""
     out = {}
-    for name, read, represent in plan:
+    if type(instance) is dict:
+        for name, read, represent, key, plain in plan:
+            if plain is not None:
+                value = instance.get(key, _MISSING)
+                if value is None:
+                    out[name] = None
+                    continue
+                if type(value) is plain:
+                    out[name] = value
+                    continue
+            value = read(instance)
+            out[name] = None if value is None else represent(value, context)
+        return out
+    for name, read, represent, _key, _plain in plan:
         value = read(instance)
         out[name] = None if value is None else represent(value, context)
     return out
+
+
+def _identity_type(field: serializers.Field) -> type | None:
+    """The type of value ``field`` represents as it is (str for a text field...), or None."""
+    method = type(field).to_representation
+    if method is serializers.CharField.to_representation:
+        return str
+    if method is serializers.IntegerField.to_representation:
+        return int
+    if method is serializers.BooleanField.to_representation:
+        return bool
+    if method is serializers.ChoiceField.to_representation and all(
+        type(key) is str for key in field.choice_strings_to_values.values()
+    ):
+        return str  # a text that is a choice maps to itself; any other text stays as it is
+    return None
+
+
+def _entry(name: str, field: serializers.Field, owner: type) -> tuple:
+    read, represent = _plan_for(field, owner)
+    plain = None
+    if (
+        not isinstance(field, serializers.BaseSerializer | relations.RelatedField)
+        and not isinstance(field, serializers.SerializerMethodField)
+        and type(field).get_attribute is serializers.Field.get_attribute
+        and len(field.source_attrs) == 1
+    ):
+        plain = _identity_type(field)
+    return name, read, represent, field.source_attrs[0] if plain else None, plain
 
 
 class FastRepresentationMixin:
@@ -239,7 +339,7 @@ class FastRepresentationMixin:
                 cls._plan_calls_methods = False
                 prototype = cls()
                 plan = [
-                    (name, *_plan_for(field, cls))
+                    _entry(name, field, cls)
                     for name, field in prototype.fields.items()
                     if not field.write_only
                 ]

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from api import discovery, filters, rows, schema, serializers
+from api import discovery, fast, filters, rows, schema, serializers
 from api.base import CatalogueViewSetMixin
 from api.exceptions import refuse_unreadable_request
 from api.impact import impact_response
@@ -164,6 +164,7 @@ class OrganisationViewSet(CatalogueViewSetMixin, viewsets.ModelViewSet):
     filterset_class = filters.OrganisationFilter
     pagination_class = CataloguePagination
     ordering = ("sort_name", "slug")
+    fast_reads = {"organisation_adoptions": fast.organisation_adoptions}
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):
@@ -253,6 +254,11 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
     permission_classes = [*WRITE_PERMISSIONS, CanActForOwner]
     filterset_class = filters.PlatformFilter
     schema = schema.PlatformSchema()
+    fast_reads = {
+        "list": fast.platform_list,
+        "retrieve": fast.platform_detail,
+        "adoptions": fast.platform_adoptions,
+    }
 
     @property
     def pagination_class(self):

@@ -147,13 +147,15 @@ def test_lists_read_as_rows_answer_what_drf_answers(catalogue, who, monkeypatch)
 @pytest.mark.parametrize("path", ["/api/v1/platforms/", "/api/v1/platforms/platform-1/"])
 def test_the_page_is_read_as_rows(catalogue, path):
     """The fast path is the one taken: the queries read only the columns shown (no capability
-    or standard descriptions, no replacement's texts), and their count is unchanged."""
+    or standard descriptions, no replacement's texts), no more of them than DRF's path reads (on
+    PostgreSQL one statement, api/fast.py)."""
     client = client_for(None)
     with CaptureQueriesContext(connection) as fast:
         client.get(path)
     with drf_only(), CaptureQueriesContext(connection) as reference:
         client.get(path)
-    assert len(fast) == len(reference)
+    assert len(fast) == (1 if connection.vendor == "postgresql" else len(reference))
+    assert len(reference) == 3
     unshown = ('"platforms_capability"."description"', '"platforms_standard"."description"')
     read = " ".join(query["sql"] for query in fast.captured_queries)
     assert not any(column in read for column in unshown)

@@ -1,5 +1,4 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import (
@@ -9,14 +8,6 @@ from tests.factories import (
     editor_of,
     reviewer_of,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    # Throttling counts requests in the cache; tests must not throttle each other.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def client_for(user) -> APIClient:

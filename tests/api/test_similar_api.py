@@ -7,6 +7,7 @@ import pytest
 from platforms import search
 from platforms.models import Platform
 from tests.api.conftest import client_for
+from tests.conftest import reference_catalogue_loaded
 from tests.factories import (
     CapabilityFactory,
     DraftPlatformFactory,
@@ -14,7 +15,6 @@ from tests.factories import (
     PublishedPlatformFactory,
     editor_of,
 )
-from tests.platforms.test_search import reference_catalogue_loaded
 
 DRAFT = "/api/v1/platforms/similar/"
 

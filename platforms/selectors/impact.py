@@ -37,7 +37,7 @@ import threading
 import uuid
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, overload
@@ -330,8 +330,8 @@ def _given(ids: list[int], owners: list[int]) -> tuple[str, str, dict[str, Any]]
 
 def _cycles(
     nodes: Iterable[int],
-    children: dict[int, list[int]],
-    parents: dict[int, list[int]],
+    children: Mapping[int, Sequence[int]],
+    parents: Mapping[int, Sequence[int]],
     depth: dict[int, int],
 ) -> list[list[int]]:
     """One shortest cycle per group of platforms depending on each other round a loop, at most
@@ -361,7 +361,7 @@ def _cycles(
     return sorted(_shortest_cycle(group, rest) for group in groups)[:MAX_CYCLES]
 
 
-def _closure(starts: list[int], edges: dict[int, list[int]]) -> set[int]:
+def _closure(starts: list[int], edges: Mapping[int, Sequence[int]]) -> set[int]:
     """The platforms reached from ``starts`` (themselves included) over ``edges``."""
     seen = set(starts)
     stack = list(seen)
@@ -614,13 +614,16 @@ def _walk(
         rows.sort(key=itemgetter(6))
         del rows[MAX_LINKS:]
 
-    # Plain dictionaries of plain values: no object per platform (see ``_Graph``).
+    # Plain dictionaries of plain values: no object per platform (see ``_Graph``), nor a list
+    # per platform while walking (each platform's parents are a tuple from the start): 10,000
+    # lists living through the walk made the collector move them to its oldest generation, and
+    # run a full collection (tens of milliseconds) every second or third analysis.
     slug: dict[int, str] = {}
     owner: dict[int, int] = {}
     rank: dict[int, int] = {}
     names: dict[str, str] = {}
-    children: dict[int, list[int]] = defaultdict(list)
-    parents: dict[int, list[int]] = defaultdict(list)
+    children: dict[int, list[int]] = defaultdict(list)  # a list per parent only (1,300 of 9,600)
+    parents: dict[int, tuple[int, ...]] = {}
     for _kind, pk, source, owner_id, node_slug, name, position in rows:
         if pk not in slug:
             slug[pk] = node_slug
@@ -629,7 +632,9 @@ def _walk(
             names[node_slug] = name
         if source is not None:
             children[source].append(pk)
-            parents[pk].append(source)
+            known = parents.get(pk)
+            parents[pk] = (source,) if known is None else (*known, source)
+    del rows
 
     # Breadth first: each platform's depth and first parent (by name), nearest first.
     order: list[int] = []
@@ -661,7 +666,7 @@ def _walk(
 
     if len(reached) < len(slug):  # cut short: only the edges among the platforms kept
         children = {u: [v for v in children.get(u, ()) if v in reached] for u in reached}
-        parents = {u: [v for v in parents.get(u, ()) if v in reached] for u in reached}
+        parents = {u: tuple(v for v in parents.get(u, ()) if v in reached) for u in reached}
         slug = {pk: slug[pk] for pk in reached}
         depth = {pk: depth[pk] for pk in order}
         parent = {pk: parent[pk] for pk in order}
@@ -671,7 +676,7 @@ def _walk(
         slug=slug,
         depth=depth,
         parent=parent,
-        parents_of={pk: tuple(sources) for pk, sources in parents.items() if sources},
+        parents_of={pk: sources for pk, sources in parents.items() if sources},
     )
     ids = sorted(order)
     walk = _Walk(

@@ -193,13 +193,14 @@ nodes(id, parent, owner, slug, name, position) AS (
 _WALK_ROWS = "SELECT 0 AS kind, id, parent, owner, slug, name, position FROM nodes"
 
 # The dependents, counted in the walk's own statement (no second round trip, no ids sent back):
-# only when the walk is whole, neither cut at ``MAX_LINKS`` edges nor past ``MAX_PLATFORMS``
-# platforms (the dependents kept after a cut are counted by a statement of their own).
+# only when the walk cannot have been cut at ``MAX_LINKS`` edges nor ``MAX_PLATFORMS``
+# platforms, that is when it followed at most ``MAX_PLATFORMS`` edges (the dependents kept after
+# a cut, or a walk of more edges, are counted by a statement of their own).
 _GIVEN_WALKED = """
 given(id, owner) AS (
     SELECT DISTINCT id, owner FROM nodes
     WHERE id <> %(root)s
-    AND (SELECT COUNT(*) <= %(max_links)s AND COUNT(DISTINCT id) <= %(max_nodes)s FROM walked)
+    AND (SELECT COUNT(*) FROM walked) <= %(max_edges)s
 )"""
 
 # The organisations hit: how many dependents each owns and has in use (an organisation using one
@@ -599,7 +600,7 @@ def _walk(
     if count:
         sql = f"WITH RECURSIVE{_WALK},{_GIVEN_WALKED},{_COUNTED}\n{_WALK_ROWS}\nUNION ALL"
         sql += _count_rows()
-        params.update(_counts_params(), max_links=MAX_LINKS, max_nodes=MAX_PLATFORMS + 1)
+        params.update(_counts_params(), max_edges=MAX_PLATFORMS)
     else:
         sql = f"WITH RECURSIVE{_WALK}\n{_WALK_ROWS}"
     with connection.cursor() as cursor:
@@ -609,6 +610,8 @@ def _walk(
     if count:
         count_rows = [row for row in rows if row[0]]
         rows = [row for row in rows if not row[0]]
+    # Counted in the statement when it followed at most MAX_PLATFORMS edges (``_GIVEN_WALKED``).
+    counted = count and len(rows) <= MAX_PLATFORMS
     truncated = len(rows) > MAX_LINKS
     if truncated:  # the edges to the platforms last by name are left out
         rows.sort(key=itemgetter(6))
@@ -691,7 +694,7 @@ def _walk(
         ).digest(),
         position={pk: n for n, pk in enumerate(order)},
     )
-    return walk, None if truncated or not count else _read_counts(count_rows)
+    return walk, _read_counts(count_rows) if counted and not truncated else None
 
 
 def _organisation(pk: int, slug: str, name: str) -> Organisation:

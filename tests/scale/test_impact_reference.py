@@ -17,6 +17,8 @@ from collections import defaultdict
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from platforms.models import Adoption, Dependency, Platform
 from platforms.selectors import impact as impact_module
@@ -210,3 +212,23 @@ def test_nothing_depends_on_it(catalogue):
     lonely = PublishedPlatformFactory(slug="lonely")
     impact = analysed(lonely)
     assert answer(impact) == {"dependents": [], "organisations_count": 0, "organisations": []}
+
+
+@pytest.mark.usefixtures("few_listed")
+def test_a_walk_of_more_edges_than_counted_in_its_statement_counts_on_its_own(
+    catalogue, monkeypatch
+):
+    """Walks following more than ``MAX_PLATFORMS`` edges are counted by a second statement, as
+    the statement cannot tell whether Python will cut them."""
+    root = catalogue[0]
+    expected = reference(root)
+    monkeypatch.setattr(impact_module, "MAX_PLATFORMS", len(expected["dependents"]))
+    with CaptureQueriesContext(connection) as queries:
+        impact = analysed(root)
+    assert len(queries) == 2 and not impact.truncated
+    assert answer(impact) == expected
+    monkeypatch.setattr(impact_module, "MAX_PLATFORMS", 1_000)
+    with CaptureQueriesContext(connection) as queries:
+        impact = analysed(root)
+    assert len(queries) == 1
+    assert answer(impact) == expected

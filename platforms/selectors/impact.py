@@ -334,23 +334,26 @@ def _cycles(
     children: Mapping[int, Sequence[int]],
     parents: Mapping[int, Sequence[int]],
     depth: dict[int, int],
+    back: tuple[list[int], list[int]] | None = None,
 ) -> list[list[int]]:
     """One shortest cycle per group of platforms depending on each other round a loop, at most
     ``MAX_CYCLES`` (``children`` and ``parents``: the edges among ``nodes``, each way; ``depth``:
-    the breadth-first depth of each, none for the platform asked about).
+    the breadth-first depth of each, none for the platform asked about; ``back``: the edges to
+    a platform no deeper than where they start, as the walk met them, if it met them all).
 
     Depth grows by one along the edges of the shortest paths, so a loop has at least one edge
     to a platform no deeper than where it starts: without such an edge (most graphs) there is
     no loop, found in one pass. Otherwise a platform on a loop is both reached from the end of
     one of those edges and reaches the start of one: the groups are found among those only."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for u in nodes:
-        below = depth.get(u, 0)
-        for v in children.get(u, ()):
-            if depth.get(v, 0) <= below:
-                starts.append(u)
-                ends.append(v)
+    if back is None:
+        back = ([], [])
+        for u in nodes:
+            below = depth.get(u, 0)
+            for v in children.get(u, ()):
+                if depth.get(v, 0) <= below:
+                    back[0].append(u)
+                    back[1].append(v)
+    starts, ends = back
     if not starts:
         return []
     reached_from_ends = _closure(ends, children)
@@ -646,6 +649,8 @@ def _walk(
     reached = {platform.pk}
     frontier = [platform.pk]
     level = 0
+    # The edges to a platform no deeper than where they start, for ``_cycles``.
+    back: tuple[list[int], list[int]] | None = ([], [])
     while frontier:
         level += 1
         following = []
@@ -659,6 +664,9 @@ def _walk(
                     depth[child] = level
                     parent[child] = source
                     following.append(child)
+                elif depth.get(child, 0) < level:
+                    back[0].append(source)
+                    back[1].append(child)
         following.sort(key=rank.__getitem__)
         frontier = following
         order += following
@@ -673,7 +681,9 @@ def _walk(
         slug = {pk: slug[pk] for pk in reached}
         depth = {pk: depth[pk] for pk in order}
         parent = {pk: parent[pk] for pk in order}
-    cycles = _cycles(reached, children, parents, depth)
+    if truncated:  # not every edge was met: looked for again among those kept
+        back = None
+    cycles = _cycles(reached, children, parents, depth, back)
     graph = _Graph(
         order=order,
         slug=slug,

@@ -15,7 +15,7 @@ round.
 Everything that grows with the graph is cut to a bound: the dependents come a page at a time
 (``Impact.dependents`` is a lazy sequence: ``len()`` is the total, a slice one query), the
 organisations hit as their count plus the ``TOP_ORGANISATIONS`` hit hardest, each with at most
-``LISTED`` slugs per list, and at most ``MAX_CYCLES`` cycles. Three queries whatever the graph.
+``LISTED`` slugs per list, and at most ``MAX_CYCLES`` cycles. Four queries whatever the graph.
 
 With nothing kept, the walk and the counts of the organisations hit are one statement: the
 dependents are counted where they are walked (no second round trip, no 9,600 ids sent back),

@@ -10,7 +10,9 @@ every request as a write does once committed:
 - "after_graph_write": the graph's version (a platform, dependency or membership saved or
   deleted elsewhere in the catalogue): the graph is walked again, the counts kept (the same
   dependents and owners);
-- "cold": both (a bulk write, or a new process): walked and counted again::
+- "cold": both (a bulk write, or a new process): walked and counted again (one statement).
+
+Each line ends with the load average when it was measured (the machine may be shared)::
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/impact_cold.py --repeat 10
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -76,10 +79,8 @@ def main() -> None:
             ("cold", impact._publish_change),
         ):
             figures[case] = measure(client, path, args.repeat, before=write)
-        print(
-            json.dumps(figures),
-            flush=True,
-        )
+        figures["load_average"] = round(os.getloadavg()[0], 1)
+        print(json.dumps(figures), flush=True)
 
 
 if __name__ == "__main__":

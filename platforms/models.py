@@ -450,6 +450,12 @@ class Adoption(TimeStampedModel):
                 condition=Q(status="in_use"),
                 name="adoption_in_use",
             ),
+            # Impact analysis: the dependents each organisation listed has in use, by platform.
+            models.Index(
+                fields=["organisation", "platform"],
+                condition=Q(status="in_use"),
+                name="adoption_in_use_by_org",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,12 +17,19 @@ Everything that grows with the graph is cut to a bound: the dependents come a pa
 organisations hit as their count plus the ``TOP_ORGANISATIONS`` hit hardest, each with at most
 ``LISTED`` slugs per list, and at most ``MAX_CYCLES`` cycles. Four queries whatever the graph.
 
+With nothing kept, the walk and the counts of the organisations hit are one statement: the
+dependents are counted where they are walked (no second round trip, no 9,600 ids sent back),
+and the dependents each organisation listed has in use are read for those 50 organisations only,
+from an index of their in-use adoptions by platform (``adoption_in_use_by_org``), not by going
+over the 66,000 (organisation, dependent) pairs again. A walk cut short (or of more than
+``MAX_PLATFORMS`` edges) is counted by a second statement over the dependents kept.
+
 The analysis of a platform is kept, per process, in two parts (see "Kept until the next write"
 below): the walk, until a platform, dependency or membership is written, and the counts of the
 organisations hit, until an adoption is written or the dependents or their owners change. A kept
 analysis costs a lookup; after an adoption write only the count runs again (one statement over
 the 85,000 in-use adoptions of Notify's dependents at 100,000 platforms); after another write,
-the walk, and the count only if the dependents or their owners changed
+the walk alone, and the count only if the dependents or their owners changed
 (``benchmarks/impact_cold.py`` measures each case). Then only the page of dependents shown and
 the organisations listed are read (two queries, plus one for the catalogue's versions).
 """
@@ -37,8 +44,9 @@ import threading
 import uuid
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, overload
 
 from cachetools import TTLCache
@@ -46,7 +54,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from platforms.models import Adoption, Dependency, Membership, Organisation, Platform
-from platforms.selectors._sql import TABLES, fetch
+from platforms.selectors._sql import TABLES
 
 if TYPE_CHECKING:
     from platforms.querysets import User
@@ -172,51 +180,110 @@ class Impact:
     names: dict[str, str] = field(default_factory=dict)
 
 
+# The walk: each dependency followed once (``UNION`` keeps distinct (platform, the platform it
+# depends on) pairs), then each platform reached read from ``platform_impact_node`` alone, in id
+# order (neighbouring probes of the index, not 10,000 random ones), and ranked by name for the
+# order shown.
 _WALK = """
-WITH RECURSIVE
 reach(id, parent) AS (
-    SELECT CAST(%s AS BIGINT), CAST(NULL AS BIGINT)
+    SELECT CAST(%(root)s AS BIGINT), CAST(NULL AS BIGINT)
     UNION
     SELECT d.platform_id, d.depends_on_id FROM reach
     JOIN {dependency} d ON d.depends_on_id = reach.id {hidden}
 ),
-walked AS (SELECT id, parent FROM reach LIMIT %s)
-SELECT w.id, w.parent, p.owner_id, p.slug, p.name,
-       DENSE_RANK() OVER (ORDER BY p.name, p.slug, p.id)
-FROM walked w JOIN {platform} p ON p.id = w.id
-"""
+walked(id, parent) AS (SELECT id, parent FROM reach LIMIT %(links)s),
+nodes(id, parent, owner, slug, name, position) AS (
+    SELECT w.id, w.parent, p.owner_id, p.slug, p.name,
+           DENSE_RANK() OVER (ORDER BY p.name, p.slug, p.id)
+    FROM (SELECT id, parent FROM walked ORDER BY id) w JOIN {platform} p ON p.id = w.id
+)"""
+_WALK_ROWS = "SELECT 0 AS kind, id, parent, owner, slug, name, position FROM nodes"
 
-_ORGANISATIONS = """
-WITH
-given(id, owner) AS ({given}),
+# The dependents, counted in the walk's own statement (no second round trip, no ids sent back):
+# only when the walk cannot have been cut at ``MAX_LINKS`` edges nor ``MAX_PLATFORMS``
+# platforms, that is when it followed at most ``MAX_PLATFORMS`` edges (the dependents kept after
+# a cut, or a walk of more edges, are counted by a statement of their own).
+_GIVEN_WALKED = """
+given(id, owner) AS (
+    SELECT DISTINCT id, owner FROM nodes
+    WHERE id <> %(root)s
+    AND (SELECT COUNT(*) FROM walked) <= %(max_edges)s
+)"""
+
+# The organisations hit: how many dependents each owns and has in use (an organisation using one
+# for several purposes counts it once), all of them counted, the ``TOP_ORGANISATIONS`` hit
+# hardest listed with the smallest ids of at most ``LISTED`` of each.
+_COUNTED = """
 used(org, pid) AS (
     SELECT a.organisation_id, a.platform_id FROM {adoption} a
-    WHERE a.status = %s AND a.platform_id {in_given}
+    WHERE a.status = %(in_use)s AND a.platform_id {in_given}
     GROUP BY a.platform_id, a.organisation_id
 ),
 per_org(org, owns, uses) AS (
-    SELECT org, SUM(owns), SUM(uses) FROM (
+    SELECT org, CAST(SUM(owns) AS BIGINT), CAST(SUM(uses) AS BIGINT) FROM (
         SELECT owner AS org, COUNT(*) AS owns, 0 AS uses FROM given GROUP BY owner
         UNION ALL
         SELECT org, 0, COUNT(*) FROM used GROUP BY org
     ) counted GROUP BY org
 ),
-top AS (SELECT org, owns, uses FROM per_org ORDER BY owns + uses DESC, org LIMIT %s),
-listed(org, pid, owns, n) AS (
-    SELECT owner, id, 1, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY id) FROM given
+top(org, owns, uses) AS (
+    SELECT org, owns, uses FROM per_org ORDER BY owns + uses DESC, org LIMIT %(top)s
+),
+owned(org, pid, n) AS (
+    SELECT owner, id, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY id) FROM given
     WHERE owner IN (SELECT org FROM top)
-    UNION ALL
-    SELECT org, pid, 0, ROW_NUMBER() OVER (PARTITION BY org ORDER BY pid) FROM used
-    WHERE org IN (SELECT org FROM top)
-)
-SELECT 'count' AS kind, COUNT(*) AS org, NULL AS a, NULL AS b, NULL AS slug, NULL AS name
-FROM per_org
+)"""
+_COUNT_ROWS = """
+SELECT 1 AS kind, COUNT(*), NULL, NULL, NULL, NULL, NULL FROM per_org
 UNION ALL
-SELECT 'top', top.org, top.owns, top.uses, o.slug, o.name
+SELECT 2, top.org, top.owns, top.uses, o.slug, o.name, NULL
 FROM top JOIN {organisation} o ON o.id = top.org
 UNION ALL
-SELECT 'listed', org, pid, owns, NULL, NULL FROM listed WHERE n <= %s
+SELECT 3, org, pid, 1, NULL, NULL, NULL FROM owned WHERE n <= %(listed)s
+UNION ALL
 """
+# The dependents each of the organisations listed has in use, the first ``LISTED`` by id. On
+# PostgreSQL read for those organisations only, each from ``adoption_in_use_by_org`` in
+# platform order until ``LISTED`` are dependents (about 300 index entries each for GOV.UK
+# Notify's, where going over every in-use adoption of the dependents again costs 66,000 rows
+# kept, hashed and sorted: 20 ms). ``IS TRUE`` keeps the test of being a dependent a hash of the
+# dependents built once (a hashed ``SubPlan``), where a join would sort them for each
+# organisation. SQLite (no ``LATERAL``) numbers them in a window.
+_USED_LISTED = {
+    "postgresql": """
+SELECT 3, t.org, u.pid, 0, NULL, NULL, NULL FROM top t CROSS JOIN LATERAL (
+    SELECT DISTINCT a.platform_id AS pid FROM {adoption} a
+    WHERE a.organisation_id = t.org AND a.status = %(in_use)s
+    AND (a.platform_id IN (SELECT id FROM given)) IS TRUE
+    ORDER BY a.platform_id LIMIT %(listed)s
+) u""",
+    "sqlite": """
+SELECT 3, org, pid, 0, NULL, NULL, NULL FROM (
+    SELECT org, pid, ROW_NUMBER() OVER (PARTITION BY org ORDER BY pid) AS n FROM used
+    WHERE org IN (SELECT org FROM top)
+) listed WHERE n <= %(listed)s""",
+}
+
+
+def _count_rows() -> str:
+    """The rows of the organisations hit (after ``_COUNTED``), for this database."""
+    return _COUNT_ROWS + _USED_LISTED.get(connection.vendor, _USED_LISTED["sqlite"])
+
+
+def _counts_params() -> dict[str, Any]:
+    return {"in_use": Adoption.Status.IN_USE, "top": TOP_ORGANISATIONS, "listed": LISTED}
+
+
+def _format(sql: str, hidden: str = "") -> str:
+    return sql.format(
+        dependency=TABLES["dependency"],
+        platform=TABLES["platform"],
+        adoption=TABLES["adoption"],
+        organisation=TABLES["organisation"],
+        hidden=hidden,
+        in_given=_IN_GIVEN.get(connection.vendor, _IN_GIVEN["sqlite"]),
+    )
+
 
 # The walk must neither show nor follow what the user may not see: the complement of
 # ``PlatformQuerySet.visible_to``, as a condition on a platform ``h`` probed once per platform
@@ -227,63 +294,73 @@ _HIDDEN = (
     "AND NOT (h.state = 'published'){member})"
 )
 _MEMBER = (
-    " AND h.owner_id NOT IN (SELECT m.organisation_id FROM {membership} m WHERE m.user_id = %s)"
+    " AND h.owner_id NOT IN (SELECT m.organisation_id FROM {membership} m "
+    "WHERE m.user_id = %(user)s)"
 )
 
 
-def _hidden_clause(user: User) -> tuple[str, list[Any]]:
+def _hidden_clause(user: User) -> tuple[str, dict[str, Any]]:
     """The walk's condition leaving out the platforms ``user`` may not see (none for staff)."""
     if user.is_authenticated and user.is_superuser:
-        return "", []
+        return "", {}
     if not user.is_authenticated:
-        return _HIDDEN.format(platform=TABLES["platform"], member=""), []
+        return _HIDDEN.format(platform=TABLES["platform"], member=""), {}
     member = _MEMBER.format(membership=Membership._meta.db_table)
-    return _HIDDEN.format(platform=TABLES["platform"], member=member), [user.pk]
+    return _HIDDEN.format(platform=TABLES["platform"], member=member), {"user": user.pk}
 
 
-def _given(ids: list[int], owners: list[int]) -> tuple[str, str, list[Any]]:
+# A platform id being one of the dependents (``given``). On PostgreSQL an array computed once (an
+# ``InitPlan``, so the planner does not weigh 9,600 constants): the in-use adoptions are read from
+# ``adoption_in_use`` in its order, each (organisation, platform) pair kept once as they come.
+_IN_GIVEN = {
+    "postgresql": "= ANY(ARRAY(SELECT id FROM given))",
+    "sqlite": "IN (SELECT id FROM given)",
+}
+
+
+def _given(ids: list[int], owners: list[int]) -> tuple[str, str, dict[str, Any]]:
     """A table ``(id, owner)`` of the dependents, bound as parameters whatever their number
     (thousands of placeholders would overflow SQLite's limit and cost PostgreSQL a long parse),
-    and the condition of a platform id being one of them. On PostgreSQL the ids are an array
-    computed once (an ``InitPlan``, so the planner does not weigh 9,600 constants): the in-use
-    adoptions are read from ``adoption_in_use`` in its order, each (organisation, platform) pair
-    kept once as they come, without a hash of 85,000 rows."""
+    and the condition of a platform id being one of them (``_IN_GIVEN``)."""
     if connection.vendor == "postgresql":
         return (
-            "SELECT * FROM unnest(CAST(string_to_array(%s, ',') AS bigint[]), "
-            "CAST(string_to_array(%s, ',') AS bigint[]))",
-            "= ANY(ARRAY(SELECT id FROM given))",
-            [",".join(map(str, ids)), ",".join(map(str, owners))],
+            "SELECT * FROM unnest(CAST(string_to_array(%(ids)s, ',') AS bigint[]), "
+            "CAST(string_to_array(%(owners)s, ',') AS bigint[]))",
+            _IN_GIVEN["postgresql"],
+            {"ids": ",".join(map(str, ids)), "owners": ",".join(map(str, owners))},
         )
     return (
-        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s)",
-        "IN (SELECT id FROM given)",
-        [json.dumps(list(zip(ids, owners, strict=True)))],
+        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%(given)s)",
+        _IN_GIVEN["sqlite"],
+        {"given": json.dumps(list(zip(ids, owners, strict=True)))},
     )
 
 
 def _cycles(
     nodes: Iterable[int],
-    children: dict[int, list[int]],
-    parents: dict[int, list[int]],
+    children: Mapping[int, Sequence[int]],
+    parents: Mapping[int, Sequence[int]],
     depth: dict[int, int],
+    back: tuple[list[int], list[int]] | None = None,
 ) -> list[list[int]]:
     """One shortest cycle per group of platforms depending on each other round a loop, at most
     ``MAX_CYCLES`` (``children`` and ``parents``: the edges among ``nodes``, each way; ``depth``:
-    the breadth-first depth of each, none for the platform asked about).
+    the breadth-first depth of each, none for the platform asked about; ``back``: the edges to
+    a platform no deeper than where they start, as the walk met them, if it met them all).
 
     Depth grows by one along the edges of the shortest paths, so a loop has at least one edge
     to a platform no deeper than where it starts: without such an edge (most graphs) there is
     no loop, found in one pass. Otherwise a platform on a loop is both reached from the end of
     one of those edges and reaches the start of one: the groups are found among those only."""
-    starts: list[int] = []
-    ends: list[int] = []
-    for u in nodes:
-        below = depth.get(u, 0)
-        for v in children.get(u, ()):
-            if depth.get(v, 0) <= below:
-                starts.append(u)
-                ends.append(v)
+    if back is None:
+        back = ([], [])
+        for u in nodes:
+            below = depth.get(u, 0)
+            for v in children.get(u, ()):
+                if depth.get(v, 0) <= below:
+                    back[0].append(u)
+                    back[1].append(v)
+    starts, ends = back
     if not starts:
         return []
     reached_from_ends = _closure(ends, children)
@@ -295,7 +372,7 @@ def _cycles(
     return sorted(_shortest_cycle(group, rest) for group in groups)[:MAX_CYCLES]
 
 
-def _closure(starts: list[int], edges: dict[int, list[int]]) -> set[int]:
+def _closure(starts: list[int], edges: Mapping[int, Sequence[int]]) -> set[int]:
     """The platforms reached from ``starts`` (themselves included) over ``edges``."""
     seen = set(starts)
     stack = list(seen)
@@ -464,10 +541,11 @@ def platform_impact(*, platform: Platform, user: User, max_depth: int = MAX_DEPT
     """Every platform that depends on ``platform`` directly or through others, with the
     organisations that own them or have them in use. Only what ``user`` may see is followed: a
     draft of another organisation is neither shown nor traversed. At most four queries whatever
-    the graph (two when nothing depends on it), one more per slice of dependents read; when the
-    analysis is kept (see ``impact_changed``), two: the catalogue's versions and the
-    organisations listed, and one per slice. After a write of adoptions only, the walk kept is
-    counted again (three).
+    the graph, one more per slice of dependents read: with nothing kept, two (the catalogue's
+    versions, the walk and the counts in one statement; three when the walk is cut short); when
+    the analysis is kept (see ``impact_changed``), two: the versions and the organisations
+    listed. After a write of adoptions only, the walk kept is counted again (two); after a write
+    elsewhere, walked again, the counts kept (three: the organisations listed read again).
 
     Returns an ``Impact``:
 
@@ -488,50 +566,79 @@ def platform_impact(*, platform: Platform, user: User, max_depth: int = MAX_DEPT
     """
     walk_key, adoptions = _kept_keys(platform, user, max_depth)
     walk = _kept_get(_kept_walks, walk_key)
+    counted = None
     if walk is None:
-        walk = _walk(platform, user, max_depth)
+        # Walked again after a write elsewhere in the graph: the counts are most likely kept
+        # for the same dependents as last time; if not, they are counted in the same statement.
+        asked = None if walk_key is None else walk_key[1:]
+        last = _kept_get(_kept_digests, asked)
+        likely = None if last is None or adoptions is None else (adoptions, last)
+        walk, counted = _walk(
+            platform, user, max_depth, count=_kept_get(_kept_counts, likely) is None
+        )
         _kept_put(_kept_walks, walk_key, walk)
+        _kept_put(_kept_digests, asked, walk.dependents_digest)
     counts_key = None if adoptions is None else (adoptions, walk.dependents_digest)
-    counts = _kept_get(_kept_counts, counts_key)
-    if counts is None:
-        counts, organisations = _count(walk)
-        _kept_put(_kept_counts, counts_key, counts)
-    else:
+    counts = None if counted else _kept_get(_kept_counts, counts_key)
+    if counts is not None:
         organisations = Organisation.objects.in_bulk([hit.organisation_id for hit in counts.hit])
+    else:
+        counts, organisations = counted or _count(walk)
+        _kept_put(_kept_counts, counts_key, counts)
     return _Analysis(walk, counts).impact(platform, max_depth, organisations)
 
 
 def _analyse(
     platform: Platform, user: User, max_depth: int
 ) -> tuple[_Analysis, dict[int, Organisation]]:
-    """The walk and the counts, from the database, nothing kept (two queries, one when nothing
-    depends on ``platform``): the analysis, and the organisations it lists."""
-    walk = _walk(platform, user, max_depth)
-    counts, organisations = _count(walk)
+    """The walk and the counts, from the database, nothing kept (one query; two when the walk
+    is cut short): the analysis, and the organisations it lists."""
+    walk, counted = _walk(platform, user, max_depth, count=True)
+    counts, organisations = counted or _count(walk)
     return _Analysis(walk, counts), organisations
 
 
-def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
+def _walk(
+    platform: Platform, user: User, max_depth: int, *, count: bool
+) -> tuple[_Walk, tuple[_Counts, dict[int, Organisation]] | None]:
     """The platforms reached from ``platform`` over the dependencies ``user`` may see (one
     query: a row per edge followed, with the platform it reaches), each given its depth and
-    first parent, and the cycles among them."""
-    hidden_sql, hidden_params = _hidden_clause(user)
-    sql = _WALK.format(
-        dependency=TABLES["dependency"], platform=TABLES["platform"], hidden=hidden_sql
-    )
+    first parent, and the cycles among them; with ``count``, the organisations hit, counted in
+    the same statement (None when the walk is cut short: then ``_count`` counts the dependents
+    kept)."""
+    hidden_sql, params = _hidden_clause(user)
+    params.update(root=platform.pk, links=MAX_LINKS + 1)
+    if count:
+        sql = f"WITH RECURSIVE{_WALK},{_GIVEN_WALKED},{_COUNTED}\n{_WALK_ROWS}\nUNION ALL"
+        sql += _count_rows()
+        params.update(_counts_params(), max_edges=MAX_PLATFORMS)
+    else:
+        sql = f"WITH RECURSIVE{_WALK}\n{_WALK_ROWS}"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [platform.pk, *hidden_params, MAX_LINKS + 1])
+        cursor.execute(_format(sql, hidden_sql), params)
         rows = cursor.fetchall()
+    count_rows = []
+    if count:
+        count_rows = [row for row in rows if row[0]]
+        rows = [row for row in rows if not row[0]]
+    # Counted in the statement when it followed at most MAX_PLATFORMS edges (``_GIVEN_WALKED``).
+    counted = count and len(rows) <= MAX_PLATFORMS
     truncated = len(rows) > MAX_LINKS
+    if truncated:  # the edges to the platforms last by name are left out
+        rows.sort(key=itemgetter(6))
+        del rows[MAX_LINKS:]
 
-    # Plain dictionaries of plain values: no object per platform (see ``_Graph``).
+    # Plain dictionaries of plain values: no object per platform (see ``_Graph``), nor a list
+    # per platform while walking (each platform's parents are a tuple from the start): 10,000
+    # lists living through the walk made the collector move them to its oldest generation, and
+    # run a full collection (tens of milliseconds) every second or third analysis.
     slug: dict[int, str] = {}
     owner: dict[int, int] = {}
     rank: dict[int, int] = {}
     names: dict[str, str] = {}
-    children: dict[int, list[int]] = defaultdict(list)
-    parents: dict[int, list[int]] = defaultdict(list)
-    for pk, source, owner_id, node_slug, name, position in rows[:MAX_LINKS]:
+    children: dict[int, list[int]] = defaultdict(list)  # a list per parent only (1,300 of 9,600)
+    parents: dict[int, tuple[int, ...]] = {}
+    for _kind, pk, source, owner_id, node_slug, name, position in rows:
         if pk not in slug:
             slug[pk] = node_slug
             owner[pk] = owner_id
@@ -539,7 +646,9 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
             names[node_slug] = name
         if source is not None:
             children[source].append(pk)
-            parents[pk].append(source)
+            known = parents.get(pk)
+            parents[pk] = (source,) if known is None else (*known, source)
+    del rows
 
     # Breadth first: each platform's depth and first parent (by name), nearest first.
     order: list[int] = []
@@ -548,6 +657,8 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
     reached = {platform.pk}
     frontier = [platform.pk]
     level = 0
+    # The edges to a platform no deeper than where they start, for ``_cycles``.
+    back: tuple[list[int], list[int]] | None = ([], [])
     while frontier:
         level += 1
         following = []
@@ -561,6 +672,9 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
                     depth[child] = level
                     parent[child] = source
                     following.append(child)
+                elif depth.get(child, 0) < level:
+                    back[0].append(source)
+                    back[1].append(child)
         following.sort(key=rank.__getitem__)
         frontier = following
         order += following
@@ -571,20 +685,22 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
 
     if len(reached) < len(slug):  # cut short: only the edges among the platforms kept
         children = {u: [v for v in children.get(u, ()) if v in reached] for u in reached}
-        parents = {u: [v for v in parents.get(u, ()) if v in reached] for u in reached}
+        parents = {u: tuple(v for v in parents.get(u, ()) if v in reached) for u in reached}
         slug = {pk: slug[pk] for pk in reached}
         depth = {pk: depth[pk] for pk in order}
         parent = {pk: parent[pk] for pk in order}
-    cycles = _cycles(reached, children, parents, depth)
+    if truncated:  # not every edge was met: looked for again among those kept
+        back = None
+    cycles = _cycles(reached, children, parents, depth, back)
     graph = _Graph(
         order=order,
         slug=slug,
         depth=depth,
         parent=parent,
-        parents_of={pk: tuple(sources) for pk, sources in parents.items() if sources},
+        parents_of={pk: sources for pk, sources in parents.items() if sources},
     )
     ids = sorted(order)
-    return _Walk(
+    walk = _Walk(
         graph=graph,
         owners=tuple(owner[pk] for pk in order),
         truncated=truncated,
@@ -596,6 +712,7 @@ def _walk(platform: Platform, user: User, max_depth: int) -> _Walk:
         ).digest(),
         position={pk: n for n, pk in enumerate(order)},
     )
+    return walk, _read_counts(count_rows) if counted and not truncated else None
 
 
 def _organisation(pk: int, slug: str, name: str) -> Organisation:
@@ -613,33 +730,35 @@ def _count(walk: _Walk) -> tuple[_Counts, dict[int, Organisation]]:
     order = walk.graph.order
     if not order:
         return _Counts(hit=[], organisations_count=0), {}
-    given_sql, in_given, given_params = _given(order, list(walk.owners))
-    sql = _ORGANISATIONS.format(
-        given=given_sql,
-        in_given=in_given,
-        adoption=TABLES["adoption"],
-        organisation=TABLES["organisation"],
-    )
-    rows = fetch(sql, [*given_params, Adoption.Status.IN_USE, TOP_ORGANISATIONS, LISTED])
+    given_sql, _in, params = _given(order, list(walk.owners))
+    params.update(_counts_params())
+    sql = f"WITH given(id, owner) AS ({given_sql}),{_COUNTED}{_count_rows()}"
+    with connection.cursor() as cursor:
+        cursor.execute(_format(sql), params)
+        return _read_counts(cursor.fetchall())
+
+
+def _read_counts(rows: list[tuple]) -> tuple[_Counts, dict[int, Organisation]]:
+    """The counts from their rows (``_COUNT_ROWS``), and the organisations listed."""
     count = 0
     top: dict[int, tuple[int, int]] = {}
     organisations: dict[int, Organisation] = {}
     listed: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for row in rows:
-        if row["kind"] == "count":
-            count = row["org"]
-        elif row["kind"] == "top":
-            top[row["org"]] = (int(row["a"]), int(row["b"]))
+    for kind, org, a, b, slug, name, _ in rows:
+        if kind == 1:
+            count = org
+        elif kind == 2:
+            top[org] = (int(a), int(b))
             # Only what an organisation is shown by; any other field is read if asked for.
-            organisations[row["org"]] = _organisation(row["org"], row["slug"], row["name"])
+            organisations[org] = _organisation(org, slug, name)
         else:
-            listed[(row["org"], int(row["b"]))].append(row["a"])
+            listed[(org, int(b))].append(a)
 
     hit = [
         _Hit(
             organisation_id=org,
-            owns=tuple(listed[(org, 1)]),
-            uses=tuple(listed[(org, 0)]),
+            owns=tuple(sorted(listed[(org, 1)])),
+            uses=tuple(sorted(listed[(org, 0)])),
             owns_count=owns,
             uses_count=uses,
         )
@@ -679,6 +798,10 @@ _kept_walks: TTLCache = TTLCache(
 )
 # Counts are small: at most TOP_ORGANISATIONS organisations with 2 x LISTED ids each.
 _kept_counts: TTLCache = TTLCache(maxsize=10_000, ttl=KEPT_SECONDS)
+# The digest of each analysis's dependents when last walked, by (platform, audience, depth),
+# whatever the versions: a hint only, that after a write elsewhere in the graph the counts are
+# likely kept, so the walk is made again without counting (checked against the new digest).
+_kept_digests: TTLCache = TTLCache(maxsize=10_000, ttl=KEPT_SECONDS)
 _kept_lock = threading.Lock()
 
 

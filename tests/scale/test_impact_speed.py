@@ -85,21 +85,28 @@ def graph():
         return _graph()
 
 
-def _graph():
+def _graph(*, draft: bool = True) -> dict:
+    """base <- a <- b, base <- c (owned by ``owner``), c in use by ``user``; with ``draft``, also
+    base <- a draft of ``secret``, hidden from all but its members and staff."""
     owner = OrganisationFactory(name="Owner")
     user = OrganisationFactory(name="User")
-    secret = OrganisationFactory(name="Secret")
+    secret = OrganisationFactory(name="Secret") if draft else None
     base = PublishedPlatformFactory(slug="base", name="Base", owner=owner)
     a = PublishedPlatformFactory(slug="a", name="A", owner=owner)
     b = PublishedPlatformFactory(slug="b", name="B", owner=owner)
     c = PublishedPlatformFactory(slug="c", name="C", owner=owner)
-    draft = DraftPlatformFactory(slug="draft", name="Draft", owner=secret)
+    hidden = DraftPlatformFactory(slug="draft", name="Draft", owner=secret) if draft else None
     DependencyFactory(platform=a, depends_on=base)
     DependencyFactory(platform=b, depends_on=a)
     DependencyFactory(platform=c, depends_on=base)
-    DependencyFactory(platform=draft, depends_on=base)
-    AdoptionFactory(platform=c, organisation=user, status="in_use")
-    return {"owner": owner, "user": user, "secret": secret, "base": base, "a": a, "c": c}
+    if hidden is not None:
+        DependencyFactory(platform=hidden, depends_on=base)
+    adoption = AdoptionFactory(platform=c, organisation=user, status="in_use")
+    made = {"owner": owner, "user": user, "base": base, "a": a, "b": b, "c": c}
+    made["adoption"] = adoption
+    if secret is not None:
+        made["secret"] = secret
+    return made
 
 
 def warm(platform, user) -> dict:

@@ -20,44 +20,22 @@ from platforms import services
 from platforms.models import Adoption, Dependency
 from platforms.selectors import impact as impact_module
 from platforms.selectors.impact import MAX_DEPTH, impact_changed, platform_impact
-from tests.factories import (
-    AdoptionFactory,
-    DependencyFactory,
-    OrganisationFactory,
-    PublishedPlatformFactory,
-)
+from tests.factories import OrganisationFactory, PublishedPlatformFactory
+from tests.scale.test_impact_speed import _graph
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("nothing_kept")]
 
 
 @pytest.fixture
 def graph():
-    """base <- a <- b, base <- c, all owned by ``owner``; ``user`` has c in use."""
+    """base <- a <- b, base <- c, all owned by ``owner``; ``user`` has c in use (the graph of
+    ``test_impact_speed``, without its draft)."""
     with transaction.atomic():  # the adoption factory recounts reuse under a row lock
-        owner = OrganisationFactory(name="Owner")
-        user = OrganisationFactory(name="User")
-        base = PublishedPlatformFactory(slug="base", name="Base", owner=owner)
-        a = PublishedPlatformFactory(slug="a", name="A", owner=owner)
-        b = PublishedPlatformFactory(slug="b", name="B", owner=owner)
-        c = PublishedPlatformFactory(slug="c", name="C", owner=owner)
-        DependencyFactory(platform=a, depends_on=base)
-        DependencyFactory(platform=b, depends_on=a)
-        DependencyFactory(platform=c, depends_on=base)
-        adoption = AdoptionFactory(platform=c, organisation=user, status="in_use")
+        made = _graph(draft=False)
     # Made before the analyses are kept: a row made in passing would be a write of its own.
     newcomer = OrganisationFactory(name="Newcomer")
     newcomer_base = PublishedPlatformFactory(slug="newcomer-base", owner=newcomer)
-    return {
-        "owner": owner,
-        "user": user,
-        "newcomer": newcomer,
-        "newcomer_base": newcomer_base,
-        "base": base,
-        "a": a,
-        "b": b,
-        "c": c,
-        "adoption": adoption,
-    }
+    return {**made, "newcomer": newcomer, "newcomer_base": newcomer_base}
 
 
 def summary(impact) -> dict:

@@ -13,6 +13,7 @@ from tests.factories import (
     CapabilityFactory,
     DraftPlatformFactory,
     OrganisationFactory,
+    editor_of,
 )
 from tests.insights.conftest import client_for, get_json, platform
 
@@ -168,6 +169,11 @@ def test_each_contract_lists_its_first_ten_alternatives_and_counts_them_all(toda
     assert [a["platform"]["slug"] for a in contract["alternatives"]] == ["zz-both"] + [
         f"texts-{n:02}" for n in range(9)
     ]
+    # The draft's own organisation sees it, counted; a member of another organisation does not.
+    own = get_json(client_for(editor_of(secret.owner)), URL)["results"][0]
+    assert own["alternatives_count"] == 14
+    other = get_json(client_for(editor_of(OrganisationFactory())), URL)["results"][0]
+    assert other["alternatives_count"] == 13 and "secret" not in str(other)
 
 
 def test_contracts_come_a_page_at_a_time_with_links(today):

@@ -32,7 +32,13 @@ from api.insights_serializers import (
 from api.pagination import _number
 from api.renderers import CSVRenderer
 from platforms.models import Capability, Organisation, Platform
-from platforms.selectors.contracts import DEFAULT_MONTHS, MAX_MONTHS, contracts_ending
+from platforms.selectors.contracts import (
+    DEFAULT_MONTHS,
+    MAX_MONTHS,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    contracts_ending,
+)
 from platforms.selectors.duplication import duplicated_capabilities
 from platforms.selectors.matrix import COLUMNS as MATRIX_COLUMNS
 from platforms.selectors.matrix import adoption_matrix
@@ -142,7 +148,13 @@ class ImpactView(InsightView):
 class ContractsView(InsightView):
     @docs.contracts
     def get(self, request):
-        result = contracts_ending(user=request.user, within=within_months(request))
+        within = within_months(request)
+        limit = min(_number(request, "page_size", minimum=1) or PAGE_SIZE, MAX_PAGE_SIZE)
+        offset = _number(request, "offset", minimum=0) or 0
+        result = contracts_ending(user=request.user, within=within, offset=offset, limit=limit)
+        count = result["count"]
+        result["next"] = _link(request, offset + limit, limit) if offset + limit < count else None
+        result["previous"] = _link(request, max(offset - limit, 0), limit) if offset else None
         return Response(ContractsResponseSerializer(result, context=self.context()).data)
 
 

@@ -11,7 +11,13 @@ from api import insights_serializers as shapes
 from api.schema import BASE, READ_ERRORS, _ex, errors
 from api.serializers import ImpactSerializer
 from platforms.models import Organisation
-from platforms.selectors.contracts import DEFAULT_MONTHS, MAX_MONTHS
+from platforms.selectors.contracts import (
+    ALTERNATIVES_LISTED,
+    DEFAULT_MONTHS,
+    MAX_MONTHS,
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+)
 
 TAG = ["Insights"]
 
@@ -287,6 +293,8 @@ CONTRACTS_EXAMPLE = {
     "from": "2026-11-28",
     "until": "2028-05-28",
     "count": 1,
+    "next": None,
+    "previous": None,
     "by_quarter": [{"quarter": "2027-Q2", "contracts": 1}],
     "results": [
         {
@@ -296,6 +304,7 @@ CONTRACTS_EXAMPLE = {
             "supplier": "Example Messaging Ltd",
             "contract_end_date": "2027-06-30",
             "capabilities": [NOTIFICATIONS],
+            "alternatives_count": 1,
             "alternatives": [
                 {
                     "platform": NOTIFY,
@@ -313,15 +322,21 @@ contracts = extend_schema(
     tags=TAG,
     summary="Contracts ending soon, and what could replace them",
     description="Platforms (not retired) whose supplier contract ends from today to within "
-    "months later, soonest first, each with the beta and live platforms meeting one of its "
-    "capabilities (most reused first), and the count per quarter." + VISIBILITY,
+    "months later, soonest first, a page at a time, each with the number of beta and live "
+    f"platforms meeting one of its capabilities and the first {ALTERNATIVES_LISTED} of them "
+    "(most reused first, then by name), and the count per quarter." + VISIBILITY,
     parameters=[
         OpenApiParameter(
             "within",
             {"type": "integer", "minimum": 0, "maximum": MAX_MONTHS},
             description=f"Months ahead, 0 to {MAX_MONTHS}; default {DEFAULT_MONTHS}. Anything "
             "else is a 400.",
-        )
+        ),
+        *_page(
+            f"Contracts per page, 1 to {MAX_PAGE_SIZE} (a larger number gives {MAX_PAGE_SIZE}); "
+            f"default {PAGE_SIZE}.",
+            "Contracts to skip, soonest first; default 0.",
+        ),
     ],
     responses={200: shapes.ContractsResponseSerializer, **errors(*READ_ERRORS)},
     examples=[_ex("A contract ending in 2027", CONTRACTS_EXAMPLE, response_only=True)],

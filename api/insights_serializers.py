@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from platforms.models import Adoption, Organisation, Platform
+from platforms.selectors.contracts import ALTERNATIVES_LISTED
 
 STATUSES = Adoption.Status.choices
 
@@ -188,7 +189,13 @@ class ContractSerializer(serializers.Serializer):
     supplier = serializers.CharField()
     contract_end_date = serializers.DateField()
     capabilities = InsightCapabilitySerializer(many=True)
-    alternatives = ContractAlternativeSerializer(many=True)
+    alternatives_count = serializers.IntegerField(
+        help_text="How many alternatives this contract has in all (each counted once)."
+    )
+    alternatives = ContractAlternativeSerializer(
+        many=True,
+        help_text=f"The first {ALTERNATIVES_LISTED}: most reused first, then by name and slug.",
+    )
 
 
 class QuarterCountSerializer(serializers.Serializer):
@@ -204,9 +211,13 @@ ContractsResponseSerializer = type(
         "within_months": serializers.IntegerField(),
         "from": serializers.DateField(help_text="Today: the window's first day."),
         "until": serializers.DateField(help_text="The window's last day (inclusive)."),
-        "count": serializers.IntegerField(),
+        "count": serializers.IntegerField(help_text="Contracts ending in the window, in all."),
+        "next": serializers.URLField(allow_null=True, help_text="The next page of contracts."),
+        "previous": serializers.URLField(allow_null=True, help_text="The previous page."),
         "by_quarter": QuarterCountSerializer(many=True),
-        "results": ContractSerializer(many=True, help_text="Soonest first."),
+        "results": ContractSerializer(
+            many=True, help_text="One page of the contracts: soonest first, then by name."
+        ),
     },
 )
 

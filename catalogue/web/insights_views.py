@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET
 from catalogue.web import charts
 from catalogue.web.views import PageError, _error_context, _page, _pagination
 from platforms.models import Capability, Organisation, Platform
-from platforms.selectors.contracts import DEFAULT_MONTHS, MAX_MONTHS, contracts_ending
+from platforms.selectors.contracts import (
+    DEFAULT_MONTHS,
+    MAX_MONTHS,
+    PAGE_SIZE,
+    contracts_page,
+    contracts_summary,
+)
 from platforms.selectors.duplication import duplicated_capabilities
 from platforms.selectors.impact import platform_impact
 from platforms.selectors.matrix import adoption_matrix
@@ -31,7 +37,7 @@ from platforms.selectors.trend import adoption_trend
 HEADLINE_CAPABILITIES = 5
 TREND_PLATFORMS = 10
 DUPLICATION_PAGE = 10
-CONTRACTS_PAGE = 20
+CONTRACTS_PAGE = PAGE_SIZE
 ALTERNATIVES_SHOWN = 3
 MATRIX_COLUMNS = 25
 KIND_ERROR = "Choose kinds of organisation from the list."
@@ -109,7 +115,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     duplicated = duplicated_capabilities(
         user=user, limit=HEADLINE_CAPABILITIES, with_platforms=False
     )
-    contracts = contracts_ending(user=user, within=DEFAULT_MONTHS)
+    contracts = contracts_summary(user=user, within=DEFAULT_MONTHS)
     context = {
         "breadcrumbs": _breadcrumbs(),
         "duplicated": duplicated,
@@ -144,17 +150,36 @@ def duplication(request: HttpRequest) -> HttpResponse:
 # --- /insights/contracts/ --------------------------------------------------------------------
 
 
+class _ContractsWindow:
+    """The contracts ending in a window, read a page at a time: the paginator slices it and
+    only that page's contracts (with their first alternatives and their totals) are read."""
+
+    def __init__(self, user, within: int, today) -> None:
+        self.user, self.within, self.today = user, within, today
+
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
+        return contracts_page(
+            user=self.user,
+            within=self.within,
+            today=self.today,
+            offset=window.start or 0,
+            limit=window.stop - (window.start or 0),
+            alternatives=ALTERNATIVES_SHOWN,
+        )
+
+
 @require_GET
 def contracts(request: HttpRequest) -> HttpResponse:
     """Supplier contracts ending within ``?within=`` months (18 unless chosen), soonest first,
     with the common platforms that could replace them."""
     errors: list[PageError] = []
     within = _within(request, errors)
-    result = contracts_ending(user=request.user, within=within)
-    page = _page(request, result["results"], CONTRACTS_PAGE, errors)
+    result = contracts_summary(user=request.user, within=within)
+    window = _ContractsWindow(request.user, within, result["from"])
+    page = _page(request, window, CONTRACTS_PAGE, errors, count=result["count"])
     for entry in page:
         entry["shown_alternatives"] = entry["alternatives"][:ALTERNATIVES_SHOWN]
-        entry["more_alternatives"] = len(entry["alternatives"]) - len(entry["shown_alternatives"])
+        entry["more_alternatives"] = entry["alternatives_count"] - len(entry["shown_alternatives"])
     context = {
         "breadcrumbs": _breadcrumbs(_insights_crumb()),
         "result": result,

@@ -13,6 +13,7 @@ from tests.factories import (
     CapabilityFactory,
     DraftPlatformFactory,
     OrganisationFactory,
+    editor_of,
 )
 from tests.insights.conftest import client_for, get_json, platform
 
@@ -145,3 +146,45 @@ def test_contracts_queries_are_bounded(django_assert_max_num_queries, contracts,
         waits.append("after the answer:\n" + database_activity())
     assert response.status_code == 200, "\n".join([response.content.decode(), *waits])
     assert response.json()["count"] == 2 + extra
+
+
+def test_each_contract_lists_its_first_ten_alternatives_and_counts_them_all(today):
+    """The cap, the order (most reused, then by name) and the exact total, drafts aside."""
+    notifications = CapabilityFactory(slug="notifications", name="Notifications")
+    hosting = CapabilityFactory(slug="hosting", name="Hosting")
+    platform("ending", [notifications, hosting], contract_end_date=today + 10 * DAY)
+    for n in range(12):
+        platform(f"texts-{n:02}", [notifications])
+    both = platform("zz-both", [hosting, notifications])  # first by reuse despite its name
+    AdoptionFactory(platform=both, organisation=OrganisationFactory())
+    secret = DraftPlatformFactory(slug="secret-texts", phase="live")
+    secret.capabilities.set([notifications])
+
+    contract = get_json(client_for(None), URL)["results"][0]
+
+    assert contract["alternatives_count"] == 13  # 12 + zz-both, not itself, not the draft
+    assert [(a["platform"]["slug"], a["shared_capabilities"]) for a in contract["alternatives"]][
+        :2
+    ] == [("zz-both", ["hosting", "notifications"]), ("texts-00", ["notifications"])]
+    assert [a["platform"]["slug"] for a in contract["alternatives"]] == ["zz-both"] + [
+        f"texts-{n:02}" for n in range(9)
+    ]
+    # The draft's own organisation sees it, counted; a member of another organisation does not.
+    own = get_json(client_for(editor_of(secret.owner)), URL)["results"][0]
+    assert own["alternatives_count"] == 14
+    other = get_json(client_for(editor_of(OrganisationFactory())), URL)["results"][0]
+    assert other["alternatives_count"] == 13 and "secret" not in str(other)
+
+
+def test_contracts_come_a_page_at_a_time_with_links(today):
+    notifications = CapabilityFactory(slug="notifications", name="Notifications")
+    for n in range(5):
+        platform(f"ending-{n}", [notifications], contract_end_date=today + (n + 1) * DAY)
+
+    first = get_json(client_for(None), URL, page_size=2)
+    assert first["count"] == 5 and sum(q["contracts"] for q in first["by_quarter"]) == 5
+    assert [r["platform"]["slug"] for r in first["results"]] == ["ending-0", "ending-1"]
+    assert first["previous"] is None and "offset=2" in first["next"]
+    last = get_json(client_for(None), URL, page_size=2, offset=4)
+    assert [r["platform"]["slug"] for r in last["results"]] == ["ending-4"]
+    assert last["next"] is None and last["results"][0]["alternatives_count"] == 4

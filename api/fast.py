@@ -46,7 +46,7 @@ from typing import Any
 
 import orjson
 from django.core.exceptions import SuspiciousOperation
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from knox.auth import TokenAuthentication
@@ -363,7 +363,16 @@ def _fetch(sql: str, params: list[Any], count: _Count | None = None, order=()) -
         if count is None:
             cursor.execute(sql, params)
             return cursor.fetchall()
-        cursor.execute(_counted(sql, order), [*count.params, *params])
+        try:
+            cursor.execute(_counted(sql, order), [*count.params, *params])
+        except DatabaseError:
+            # The statement failed whole (a statement timeout's 503...), its count with it: the
+            # request is counted on its own, as DRF counted it before reading the page.
+            if not connection.in_atomic_block:
+                security.count_request(
+                    count.throttle.key, count.throttle.duration, count.throttle.now
+                )
+            raise
         found = cursor.fetchall()
     count.settle(found[0][0], found[0][1])
     return [row[2:] for row in found if row[2] is not None or len(found) > 1]

@@ -122,3 +122,31 @@ def test_the_pruning_still_runs_and_counts_once(counted, monkeypatch):
     assert security._next_prune > 0.0
     assert client.get(PATHS[0]).status_code == 200
     assert _counts() == {"throttle_anon_127.0.0.1": 2}
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the count is in the page's statement on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: the failure ends alone
+def test_a_failed_statement_still_counts_its_request(settings, monkeypatch):
+    """A page statement that fails whole (a statement timeout is a 503) takes its count with it:
+    the request is counted on its own, as DRF's throttle counted it before the page."""
+    from django.db import DatabaseError
+
+    from api import fast
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "catalogue_cache",
+        }
+    }
+    PublishedPlatformFactory()
+    monkeypatch.setattr(security, "_next_prune", float("inf"))
+    failing = fast._counted.__wrapped__
+    monkeypatch.setattr(
+        fast, "_counted", lambda sql, order: failing(sql, order).replace("LIMIT %s", "LIMIT 1/0*%s")
+    )
+    client = client_for(None)
+    with pytest.raises(DatabaseError):
+        client.get(PATHS[0])
+    assert _counts() == {"throttle_anon_127.0.0.1": 1}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

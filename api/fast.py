@@ -8,7 +8,9 @@ SQL. Here, for what this module fully supports, the request is answered by:
 
 - the same authentication (a knox token, else the session's user), the same throttles (counted
   once: a request that falls back to DRF afterwards is not counted again, see
-  ``CatalogueViewSetMixin.check_throttles``);
+  ``CatalogueViewSetMixin.check_throttles``). With the counts in their database table (the
+  product's default store), the request's count is the page statement's own ``WITH`` (the
+  throttle's upsert, same key and window): an answered read is one round trip (``_Count``);
 - one statement whose SQL text is built once per shape (who reads, which ordering, whether a cursor
   position is given, which direction), with the page's many-to-many relations aggregated in it
   (``json_agg``) and, for the nested lists and the detail, the parent looked up in it;
@@ -39,11 +41,12 @@ from __future__ import annotations
 
 import datetime
 import functools
+import time
 from typing import Any
 
 import orjson
 from django.core.exceptions import SuspiciousOperation
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from knox.auth import TokenAuthentication
@@ -51,6 +54,7 @@ from rest_framework import exceptions
 from rest_framework.pagination import _reverse_ordering
 from rest_framework.request import Request
 
+from api import security
 from api.pagination import CataloguePagination, _link_header
 from api.renderers import JSONRenderer
 from api.representation import compiled_representations
@@ -113,11 +117,57 @@ def _visibility(user) -> tuple[str, list[Any]]:
     return "member", [user.pk]
 
 
-def _count_throttles(view, request) -> None:
+class _Count:
+    """The request's one throttle count, made by the page's own statement (``_counted``): the
+    throttle's upsert (``api.security._HIT``, the same key, window and count) in a ``WITH`` beside
+    the page, so that the request is one round trip. Its outcome is kept on the request as
+    ``_count_throttles`` keeps it: a fallback to DRF does not count again, and a refusal is DRF's
+    429 in the one error shape, with its Retry-After."""
+
+    def __init__(self, throttle, request):
+        self.throttle, self.request = throttle, request
+        throttle.now = throttle.timer()
+        self.params = [throttle.key, throttle.now + throttle.duration, throttle.now, throttle.now]
+
+    def settle(self, count: int, expires: float) -> None:
+        throttle = self.throttle
+        throttle.ends = expires
+        allowed = count <= throttle.num_requests
+        self.request._request.catalogue_throttle_waits = [] if allowed else [throttle.wait()]
+        if not allowed:
+            raise Unsupported("throttled: DRF answers the 429")
+
+
+def _throttle(view, request) -> _Count | None:
+    """DRF's ``check_throttles``: when the counts are kept in the database table (the product's
+    default) and exactly one throttle counts this request (the anonymous one or the signed-in
+    one), its count is left to the page's statement (returned); otherwise counted now."""
+    throttles = view.get_throttles()
+    if (
+        not security.counts_in_cache()
+        and not security.prune_due(time.time())
+        and all(isinstance(throttle, security.CountedRateThrottle) for throttle in throttles)
+    ):
+        counting = []
+        for throttle in throttles:
+            if throttle.rate is None:
+                continue
+            throttle.key = throttle.get_cache_key(request, view)
+            if throttle.key is not None:
+                counting.append(throttle)
+        if len(counting) == 1:
+            throttle = counting[0]
+            throttle.key = security.short_key(throttle.key)
+            return _Count(throttle, request)
+    _count_throttles(view, request, throttles)
+    return None
+
+
+def _count_throttles(view, request, throttles) -> None:
     """DRF's ``check_throttles``, counted here; the outcome is kept on the request so that a
     fallback to DRF does not count it twice (and answers the 429 in the one error shape)."""
     waits = []
-    for throttle in view.get_throttles():
+    for throttle in throttles:
         if not throttle.allow_request(request, view):
             waits.append(throttle.wait())
     request._request.catalogue_throttle_waits = waits
@@ -182,6 +232,14 @@ _PLATFORM_ORDER = {
     "reuse_count": "p.reuse_count",
 }
 _ADOPTION_ORDER = {"id": "a.id"}
+
+
+# Where each ordering's column is in a row of the list's statement.
+_LIST_AT = {"id": 0, "sort_name": 24, **{name: 1 + i for i, name in enumerate(LIST_COLUMNS)}}
+
+
+def _row_order(ordering: tuple[str, ...], at: dict[str, int]) -> tuple[tuple[int, bool], ...]:
+    return tuple((at[name.lstrip("-")], name.startswith("-")) for name in ordering)
 
 
 def _order_by(ordering: tuple[str, ...], expressions: dict[str, str]) -> str:
@@ -285,10 +343,39 @@ def _adoptions_sql(parent: str, visibility: str, ordering, reverse) -> str:
     )
 
 
-def _fetch(sql: str, params: list[Any]) -> list[tuple]:
+@functools.cache
+def _counted(sql: str, order: tuple[tuple[int, bool], ...]) -> str:
+    """``sql`` with the throttle's count in the same statement: the count and the window's end
+    first, then the page's columns, in the page's order (``order``: (column index, descending)).
+    A page of no rows is one row of NULLs. The upsert runs once, whatever the page reads (as every
+    data-modifying ``WITH`` does)."""
+    by = ", ".join(f"{index + 3} {'DESC' if descending else 'ASC'}" for index, descending in order)
+    return (
+        f"WITH hit AS ({security.HIT_SQL}) "  # noqa: S608 - constant text
+        "SELECT (SELECT hit.count FROM hit), (SELECT hit.expires FROM hit), q.* "
+        f"FROM (VALUES (1)) one LEFT JOIN ({sql}) q ON TRUE{f' ORDER BY {by}' if by else ''}"
+    )
+
+
+def _fetch(sql: str, params: list[Any], count: _Count | None = None, order=()) -> list[tuple]:
+    """The rows of ``sql``; with ``count``, counted by the same statement (see ``_Count``)."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        if count is None:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        try:
+            cursor.execute(_counted(sql, order), [*count.params, *params])
+        except DatabaseError:
+            # The statement failed whole (a statement timeout's 503...), its count with it: the
+            # request is counted on its own, as DRF counted it before reading the page.
+            if not connection.in_atomic_block:
+                security.count_request(
+                    count.throttle.key, count.throttle.duration, count.throttle.now
+                )
+            raise
+        found = cursor.fetchall()
+    count.settle(found[0][0], found[0][1])
+    return [row[2:] for row in found if row[2] is not None or len(found) > 1]
 
 
 # --- rows as the serializers read them (as api/rows.py gives them) ---------------------------
@@ -549,11 +636,13 @@ def platform_list(view, request, user, drf_request):
         ordering = _LIST_ORDERINGS[values[0]]
     shape, params = _visibility(user)
     conditions, filter_params, lookups = _list_filters(request)
+    count = drf_request.fast_count
 
     def fetch(query_ordering, reverse, position, offset, limit):
         sql = _list_sql(shape, query_ordering, reverse, conditions)
         values = [*params, *filter_params, *([] if reverse is None else [position])]
-        return [_list_row(row) for row in _fetch(sql, [*values, limit, offset])]
+        found = _fetch(sql, [*values, limit, offset], count, _row_order(query_ordering, _LIST_AT))
+        return [_list_row(row) for row in found]
 
     paginator = _Cursor()
     rows = paginator.paginate_rows(
@@ -571,7 +660,7 @@ def platform_detail(view, request, user, drf_request):
     from api.views import _etag, _not_modified
 
     shape, params = _visibility(user)
-    found = _fetch(_detail_sql(shape), [view.kwargs["slug"], *params])
+    found = _fetch(_detail_sql(shape), [view.kwargs["slug"], *params], drf_request.fast_count)
     if not found:
         raise Unsupported("DRF answers the 404")
     row = found[0]
@@ -606,12 +695,13 @@ def _adoptions(view, request, user, drf_request, parent: str):
     shape, params = _visibility(user)
     parent_params = [view.kwargs["slug"], *(params if parent == "platform" else [])]
     missing = []
+    count = drf_request.fast_count
 
     def fetch(query_ordering, reverse, position, offset, limit):
         sql = _adoptions_sql(parent, shape, query_ordering, reverse)
         values = [*parent_params, *params, *([] if reverse is None else [position])]
-        found = _fetch(sql, [*values, limit, offset])
-        if found[0][0] is None:
+        found = _fetch(sql, [*values, limit, offset], count, _row_order(query_ordering, {"id": 1}))
+        if not found or found[0][0] is None:
             missing.append(True)
             return []
         return [_adoption_row(row) for row in found if row[1] is not None]
@@ -658,7 +748,7 @@ def respond(view, request, handlers: dict) -> HttpResponse | None:
         return None
     try:
         user, drf_request = _reader(request)
-        _count_throttles(view, drf_request)
+        drf_request.fast_count = _throttle(view, drf_request)
         view.request = drf_request
         return handler(view, request, user, drf_request)
     except Unsupported:

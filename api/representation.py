@@ -29,11 +29,14 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.manager import BaseManager
+from django.urls import get_script_prefix, get_urlconf
+from django.urls import reverse as django_reverse
 from django.urls.resolvers import RFC3986_SUBDELIMS
 from django.utils import timezone
+from django.utils.translation import get_language
 from rest_framework import ISO_8601, relations, serializers
 from rest_framework import fields as drf_fields
-from rest_framework.reverse import reverse
+from rest_framework.reverse import preserve_builtin_query_params, reverse
 from rest_framework.settings import api_settings
 
 # A lookup value that fits every route's pattern and appears nowhere else in a URL.
@@ -54,10 +57,21 @@ class _Unsupported(Exception):
 # --- hyperlinks ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
+def _path_template(view_name, kwarg, format, prefix, urlconf, root, language) -> str:
+    """Django's ``reverse`` of ``view_name`` with the marker as its lookup, as DRF's ``_reverse``
+    asks it: the same for every request with this script prefix, URLconf and language (all in the
+    key), so resolved once per process rather than once per request."""
+    kwargs = {kwarg: _MARKER}
+    if format is not None:
+        kwargs["format"] = format
+    return django_reverse(view_name, kwargs=kwargs, urlconf=urlconf)
+
+
 def _link_template(context: dict, view_name: str, kwarg: str, format: str | None):
-    """The URL of ``view_name`` for this request, split around the lookup value: resolved once
-    per request (by DRF's ``reverse``, so host, script prefix, format suffix and ``?format=`` are
-    DRF's own), then filled in per row."""
+    """The URL of ``view_name`` for this request, split around the lookup value: found once per
+    request as DRF's ``reverse`` finds it (the route's path, made absolute by the request, then
+    ``?format=`` kept), then filled in per row."""
     request = context["request"]
     cache = getattr(request, "_catalogue_link_templates", None)
     if cache is None:
@@ -66,7 +80,16 @@ def _link_template(context: dict, view_name: str, kwarg: str, format: str | None
     key = (view_name, kwarg, format)
     template = cache.get(key)
     if template is None:
-        url = reverse(view_name, kwargs={kwarg: _MARKER}, request=request, format=format)
+        path = _path_template(
+            view_name,
+            kwarg,
+            format,
+            get_script_prefix(),
+            get_urlconf(),
+            settings.ROOT_URLCONF,
+            get_language(),
+        )
+        url = preserve_builtin_query_params(request.build_absolute_uri(path), request)
         prefix, marker, suffix = url.rpartition(_MARKER)
         template = cache[key] = (prefix, suffix) if marker else None
     return template
@@ -209,16 +232,16 @@ def _datetime_representation(convert):
 # --- the plan --------------------------------------------------------------------------------
 
 
-def _nested_plan(serializer) -> list:
-    """The plan of a serializer used inside another: its own plan, if it has one that does not
-    call methods of its serializer (a nested plan runs with the outer serializer's context)."""
+def _nested_plan(serializer):
+    """The runner of a serializer used inside another: its own plan's, if it has one that does
+    not call methods of its serializer (a nested plan runs with the outer serializer's context)."""
     if not isinstance(serializer, FastRepresentationMixin):
         raise _Unsupported(serializer)
     cls = type(serializer)
     plan = cls.compiled_plan()
     if plan is None or cls.__dict__.get("_plan_calls_methods"):
         raise _Unsupported(serializer)
-    return plan
+    return cls.__dict__["_compiled_runner"]
 
 
 def _plan_for(field: serializers.Field, owner: type) -> tuple:
@@ -236,14 +259,14 @@ def _plan_for(field: serializers.Field, owner: type) -> tuple:
     if isinstance(field, serializers.ListSerializer):
         if type(field).to_representation is not serializers.ListSerializer.to_representation:
             raise _Unsupported(field)
-        child_plan = _nested_plan(field.child)
+        child_run = _nested_plan(field.child)
 
         def many(rows, context):
-            return [_run(child_plan, row, context) for row in rows]
+            return [child_run(row, context) for row in rows]
 
         return _prefetched_getter(field.source_attrs), many
     if isinstance(field, FastRepresentationMixin):
-        child_plan = _nested_plan(field)
+        child_run = _nested_plan(field)
         cls = type(field)
         overrides = inspect.getattr_static(cls, "get_attribute") is not (
             inspect.getattr_static(serializers.Field, "get_attribute")
@@ -254,7 +277,7 @@ def _plan_for(field: serializers.Field, owner: type) -> tuple:
 
         def nested(value, context):
             value = attribute(value, context)
-            return None if value is None else _run(child_plan, value, context)
+            return None if value is None else child_run(value, context)
 
         return _getter(field.source_attrs), nested
     if isinstance(
@@ -294,6 +317,39 @@ def _run(plan, instance, context: dict) -> dict[str, Any]:
         value = read(instance)
         out[name] = None if value is None else represent(value, context)
     return out
+
+
+def _runner(plan):
+    """``_run`` specialised to ``plan``: the same steps, written out field by field once per
+    class (no loop over the plan, no unpacking of its entries, per row)."""
+    namespace = {"_run": _run, "plan": plan, "_MISSING": _MISSING}
+    lines = [
+        "def run(instance, context):",
+        "    if type(instance) is not dict:",
+        "        return _run(plan, instance, context)",
+        "    get = instance.get",
+        "    out = {}",
+    ]
+    for index, (name, read, represent, key, plain) in enumerate(plan):
+        namespace[f"read{index}"], namespace[f"represent{index}"] = read, represent
+        slow = [
+            f"value = read{index}(instance)",
+            f"out[{name!r}] = None if value is None else represent{index}(value, context)",
+        ]
+        if plain is None:
+            lines += [f"    {line}" for line in slow]
+            continue
+        namespace[f"plain{index}"] = plain
+        lines += [
+            f"    value = get({key!r}, _MISSING)",
+            f"    if value is None or type(value) is plain{index}:",
+            f"        out[{name!r}] = value",
+            "    else:",
+            *(f"        {line}" for line in slow),
+        ]
+    lines.append("    return out")
+    exec("\n".join(lines), namespace)  # noqa: S102 - text built from the plan's field names
+    return namespace["run"]
 
 
 def _identity_type(field: serializers.Field) -> type | None:
@@ -345,6 +401,7 @@ class FastRepresentationMixin:
                 ]
             except _Unsupported:
                 plan = None
+            cls._compiled_runner = None if plan is None else _runner(plan)
             cls._compiled_plan = plan
         return plan
 
@@ -361,7 +418,7 @@ class FastRepresentationMixin:
         if context is None:
             context = {**self.context, "serializer": self}
             self._fast_context = context
-        return _run(plan, instance, context)
+        return type(self).__dict__["_compiled_runner"](instance, context)
 
 
 _compiled = contextvars.ContextVar("compiled_representations", default=True)

@@ -33,7 +33,7 @@ from rest_framework.throttling import (
 # One statement: a new window (count 1) for a new key or an expired one, else one more request.
 # PostgreSQL and SQLite >= 3.35 (RETURNING) both run it; in autocommit it holds the row's lock for
 # the statement alone.
-_HIT = """
+HIT_SQL = """
 INSERT INTO api_throttle_count ("key", count, expires) VALUES (%s, 1, %s)
 ON CONFLICT ("key") DO UPDATE SET
     count = CASE WHEN api_throttle_count.expires > %s THEN api_throttle_count.count + 1 ELSE 1 END,
@@ -53,6 +53,16 @@ def counts_in_cache() -> bool:
     count there. The database cache is not used for counting: the table below is cheaper."""
     backend = settings.CACHES["default"]["BACKEND"]
     return not backend.endswith(".DatabaseCache")
+
+
+def prune_due(now: float) -> bool:
+    """Whether this process's next count should first delete the expired windows."""
+    return now >= _next_prune
+
+
+def short_key(key: str) -> str:
+    """The key a count is kept under."""
+    return _short(key)
 
 
 def _short(key: str) -> str:
@@ -82,7 +92,7 @@ def count_request(key: str, duration: float, now: float) -> tuple[int, float | N
         if now >= _next_prune:
             _next_prune = now + PRUNE_EVERY
             cursor.execute(_PRUNE, [now])
-        cursor.execute(_HIT, [key, now + duration, now, now])
+        cursor.execute(HIT_SQL, [key, now + duration, now, now])
         count, expires = cursor.fetchone()
     return count, expires
 

@@ -58,6 +58,7 @@ from api import security
 from api.pagination import CataloguePagination, _link_header
 from api.renderers import JSONRenderer
 from api.representation import compiled_representations
+from api.serializers import PLATFORM_LIST_FIELDS, AdoptionSerializer
 from platforms.models import Platform
 
 # ``Accept`` headers answered here: DRF picks its JSON renderer, with no parameters, for these.
@@ -187,30 +188,12 @@ _STANDARDS = _TO_MANY.format(
 )
 
 # The list's columns (PlatformListSerializer's), in this order.
-LIST_COLUMNS = (
-    "slug",
-    "name",
-    "summary",
-    "kind",
-    "phase",
-    "state",
-    "service_url",
-    "documentation_url",
-    "source_code_url",
-    "is_open_source",
-    "licence",
-    "supplier",
-    "contract_end_date",
-    "data_classification",
-    "handles_personal_data",
-    "pricing_model",
-    "hosting",
-    "contact_email",
-    "tags",
-    "reuse_count",
-    "created_at",
-    "updated_at",
-    "version",
+# The list's own columns: the list serializer's fields less its links and relations (read by the
+# statement's joins and aggregates), in the serializer's order.
+LIST_COLUMNS = tuple(
+    name
+    for name in PLATFORM_LIST_FIELDS
+    if name not in {"url", "owner", "capabilities", "standards", "replaced_by"}
 )
 # The detail's further columns.
 DETAIL_COLUMNS = (
@@ -234,8 +217,14 @@ _PLATFORM_ORDER = {
 _ADOPTION_ORDER = {"id": "a.id"}
 
 
-# Where each ordering's column is in a row of the list's statement.
-_LIST_AT = {"id": 0, "sort_name": 24, **{name: 1 + i for i, name in enumerate(LIST_COLUMNS)}}
+# Where each ordering's column is in a row of the list's statement: id, LIST_COLUMNS, LOWER(name),
+# then the owner (3 columns), replaced_by (5), the capabilities and the standards.
+_SORT_NAME = 1 + len(LIST_COLUMNS)
+_LIST_AT = {
+    "id": 0,
+    "sort_name": _SORT_NAME,
+    **{name: 1 + i for i, name in enumerate(LIST_COLUMNS)},
+}
 
 
 def _row_order(ordering: tuple[str, ...], at: dict[str, int]) -> tuple[tuple[int, bool], ...]:
@@ -301,20 +290,11 @@ def _detail_sql(visibility: str) -> str:
     )
 
 
-ADOPTION_COLUMNS = (
-    "id",
-    "status",
-    "use_case",
-    "start_date",
-    "end_date",
-    "notes",
-    "evidence_source",
-    "evidence_url",
-    "evidence_date",
-    "evidence_name",
-    "version",
-    "created_at",
-    "updated_at",
+# An adoption's own columns: the serializer's fields less its link and its two relations.
+ADOPTION_COLUMNS = tuple(
+    name
+    for name in AdoptionSerializer.Meta.fields
+    if name not in {"url", "platform", "organisation"}
 )
 
 
@@ -396,22 +376,24 @@ def _platform_ref(values) -> Platform | None:
 
 
 def _list_row(row: tuple) -> dict[str, Any]:
-    item = dict(zip(LIST_COLUMNS, row[1:24], strict=True))
+    at = _SORT_NAME
+    item = dict(zip(LIST_COLUMNS, row[1:at], strict=True))
     item["pk"] = item["id"] = row[0]
     item["tags"] = _TAGS.from_db_value(item["tags"], None, connection)
-    item["sort_name"] = row[24]
-    item["owner"] = {"pk": row[25], "slug": row[26], "name": row[27]}
-    item["replaced_by"] = _platform_ref(row[28:33])
-    item["capabilities"] = _summaries(row[33])
-    item["standards"] = _summaries(row[34])
+    item["sort_name"] = row[at]
+    item["owner"] = {"pk": row[at + 1], "slug": row[at + 2], "name": row[at + 3]}
+    item["replaced_by"] = _platform_ref(row[at + 4 : at + 9])
+    item["capabilities"] = _summaries(row[at + 9])
+    item["standards"] = _summaries(row[at + 10])
     return item
 
 
 def _adoption_row(row: tuple) -> dict[str, Any]:
-    item = dict(zip(ADOPTION_COLUMNS, row[1:14], strict=True))
+    at = 1 + len(ADOPTION_COLUMNS)
+    item = dict(zip(ADOPTION_COLUMNS, row[1:at], strict=True))
     item["pk"] = item["id"]
-    item["platform"] = {"pk": row[14], "slug": row[15], "name": row[16]}
-    item["organisation"] = {"pk": row[17], "slug": row[18], "name": row[19]}
+    item["platform"] = {"pk": row[at], "slug": row[at + 1], "name": row[at + 2]}
+    item["organisation"] = {"pk": row[at + 3], "slug": row[at + 4], "name": row[at + 5]}
     return item
 
 

@@ -62,10 +62,6 @@ def prune_due(now: float) -> bool:
 
 def short_key(key: str) -> str:
     """The key a count is kept under."""
-    return _short(key)
-
-
-def _short(key: str) -> str:
     # An address from X-Forwarded-For behind misconfigured proxies could be any length.
     if len(key) <= 200:
         return key
@@ -76,7 +72,7 @@ def count_request(key: str, duration: float, now: float) -> tuple[int, float | N
     """Count one request under ``key`` in its window of ``duration`` seconds: the number of
     requests in the current window, this one included, and when the window ends (None when the
     store cannot say cheaply; only asked for when the request is refused, see ``window_end``)."""
-    key = _short(key)
+    key = short_key(key)
     if counts_in_cache():
         if cache.add(key, 1, duration):
             cache.set(f"{key}:ends", now + duration, duration)
@@ -99,7 +95,7 @@ def count_request(key: str, duration: float, now: float) -> tuple[int, float | N
 
 def window_end(key: str) -> float | None:
     """When the current window of ``key`` ends, from the cache (the table returns it at once)."""
-    return cache.get(f"{_short(key)}:ends")
+    return cache.get(f"{short_key(key)}:ends")
 
 
 class CountedRateThrottle(SimpleRateThrottle):

@@ -120,8 +120,8 @@ def _visibility(user) -> tuple[str, list[Any]]:
 
 class _Count:
     """The request's one throttle count, made by the page's own statement (``_counted``): the
-    throttle's upsert (``api.security._HIT``, the same key, window and count) in a ``WITH`` beside
-    the page, so that the request is one round trip. Its outcome is kept on the request as
+    throttle's upsert (``api.security.HIT_SQL``, the same key, window and count) in a ``WITH``
+    beside the page, so that the request is one round trip. Its outcome is kept on the request as
     ``_count_throttles`` keeps it: a fallback to DRF does not count again, and a refusal is DRF's
     429 in the one error shape, with its Retry-After."""
 

@@ -88,30 +88,25 @@ FROM {platform} p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
 WHERE {platforms} {capabilities}
 """
 
-# Per organisation: the platforms it owns, its adoptions of others' platforms (any status), the
-# others' platforms it has an adoption in use of, and its adoptions in use (of any platform, one
-# per use case: the admin home's figure). ``{platforms}``/``{adoptions}``: filters.
+# Per organisation and scope: the platforms it owns, then in one pass over the selection's
+# adoptions (as the full rebuild, ``_REBUILD_ORGANISATION``, counts them with conditional sums):
+# its adoptions of others' platforms (any status), the others' platforms it has an adoption in use
+# of (distinct platforms: each group is one organisation's, so one per (platform, organisation)
+# pair), and its adoptions in use (of any platform, one per use case: the admin home's figure).
+# ``{platforms}``/``{adoptions}``: filters. Columns: organisation, scope, owns, adoptions,
+# reuses, in_use.
 _ORGANISATION_ROWS = """
-SELECT p.owner_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 'owns', COUNT(*)
+SELECT p.owner_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, COUNT(*), 0, 0, 0
 FROM {platform} p WHERE {platforms}
 GROUP BY p.owner_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
 UNION ALL
-SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 'adoptions',
-       COUNT(*)
+SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 0,
+       SUM(CASE WHEN a.organisation_id <> p.owner_id THEN 1 ELSE 0 END),
+       COUNT(DISTINCT CASE WHEN a.status = %s AND a.organisation_id <> p.owner_id
+                           THEN a.platform_id END),
+       SUM(CASE WHEN a.status = %s THEN 1 ELSE 0 END)
 FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
-WHERE a.organisation_id <> p.owner_id AND {adoptions}
-GROUP BY a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
-UNION ALL
-SELECT u.organisation_id, u.scope, 'reuses', COUNT(*) FROM (
-    SELECT DISTINCT a.platform_id, a.organisation_id,
-           CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS scope
-    FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
-    WHERE a.status = %s AND a.organisation_id <> p.owner_id AND {adoptions}
-) u GROUP BY u.organisation_id, u.scope
-UNION ALL
-SELECT a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END, 'in_use', COUNT(*)
-FROM {adoption} a JOIN {platform} p ON p.id = a.platform_id
-WHERE a.status = %s AND {adoptions}
+WHERE {adoptions}
 GROUP BY a.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
 """
 
@@ -296,6 +291,9 @@ class Selection:
         return rows
 
 
+_ORGANISATION_PARTS = ("owns", "adoptions", "reuses", "in_use")
+
+
 def _organisation_rows(selection: Selection) -> Counter:
     """The selection's share of ``OrganisationUse`` now (not for a capability change, which
     changes none of it)."""
@@ -322,20 +320,17 @@ def _organisation_rows(selection: Selection) -> Counter:
         *platform_params,
         PUBLISHED,
         PUBLISHED,
-        *adoption_params,
-        PUBLISHED,
-        PUBLISHED,
         IN_USE,
-        *adoption_params,
-        PUBLISHED,
         IN_USE,
         *adoption_params,
         PUBLISHED,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for organisation, scope, part, n in cursor.fetchall():
-            rows[(organisation, scope, part)] += n
+        for organisation, scope, *counts in cursor.fetchall():
+            for part, n in zip(_ORGANISATION_PARTS, counts, strict=True):
+                if n:
+                    rows[(organisation, scope, part)] += int(n)  # SUM(): a decimal on PostgreSQL
     return rows
 
 

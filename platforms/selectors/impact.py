@@ -54,7 +54,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from platforms.models import Adoption, Dependency, Membership, Organisation, Platform
-from platforms.selectors._sql import TABLES
+from platforms.selectors._sql import EVERY_PLATFORM, TABLES, visible_platforms
 
 if TYPE_CHECKING:
     from platforms.querysets import User
@@ -285,28 +285,22 @@ def _format(sql: str, hidden: str = "") -> str:
     )
 
 
-# The walk must neither show nor follow what the user may not see: the complement of
-# ``PlatformQuerySet.visible_to``, as a condition on a platform ``h`` probed once per platform
-# reached. Drafts and submissions are few (the partial index ``platform_unpublished``), where the
-# visible platforms are nearly the whole catalogue.
+# The walk must neither show nor follow what the user may not see: the complement of the
+# visibility rule (``visible_platforms``), as a condition on a platform ``h`` probed once per
+# platform reached. Drafts and submissions are few (the partial index ``platform_unpublished``),
+# where the visible platforms are nearly the whole catalogue.
 _HIDDEN = (
-    "WHERE NOT EXISTS (SELECT 1 FROM {platform} h WHERE h.id = d.platform_id "
-    "AND NOT (h.state = 'published'){member})"
-)
-_MEMBER = (
-    " AND h.owner_id NOT IN (SELECT m.organisation_id FROM {membership} m "
-    "WHERE m.user_id = %(user)s)"
+    "WHERE NOT EXISTS (SELECT 1 FROM {platform} h WHERE h.id = d.platform_id AND NOT {visible})"
 )
 
 
 def _hidden_clause(user: User) -> tuple[str, dict[str, Any]]:
     """The walk's condition leaving out the platforms ``user`` may not see (none for staff)."""
-    if user.is_authenticated and user.is_superuser:
-        return "", {}
-    if not user.is_authenticated:
-        return _HIDDEN.format(platform=TABLES["platform"], member=""), {}
-    member = _MEMBER.format(membership=Membership._meta.db_table)
-    return _HIDDEN.format(platform=TABLES["platform"], member=member), {"user": user.pk}
+    visible, params = visible_platforms(user, "h", placeholder="%(user)s")
+    if visible == EVERY_PLATFORM:
+        return "", {}  # no probe at all
+    hidden = _HIDDEN.format(platform=TABLES["platform"], visible=visible)
+    return hidden, ({"user": params[0]} if params else {})
 
 
 # A platform id being one of the dependents (``given``). On PostgreSQL an array computed once (an

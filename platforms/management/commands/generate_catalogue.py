@@ -14,6 +14,9 @@ realistic numbers of rows.
 - Reuse follows a power law: a few platforms (the published ones already there, such as GOV.UK
   Notify and GOV.UK Pay, first) are adopted by thousands of bodies, most by a handful; a few large
   bodies record most adoptions. Dependencies lean on the same popular platforms.
+- Platforms run by a contracted supplier (about a quarter) have their contract's end date, spread
+  over the four years from the day of generation, drawn from a random stream of their own: the
+  rest of the data is the same for a seed as before they had one.
 - Rows are written in batches (PostgreSQL ``COPY``; ``executemany`` elsewhere), then the stored
   reuse counts and the search index are built in set-based SQL, not row by row. History
   (django-simple-history) is not written for synthetic rows.
@@ -46,6 +49,10 @@ from platforms.selectors.impact import impact_changed
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference_data"
 BATCH = 20_000
+CONTRACTED = "Contracted supplier"
+# Contracts end on a day within this many days of the generation (the contract horizon insight
+# looks up to 18 months ahead by default).
+CONTRACT_DAYS = 4 * 365
 STOP = frozenset(
     [
         "a",
@@ -333,10 +340,14 @@ class Command(BaseCommand):
                 f"This database already holds the catalogue generated with --seed {seed}."
             )
         self.rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data
+        # A stream of its own (seeded from the seed), so that drawing contract dates takes no
+        # number from ``rng``: every other row is what the seed gave before there were any.
+        self.contract_rng = random.Random(f"{seed}:contracts")  # noqa: S311 - as above
         self.seed = seed
         self.quiet = options["no_progress"]
         self.vocabulary = Vocabulary()
         self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
         started = time.monotonic()
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -551,7 +562,7 @@ class Command(BaseCommand):
                     "state": state,
                     "is_open_source": rng.random() < 0.3,
                     "licence": "MIT" if rng.random() < 0.2 else "",
-                    "supplier": rng.choice(["In-house", "", "", "Contracted supplier"]),
+                    "supplier": rng.choice(["In-house", "", "", CONTRACTED]),
                     "pricing_model": rng.choice([c for c, _ in Platform.Pricing.choices]),
                     "handles_personal_data": rng.random() < 0.5,
                     "sources": "",
@@ -559,6 +570,8 @@ class Command(BaseCommand):
                     "updated_at": self.now - timedelta(minutes=n),
                 }
             )
+            if rows[-1]["supplier"] == CONTRACTED:
+                rows[-1]["contract_end_date"] = self._contract_end()
             capability_rows += [{"platform_id": pk, "capability_id": c} for c, _ in chosen]
             standard_rows += [
                 {"platform_id": pk, "standard_id": s}
@@ -581,6 +594,11 @@ class Command(BaseCommand):
             _reset_sequence(model)
         self.owner_of = dict(zip(range(first, first + count), owners, strict=True))
         return existing + ids
+
+    def _contract_end(self) -> date:
+        """The end of a contracted supplier's contract: a day of the next ``CONTRACT_DAYS``,
+        from ``contract_rng`` only."""
+        return self.today + timedelta(days=self.contract_rng.randrange(CONTRACT_DAYS))
 
     def _adoptions(self, count: int, platforms: list[int], organisations: list[int]) -> None:
         rng = self.rng

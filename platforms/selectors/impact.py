@@ -111,9 +111,16 @@ class _Graph:
     parents_of: dict[int, tuple[int, ...]]  # the platforms reached each one depends on directly
 
 
+# What a dependent is shown by, API and page alike (its summary and its owner's): only these are
+# read (a platform row is some 1,700 bytes, a page of 100 read whole and made into models took
+# twice as long); any other field is read from the database if asked for.
+DEPENDENT_FIELDS = ("id", "slug", "name", "owner_id", "owner__id", "owner__slug", "owner__name")
+
+
 class DependentList(Sequence):
     """The dependents, nearest first (by depth, then name): ``len()`` is how many, a slice loads
-    the platforms of that slice only (one query, none for platforms already loaded)."""
+    the platforms of that slice only (one query, none for platforms already loaded), with the
+    fields they are shown by (``DEPENDENT_FIELDS``)."""
 
     def __init__(self, graph: _Graph):
         self._graph = graph
@@ -152,8 +159,8 @@ class DependentList(Sequence):
             self._platforms.update(
                 (p.pk, p)
                 for p in Platform.objects.filter(pk__in=missing)
-                .without_search_document()
                 .select_related("owner")
+                .only(*DEPENDENT_FIELDS)
             )
         return [
             Dependent(
@@ -581,7 +588,10 @@ def platform_impact(*, platform: Platform, user: User, max_depth: int = MAX_DEPT
     counts_key = None if adoptions is None else (adoptions, walk.dependents_digest)
     counts = None if counted else _kept_get(_kept_counts, counts_key)
     if counts is not None:
-        organisations = Organisation.objects.in_bulk([hit.organisation_id for hit in counts.hit])
+        # As the count reads them (``_organisation``): what an organisation is shown by.
+        organisations = Organisation.objects.only("id", "slug", "name").in_bulk(
+            [hit.organisation_id for hit in counts.hit]
+        )
     else:
         counts, organisations = counted or _count(walk)
         _kept_put(_kept_counts, counts_key, counts)
@@ -631,24 +641,26 @@ def _walk(
     # Plain dictionaries of plain values: no object per platform (see ``_Graph``), nor a list
     # per platform while walking (each platform's parents are a tuple from the start): 10,000
     # lists living through the walk made the collector move them to its oldest generation, and
-    # run a full collection (tens of milliseconds) every second or third analysis.
-    slug: dict[int, str] = {}
-    owner: dict[int, int] = {}
-    rank: dict[int, int] = {}
-    names: dict[str, str] = {}
+    # run a full collection (tens of milliseconds) every second or third analysis. The rows are
+    # taken a column at a time (``zip``), each platform's values made into dictionaries by
+    # ``dict`` itself (a platform reached over several edges has the same values on each).
+    _kinds, pks, sources, owner_ids, slugs, node_names, positions = (
+        zip(*rows, strict=True) if rows else ((),) * 7
+    )
+    del rows
+    slug: dict[int, str] = dict(zip(pks, slugs, strict=True))
+    owner: dict[int, int] = dict(zip(pks, owner_ids, strict=True))
+    rank: dict[int, int] = dict(zip(pks, positions, strict=True))
+    names: dict[str, str] = dict(zip(slugs, node_names, strict=True))
+    del _kinds, owner_ids, slugs, node_names, positions
     children: dict[int, list[int]] = defaultdict(list)  # a list per parent only (1,300 of 9,600)
     parents: dict[int, tuple[int, ...]] = {}
-    for _kind, pk, source, owner_id, node_slug, name, position in rows:
-        if pk not in slug:
-            slug[pk] = node_slug
-            owner[pk] = owner_id
-            rank[pk] = position
-            names[node_slug] = name
+    for pk, source in zip(pks, sources, strict=True):
         if source is not None:
             children[source].append(pk)
             known = parents.get(pk)
             parents[pk] = (source,) if known is None else (*known, source)
-    del rows
+    del pks, sources
 
     # Breadth first: each platform's depth and first parent (by name), nearest first.
     order: list[int] = []
@@ -683,7 +695,8 @@ def _walk(
         del order[MAX_PLATFORMS:]
         reached = {platform.pk, *order}
 
-    if len(reached) < len(slug):  # cut short: only the edges among the platforms kept
+    cut = len(reached) < len(slug)
+    if cut:  # cut short: only the edges among the platforms kept
         children = {u: [v for v in children.get(u, ()) if v in reached] for u in reached}
         parents = {u: tuple(v for v in parents.get(u, ()) if v in reached) for u in reached}
         slug = {pk: slug[pk] for pk in reached}
@@ -697,20 +710,21 @@ def _walk(
         slug=slug,
         depth=depth,
         parent=parent,
-        parents_of={pk: sources for pk, sources in parents.items() if sources},
+        # Every platform with parents has some, unless cut short.
+        parents_of={pk: sources for pk, sources in parents.items() if sources} if cut else parents,
     )
     ids = sorted(order)
     walk = _Walk(
         graph=graph,
-        owners=tuple(owner[pk] for pk in order),
+        owners=tuple(map(owner.__getitem__, order)),
         truncated=truncated,
         cycles=[[slug[pk] for pk in cycle] for cycle in cycles],
         by_depth=sorted(Counter(graph.depth.values()).items()),
         names=names,
         dependents_digest=hashlib.blake2b(
-            array("q", ids).tobytes() + array("q", [owner[pk] for pk in ids]).tobytes()
+            array("q", ids).tobytes() + array("q", map(owner.__getitem__, ids)).tobytes()
         ).digest(),
-        position={pk: n for n, pk in enumerate(order)},
+        position=dict(zip(order, range(len(order)), strict=True)),
     )
     return walk, _read_counts(count_rows) if counted and not truncated else None
 

@@ -232,3 +232,21 @@ def test_a_walk_of_more_edges_than_counted_in_its_statement_counts_on_its_own(
         impact = analysed(root)
     assert len(queries) == 1
     assert answer(impact) == expected
+
+
+def test_a_page_of_dependents_is_read_in_one_query_with_what_it_is_shown_by(catalogue):
+    """A page of dependents reads only what they are shown by (their slug, name, and owner's
+    slug and name): one query for the page, none more when a page shows them, and the values
+    are the rows' own. Any other field is still right, read when asked for."""
+    root = catalogue[0]
+    impact = analysed(root)
+    with CaptureQueriesContext(connection) as queries:
+        page = impact.dependents[:10]
+        shown = [(d.platform.slug, d.platform.name, d.platform.owner.slug) for d in page]
+        shown_owners = [d.platform.owner.name for d in page]
+    assert len(queries) == 1
+    rows = {p.slug: p for p in Platform.objects.select_related("owner")}
+    assert shown == [(slug, rows[slug].name, rows[slug].owner.slug) for slug, _, _ in shown]
+    assert shown_owners == [rows[slug].owner.name for slug, _, _ in shown]
+    assert len(shown) == 10
+    assert page[0].platform.description == rows[page[0].platform.slug].description

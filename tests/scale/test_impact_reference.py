@@ -250,3 +250,38 @@ def test_a_page_of_dependents_is_read_in_one_query_with_what_it_is_shown_by(cata
     assert shown_owners == [rows[slug].owner.name for slug, _, _ in shown]
     assert len(shown) == 10
     assert page[0].platform.description == rows[page[0].platform.slug].description
+
+
+@pytest.mark.usefixtures("few_listed")
+def test_the_collector_is_paused_during_a_walk_only(catalogue, monkeypatch):
+    """The walk pauses Python's garbage collector (its rows are freed by reference counting)
+    and resumes it after, also when the walk fails; a collector paused before stays paused."""
+    import gc
+
+    seen = []
+    real_format = impact_module._format
+
+    def format_and_look(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_format(*args, **kwargs)
+
+    monkeypatch.setattr(impact_module, "_format", format_and_look)
+    assert gc.isenabled()
+    analysed(catalogue[0])
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(impact_module, "_format", broken)
+    with pytest.raises(RuntimeError):
+        analysed(catalogue[0])
+    assert gc.isenabled()
+
+    monkeypatch.setattr(impact_module, "_format", real_format)
+    gc.disable()
+    try:
+        assert answer(analysed(catalogue[0])) == reference(catalogue[0])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -31,7 +31,11 @@ analysis costs a lookup; after an adoption write only the count runs again (one 
 the 85,000 in-use adoptions of Notify's dependents at 100,000 platforms); after another write,
 the walk alone, and the count only if the dependents or their owners changed
 (``benchmarks/impact_cold.py`` measures each case). Then only the page of dependents shown and
-the organisations listed are read (two queries, plus one for the catalogue's versions).
+the organisations listed are read (two queries, plus one for the catalogue's versions), each with
+the fields it is shown by.
+
+A walk runs with Python's garbage collector paused (``_collections_paused``): its 10,000 rows,
+dropped once read, otherwise set off a full collection of the process every few walks.
 """
 
 from __future__ import annotations

@@ -271,9 +271,10 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
     ordering = ("sort_name", "slug", "id")
 
     def get_queryset(self):
-        if self.action in ("adoptions", "dependencies"):
-            # Only the platform's id is needed to list its rows: not its capabilities, standards
-            # and owner (three queries for a page that shows none of them), nor its long texts.
+        if self.action in ("adoptions", "dependencies", "dependents"):
+            # Only the platform's id is needed to list its rows (and its summary for the impact
+            # analysis, ``dependents``): not its capabilities, standards and owner (three
+            # queries for a page that shows none of them), nor its long texts.
             visible = Platform.objects.visible_to(self.request.user)
             return visible.only("id", "slug", "name", "state", "owner_id")
         queryset = Platform.objects.visible_to(self.request.user).for_listing()

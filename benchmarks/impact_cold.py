@@ -12,7 +12,9 @@ every request as a write does once committed:
   dependents and owners);
 - "cold": both (a bulk write, or a new process): walked and counted again (one statement).
 
-Each line ends with the load average when it was measured (the machine may be shared)::
+Each case gives the queries of the last request, p50 and p95 in ms, and the time Python's garbage
+collector ran per request with its full collections. Each line ends with the load average when
+it was measured (the machine may be shared)::
 
     DATABASE_URL=postgres://... .venv/bin/python benchmarks/impact_cold.py --repeat 10
 """
@@ -20,6 +22,7 @@ Each line ends with the load average when it was measured (the machine may be sh
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -36,26 +39,50 @@ PATHS = (
 )
 
 
+class CollectorTime:
+    """The time Python's garbage collector ran (``gc.callbacks``), and its full collections."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.full = 0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.full += info["generation"] == 2
+
+
 def measure(client, path: str, repeat: int, before=None) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.get(path)  # warm-up
     times = []
-    for _ in range(repeat):
-        if before:
-            before()
-        started = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-            response.content  # noqa: B018 - rendered
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
+    collector = CollectorTime()
+    gc.callbacks.append(collector)
+    try:
+        for _ in range(repeat):
+            if before:
+                before()
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(path)
+                response.content  # noqa: B018 - rendered
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, response.status_code
+    finally:
+        gc.callbacks.remove(collector)
     times.sort()
     return {
         "queries": len(queries),
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
+        # The garbage collector's share (between requests too, as the measured loop runs).
+        "gc_ms_per_request": round(collector.seconds * 1000 / repeat, 1),
+        "full_collections": collector.full,
     }
 
 

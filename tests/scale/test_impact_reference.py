@@ -232,3 +232,56 @@ def test_a_walk_of_more_edges_than_counted_in_its_statement_counts_on_its_own(
         impact = analysed(root)
     assert len(queries) == 1
     assert answer(impact) == expected
+
+
+def test_a_page_of_dependents_is_read_in_one_query_with_what_it_is_shown_by(catalogue):
+    """A page of dependents reads only what they are shown by (their slug, name, and owner's
+    slug and name): one query for the page, none more when a page shows them, and the values
+    are the rows' own. Any other field is still right, read when asked for."""
+    root = catalogue[0]
+    impact = analysed(root)
+    with CaptureQueriesContext(connection) as queries:
+        page = impact.dependents[:10]
+        shown = [(d.platform.slug, d.platform.name, d.platform.owner.slug) for d in page]
+        shown_owners = [d.platform.owner.name for d in page]
+    assert len(queries) == 1
+    rows = {p.slug: p for p in Platform.objects.select_related("owner")}
+    assert shown == [(slug, rows[slug].name, rows[slug].owner.slug) for slug, _, _ in shown]
+    assert shown_owners == [rows[slug].owner.name for slug, _, _ in shown]
+    assert len(shown) == 10
+    assert page[0].platform.description == rows[page[0].platform.slug].description
+
+
+@pytest.mark.usefixtures("few_listed")
+def test_the_collector_is_paused_during_a_walk_only(catalogue, monkeypatch):
+    """The walk pauses Python's garbage collector (its rows are freed by reference counting)
+    and resumes it after, also when the walk fails; a collector paused before stays paused."""
+    import gc
+
+    seen = []
+    real_format = impact_module._format
+
+    def format_and_look(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_format(*args, **kwargs)
+
+    monkeypatch.setattr(impact_module, "_format", format_and_look)
+    assert gc.isenabled()
+    analysed(catalogue[0])
+    assert seen == [False] and gc.isenabled()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(impact_module, "_format", broken)
+    with pytest.raises(RuntimeError):
+        analysed(catalogue[0])
+    assert gc.isenabled()
+
+    monkeypatch.setattr(impact_module, "_format", real_format)
+    gc.disable()
+    try:
+        assert answer(analysed(catalogue[0])) == reference(catalogue[0])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -60,6 +60,7 @@ from api.renderers import JSONRenderer
 from api.representation import compiled_representations
 from api.serializers import PLATFORM_LIST_FIELDS, AdoptionSerializer
 from platforms.models import Platform
+from platforms.selectors._sql import visible_platforms
 
 # ``Accept`` headers answered here: DRF picks its JSON renderer, with no parameters, for these.
 JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
@@ -100,22 +101,11 @@ def _reader(request) -> tuple[Any, Request]:
     return user, drf_request
 
 
-# The platforms a reader may see, as ``Platform.objects.visible_to`` says (``p``: the platform).
-_CONDITIONS = {
-    "anonymous": "p.state = 'published'",
-    "superuser": "TRUE",
-    "member": "(p.state = 'published' OR p.owner_id IN "
-    "(SELECT m.organisation_id FROM platforms_membership m WHERE m.user_id = %s))",
-}
-
-
 def _visibility(user) -> tuple[str, list[Any]]:
-    """(shape, params) of the reader's condition in ``_CONDITIONS``."""
-    if not user.is_authenticated:
-        return "anonymous", []
-    if user.is_superuser:
-        return "superuser", []
-    return "member", [user.pk]
+    """The reader's condition on the platform ``p`` and its parameters: the visibility rule as
+    ``platforms.selectors._sql.visible_platforms`` writes it. Its text depends only on the kind of
+    reader (the user's id is a parameter), so the statements are cached on it."""
+    return visible_platforms(user, "p")
 
 
 class _Count:
@@ -254,7 +244,7 @@ def _list_sql(
     visibility: str, ordering: tuple[str, ...], reverse: bool | None, filters: tuple = ()
 ) -> str:
     columns = ", ".join(f"p.{name}" for name in LIST_COLUMNS)
-    condition = _CONDITIONS[visibility]
+    condition = visibility
     return (
         f"SELECT p.id, {columns}, LOWER(p.name), o.id, o.slug, o.name, "  # noqa: S608 - constant text
         f"r.id, r.slug, r.name, r.state, r.owner_id, {_CAPABILITIES}, {_STANDARDS} "
@@ -277,7 +267,7 @@ def _slug_lookup(condition: str) -> str:
 @functools.cache
 def _detail_sql(visibility: str) -> str:
     columns = ", ".join(f"p.{name}" for name in (*LIST_COLUMNS, *DETAIL_COLUMNS))
-    condition = _CONDITIONS[visibility]
+    condition = visibility
     return (
         f"SELECT p.id, {columns}, o.id, o.slug, o.name, "  # noqa: S608 - constant text
         "r.id, r.slug, r.name, r.state, r.owner_id, "
@@ -302,7 +292,7 @@ ADOPTION_COLUMNS = tuple(
 def _adoptions_sql(parent: str, visibility: str, ordering, reverse) -> str:
     """The parent's id (NULL: no such parent, DRF answers the 404) beside each row of the page
     of its adoptions (one row of NULLs for an empty page)."""
-    condition = _CONDITIONS[visibility]
+    condition = visibility
     if parent == "platform":
         lookup = _slug_lookup(condition)
     else:
@@ -616,12 +606,12 @@ def platform_list(view, request, user, drf_request):
         if len(values) != 1 or values[0] not in _LIST_ORDERINGS:
             raise Unsupported("an ordering the filter reads")
         ordering = _LIST_ORDERINGS[values[0]]
-    shape, params = _visibility(user)
+    visibility, params = _visibility(user)
     conditions, filter_params, lookups = _list_filters(request)
     count = drf_request.fast_count
 
     def fetch(query_ordering, reverse, position, offset, limit):
-        sql = _list_sql(shape, query_ordering, reverse, conditions)
+        sql = _list_sql(visibility, query_ordering, reverse, conditions)
         values = [*params, *filter_params, *([] if reverse is None else [position])]
         found = _fetch(sql, [*values, limit, offset], count, _row_order(query_ordering, _LIST_AT))
         return [_list_row(row) for row in found]
@@ -641,8 +631,8 @@ def platform_detail(view, request, user, drf_request):
     from api.serializers import PlatformDetailSerializer
     from api.views import _etag, _not_modified
 
-    shape, params = _visibility(user)
-    found = _fetch(_detail_sql(shape), [view.kwargs["slug"], *params], drf_request.fast_count)
+    visibility, params = _visibility(user)
+    found = _fetch(_detail_sql(visibility), [view.kwargs["slug"], *params], drf_request.fast_count)
     if not found:
         raise Unsupported("DRF answers the 404")
     row = found[0]
@@ -674,13 +664,13 @@ def platform_detail(view, request, user, drf_request):
 def _adoptions(view, request, user, drf_request, parent: str):
     from api.serializers import AdoptionSerializer
 
-    shape, params = _visibility(user)
+    visibility, params = _visibility(user)
     parent_params = [view.kwargs["slug"], *(params if parent == "platform" else [])]
     missing = []
     count = drf_request.fast_count
 
     def fetch(query_ordering, reverse, position, offset, limit):
-        sql = _adoptions_sql(parent, shape, query_ordering, reverse)
+        sql = _adoptions_sql(parent, visibility, query_ordering, reverse)
         values = [*parent_params, *params, *([] if reverse is None else [position])]
         found = _fetch(sql, [*values, limit, offset], count, _row_order(query_ordering, {"id": 1}))
         if not found or found[0][0] is None:

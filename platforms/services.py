@@ -1091,15 +1091,18 @@ def _create_platforms_set_based(batch: ImportBatch, user: Any) -> None:
         # read a temporary table. Created and dropped in this transaction, they are never
         # visible to another session (nor left behind by a rollback); named after this
         # backend, two imports at once never wait on each other's names.
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
+        # A role that may not create tables in its schema (PostgreSQL 15's default for
+        # ``public`` unless it owns the database) gets temporary ones: the same rows, serial.
+        cursor.execute("SELECT pg_backend_pid(), has_schema_privilege(current_schema(), 'CREATE')")
+        pid, may_create = cursor.fetchone()
+        kind = "UNLOGGED" if may_create else "TEMPORARY"
         tables = {
             name: quote(f"{STAGING_TABLE}_{name}_{pid}") for name in ("row", "text", "document")
         }
         staging = tables["row"]
         for table in tables.values():
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE UNLOGGED TABLE {staging} (LIKE {quote(meta.db_table)})")
+        cursor.execute(f"CREATE {kind} TABLE {staging} (LIKE {quote(meta.db_table)})")
         _copy_columns(db, cursor, staging.strip('"'), fields, columns)
         del columns
 
@@ -1109,10 +1112,10 @@ def _create_platforms_set_based(batch: ImportBatch, user: Any) -> None:
         from platforms.importers.documents import DocumentSql
 
         documents = DocumentSql(db)
-        texts = documents.texts_sql(staging, tables["text"])
+        texts = documents.texts_sql(staging, tables["text"], kind)
         if texts:
             cursor.execute(*texts)
-        cursor.execute(*documents.documents_sql(staging, tables["text"], tables["document"]))
+        cursor.execute(*documents.documents_sql(staging, tables["text"], tables["document"], kind))
         columns = ", ".join(quote(f.column) for f in fields)
         alias = quote(meta.db_table)
         picked = ", ".join(f"{alias}.{quote(f.column)}" for f in fields)

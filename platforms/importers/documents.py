@@ -76,19 +76,24 @@ class DocumentSql:
             sql, params = f"({sql} || {more_sql})", [*params, *more_params]
         self.document = (sql, params)
 
-    def texts_sql(self, staging: str, target: str) -> tuple[str, list[Any]] | None:
-        """``CREATE TABLE target AS`` the texts of the parts that read other tables."""
+    def texts_sql(
+        self, staging: str, target: str, kind: str = "UNLOGGED"
+    ) -> tuple[str, list[Any]] | None:
+        """``CREATE TABLE target AS`` the texts of the parts that read other tables (``kind``:
+        ``UNLOGGED``, or ``TEMPORARY`` where the import may not create tables)."""
         if not self.texts:
             return None
         columns = ", ".join(f"{sql} AS {column}" for column, sql, _ in self.texts)
         params = [p for _, _, part_params in self.texts for p in part_params]
         return (
-            f"CREATE UNLOGGED TABLE {target} AS SELECT {self.alias}.id, {columns} "  # noqa: S608
+            f"CREATE {kind} TABLE {target} AS SELECT {self.alias}.id, {columns} "  # noqa: S608
             f"FROM {staging} AS {self.alias}",
             params,
         )
 
-    def documents_sql(self, staging: str, texts: str, target: str) -> tuple[str, list[Any]]:
+    def documents_sql(
+        self, staging: str, texts: str, target: str, kind: str = "UNLOGGED"
+    ) -> tuple[str, list[Any]]:
         """``CREATE TABLE target AS`` each staging row's id and document (``document``)."""
         sql, params = self.document
         join = (
@@ -97,7 +102,7 @@ class DocumentSql:
             else ""
         )
         return (
-            f"CREATE UNLOGGED TABLE {target} AS SELECT {self.alias}.id, {sql} AS document "  # noqa: S608
+            f"CREATE {kind} TABLE {target} AS SELECT {self.alias}.id, {sql} AS document "  # noqa: S608
             f"FROM {staging} AS {self.alias}{join}",
             params,
         )

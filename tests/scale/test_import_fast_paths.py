@@ -155,3 +155,32 @@ def test_the_working_tables_are_gone_after_an_import_and_after_a_refused_write(t
     with pytest.raises(services.Conflict):
         services.catalogue_import(actor=None, batch=batch)
     assert _working_tables() == []
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's working tables")
+def test_a_role_that_may_not_create_tables_imports_through_temporary_ones(taxonomy):
+    from platforms.search.postgres import document
+
+    created: list[str] = []
+
+    def without_create(execute, sql, params, many, context):
+        if "has_schema_privilege" in sql:  # as for a role without CREATE on its schema
+            sql = "SELECT pg_backend_pid(), false"
+        if sql.startswith("CREATE "):
+            created.append(sql.split(" TABLE ")[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(without_create):
+        plan = _import(
+            "temp-one,Temp.One,Takes payments.,harbour-office,live,payments,wcag-22,,Tolls.,MIT"
+        )
+    assert plan.applied, [str(p) for p in plan.errors]
+    assert created and set(created) == {"CREATE TEMPORARY"}
+    stored, fresh = (
+        Platform.objects.annotate(fresh=document())
+        .values_list("search_vector", "fresh")
+        .get(slug="temp-one")
+    )
+    assert stored and stored == fresh
+    assert _working_tables() == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -55,6 +56,11 @@ TEXT_FIELDS = (
     "contact_email",
     "sources",
 )
+
+
+# A slug ``slugify`` gives back unchanged (lower-case letters and digits, single hyphens
+# between them): most rows' slug, checked without ``slugify``.
+_SIMPLE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*").fullmatch
 
 
 class _SameLine(Mapping):
@@ -139,17 +145,24 @@ class CsvImporter(Importer):
             )
         if unknown or missing:
             return
-        line = 2
+        # The rows as ``DictReader`` gives them (a cell per column, missing ones ``None``, extra
+        # ones under ``None``), read from its plain reader: a third of the parsing time was its
+        # own Python.
+        rows, width, line = reader.reader, len(header), 2
         try:
-            for row in reader:
-                record = self._row(name, line, row, problems)
-                if record:
-                    records.append(record)
-                line = reader.line_num + 1
+            for values in rows:
+                if values:  # DictReader skips empty rows too
+                    row = dict(zip(header, values, strict=False))
+                    if len(values) > width:
+                        row[None] = values[width:]
+                    elif len(values) < width:
+                        row.update(dict.fromkeys(header[len(values) :]))
+                    record = self._row(name, line, row, problems)
+                    if record:
+                        records.append(record)
+                line = rows.line_num + 1
         except csv.Error as error:
-            problems.append(
-                Problem(name, reader.line_num, "", f"This is not readable CSV: {error}.")
-            )
+            problems.append(Problem(name, rows.line_num, "", f"This is not readable CSV: {error}."))
 
     def _row(self, file: str, line: int, row: dict, problems: list) -> PlatformRecord | None:
         def error(column: str, message: str) -> None:
@@ -167,7 +180,7 @@ class CsvImporter(Importer):
             if not cells.get(column):
                 error(column, f"'{column}' is required.")
         slug = cells.get("slug", "")
-        if slug and slugify(slug) != slug:
+        if slug and not _SIMPLE_SLUG(slug) and slugify(slug) != slug:
             error("slug", f"'{slug}' is not a slug (lower-case letters, digits and hyphens).")
         if len(cells.get("summary", "")) > 300:
             error("summary", "The summary is longer than 300 characters.")

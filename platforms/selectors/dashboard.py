@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from platforms.models import OrganisationUse, Platform
 from platforms.selectors._sql import TABLES, fetch, visible_platforms, visible_scopes
-from platforms.selectors.contracts import DEFAULT_MONTHS, contracts_ending
+from platforms.selectors.contracts import DEFAULT_MONTHS, contracts_summary
 from platforms.selectors.duplication import duplicated_summary
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def headline_figures(*, user: User) -> dict[str, Any]:
          "adoptions_in_use": 710,        # adoptions in use, the owners' own included
          "duplicated": [...],            # the first TOP of duplication.duplicated_capabilities
          "duplicated_total": 4,
-         "contracts": {...}}             # contracts.contracts_ending over DEFAULT_MONTHS
+         "contracts": {...}}             # contracts.contracts_summary over DEFAULT_MONTHS
     """
     labels = dict(Platform.Phase.choices)
     published, _ = visible_platforms(AnonymousUser(), "p")
@@ -87,5 +87,7 @@ def headline_figures(*, user: User) -> dict[str, Any]:
         "adoptions_in_use": int(by_phase[0]["adoptions_in_use"]) if by_phase else 0,
         "duplicated": duplicated,
         "duplicated_total": duplicated_total,
-        "contracts": contracts_ending(user=user, within=DEFAULT_MONTHS),
+        # Their count only: the contracts page lists them with the platforms they could move to
+        # (five queries more for a page of them, over the home's eight).
+        "contracts": contracts_summary(user=user, within=DEFAULT_MONTHS),
     }

@@ -1,6 +1,7 @@
 import pytest
 
 from platforms.selectors import impact as impact_module
+from tests.factories import CapabilityFactory, OrganisationFactory, StandardFactory
 
 
 @pytest.fixture
@@ -10,3 +11,12 @@ def nothing_kept():
     impact_module._publish_change()
     yield
     impact_module._publish_change()
+
+
+@pytest.fixture
+def harbour_taxonomy():
+    """The organisation, capabilities and standard the import tests' CSV rows name."""
+    OrganisationFactory(slug="harbour-office", name="Harbour Office", abbreviation="HBO")
+    CapabilityFactory(slug="payments", name="Payments")
+    CapabilityFactory(slug="geocoding", name="Geocoding")
+    StandardFactory(slug="wcag-22", name="WCAG 2.2")

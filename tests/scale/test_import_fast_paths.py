@@ -17,21 +17,11 @@ from platforms.importers import run_import
 from platforms.importers.apply import _passes_text_checks
 from platforms.models import Platform
 from tests.factories import (
-    CapabilityFactory,
     OrganisationFactory,
     PublishedPlatformFactory,
-    StandardFactory,
 )
 
 HEADER = "slug,name,summary,owner,phase,capabilities,standards,tags,description,licence"
-
-
-@pytest.fixture
-def taxonomy():
-    OrganisationFactory(slug="harbour-office", name="Harbour Office", abbreviation="HBO")
-    CapabilityFactory(slug="payments", name="Payments")
-    CapabilityFactory(slug="geocoding", name="Geocoding")
-    StandardFactory(slug="wcag-22", name="WCAG 2.2")
 
 
 def _import(*rows: str, dry_run: bool = False):
@@ -46,7 +36,7 @@ def _model_message(field: str, value: str) -> str:
 
 
 @pytest.mark.django_db
-def test_a_text_too_long_for_the_model_is_refused_with_its_message_and_line(taxonomy):
+def test_a_text_too_long_for_the_model_is_refused_with_its_message_and_line(harbour_taxonomy):
     name, licence = "N" * 201, "L" * 65
     plan = _import(
         "good-one,Good One,Fine.,harbour-office,live,,,,,MIT",
@@ -62,7 +52,7 @@ def test_a_text_too_long_for_the_model_is_refused_with_its_message_and_line(taxo
 
 
 @pytest.mark.django_db
-def test_a_row_after_a_blank_line_is_named_by_its_own_line(taxonomy):
+def test_a_row_after_a_blank_line_is_named_by_its_own_line(harbour_taxonomy):
     plan = _import("good-one,Good One,Fine.,harbour-office,live,,,,,", "", "no-summary,No Summary")
     assert [(p.line, p.field) for p in plan.errors] == [(4, "summary")]
 
@@ -98,7 +88,7 @@ def test_a_value_the_quick_check_passes_is_one_field_clean_keeps_unchanged(field
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's parallel query")
-def test_documents_computed_by_parallel_workers_are_those_reindex_writes(taxonomy):
+def test_documents_computed_by_parallel_workers_are_those_reindex_writes(harbour_taxonomy):
     from platforms.search.postgres import document
 
     with connection.cursor() as cursor:  # parallel workers even for a few rows
@@ -142,7 +132,7 @@ def _working_tables() -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's working tables")
-def test_the_working_tables_are_gone_after_an_import_and_after_a_refused_write(taxonomy):
+def test_the_working_tables_are_gone_after_an_import_and_after_a_refused_write(harbour_taxonomy):
     assert _import("kept-one,Kept One,Fine.,harbour-office,live,,,,,").applied
     assert _working_tables() == []
 
@@ -159,7 +149,7 @@ def test_the_working_tables_are_gone_after_an_import_and_after_a_refused_write(t
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's working tables")
-def test_a_role_that_may_not_create_tables_imports_through_temporary_ones(taxonomy):
+def test_a_role_that_may_not_create_tables_imports_through_temporary_ones(harbour_taxonomy):
     from platforms.search.postgres import document
 
     created: list[str] = []

@@ -12,19 +12,11 @@ from django.db import connection
 from platforms import search
 from platforms.importers import run_import
 from platforms.models import Platform
-from tests.factories import CapabilityFactory, OrganisationFactory, StandardFactory, editor_of
+from tests.factories import OrganisationFactory, editor_of
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "slug,name,summary,owner,phase,replaced_by,capabilities,standards,tags,description"
-
-
-@pytest.fixture
-def taxonomy():
-    OrganisationFactory(slug="harbour-office", name="Harbour Office", abbreviation="HBO")
-    CapabilityFactory(slug="payments", name="Payments")
-    CapabilityFactory(slug="geocoding", name="Geocoding")
-    StandardFactory(slug="wcag-22", name="WCAG 2.2")
 
 
 def _csv(*rows: str) -> bytes:
@@ -41,7 +33,7 @@ def _slugs(query: str) -> list[str]:
     return [p.slug for p in search.search(Platform.objects.all(), query)[:10]]
 
 
-def test_search_finds_imported_platforms_by_every_part_of_their_document(taxonomy):
+def test_search_finds_imported_platforms_by_every_part_of_their_document(harbour_taxonomy):
     _import(
         _csv(
             "lighthouse-pay,Lighthouse.Pay,Takes card payments.,harbour-office,live,,"
@@ -58,7 +50,7 @@ def test_search_finds_imported_platforms_by_every_part_of_their_document(taxonom
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the stored tsvector: PostgreSQL")
-def test_the_document_written_by_the_import_is_the_one_reindex_writes(taxonomy):
+def test_the_document_written_by_the_import_is_the_one_reindex_writes(harbour_taxonomy):
     from platforms.search.postgres import document
 
     _import(
@@ -79,7 +71,9 @@ def test_the_document_written_by_the_import_is_the_one_reindex_writes(taxonomy):
         assert stored and stored == fresh, slug
 
 
-def test_a_new_platform_replaced_by_another_of_the_same_file_is_linked_and_recorded(taxonomy):
+def test_a_new_platform_replaced_by_another_of_the_same_file_is_linked_and_recorded(
+    harbour_taxonomy,
+):
     user = editor_of(OrganisationFactory(slug="harbour-office"))
     _import(
         _csv(
@@ -103,7 +97,7 @@ def test_a_new_platform_replaced_by_another_of_the_same_file_is_linked_and_recor
     assert Platform.objects.get(slug="third-pier").state == Platform.State.DRAFT
 
 
-def test_a_bad_row_at_the_end_of_a_large_file_is_named_and_nothing_is_written(taxonomy):
+def test_a_bad_row_at_the_end_of_a_large_file_is_named_and_nothing_is_written(harbour_taxonomy):
     rows = [
         f"pier-{n},Pier {n},Moors boats number {n}.,harbour-office,live,,payments,,,"
         for n in range(3_000)
@@ -118,7 +112,7 @@ def test_a_bad_row_at_the_end_of_a_large_file_is_named_and_nothing_is_written(ta
     assert not Platform.objects.filter(slug__startswith="pier-").exists()
 
 
-def test_a_field_the_model_refuses_is_named_with_its_line(taxonomy):
+def test_a_field_the_model_refuses_is_named_with_its_line(harbour_taxonomy):
     plan = run_import(
         [
             (
@@ -141,7 +135,7 @@ def test_a_field_the_model_refuses_is_named_with_its_line(taxonomy):
     assert not Platform.objects.filter(slug__in=["good-pier", "bad-pier"]).exists()
 
 
-def test_every_row_with_a_value_the_model_refuses_is_named_even_when_it_repeats(taxonomy):
+def test_every_row_with_a_value_the_model_refuses_is_named_even_when_it_repeats(harbour_taxonomy):
     # Checks remember the values they have seen: a refused value is refused on every row.
     emails = ["pier@harbour.example", "not an address", "pier@harbour.example", "not an address"]
     lines = ["slug,name,summary,owner,contact_email"] + [
@@ -155,7 +149,7 @@ def test_every_row_with_a_value_the_model_refuses_is_named_even_when_it_repeats(
     assert not Platform.objects.filter(slug__startswith="pier-").exists()
 
 
-def test_imported_adoptions_and_owners_keep_the_stored_reuse_counts_fresh(taxonomy):
+def test_imported_adoptions_and_owners_keep_the_stored_reuse_counts_fresh(harbour_taxonomy):
     from tests.scale.test_reuse_count import assert_counts_fresh
 
     for slug in ("north-council", "south-council"):

@@ -777,6 +777,11 @@ class DependencyInline(KnownRelatedInlineMixin, admin.TabularInline):
         return self.has_add_permission(request, obj)
 
 
+def _how_many(n: int, one: str, many: str) -> str:
+    """``n`` and the words for one or for several: "1 platform depends", "3 platforms depend"."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def _counted_rows(model, field: str) -> Coalesce:
     """How many ``model`` rows point at the outer platform through ``field``: a counted
     subquery each, not COUNT(DISTINCT) over a join of adoptions and dependents (that join is
@@ -1031,15 +1036,17 @@ class PlatformAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
             )
         adoption_list = reverse("admin:platforms_adoption_changelist") + f"?platform={obj.pk}"
         dependent_list = reverse("admin:platforms_dependency_changelist") + f"?depends_on={obj.pk}"
+        reusers = getattr(obj, "reuse_count", 0)
         return format_html(
-            "{} organisations other than the owner use it. "
-            '<a href="{}">See all {} adoptions</a> (filter by status, search by organisation) · '
-            '<a href="{}">{} platforms depend on it</a>',
-            getattr(obj, "reuse_count", 0),
+            "{} other than the owner {} it. "
+            '<a href="{}">See {}</a> (filter by status, search by organisation) · '
+            '<a href="{}">{} on it</a>',
+            _how_many(reusers, "organisation", "organisations"),
+            "uses" if reusers == 1 else "use",
             adoption_list,
-            adoptions,
+            "the 1 adoption" if adoptions == 1 else f"all {adoptions} adoptions",
             dependent_list,
-            dependents,
+            _how_many(dependents, "platform depends", "platforms depend"),
         )
 
     def save_related(self, request, form, formsets, change):

@@ -1355,6 +1355,10 @@ class AdoptionAdmin(OrganisationScopedAdmin, SimpleHistoryAdmin):
 
     form = AdoptionForm
     list_display = ["platform", "organisation", "status", "use_case", "evidence_source"]
+
+    class Media:
+        css = {"all": ["platforms/admin/adoption-list.css"]}
+
     list_filter = [
         AdoptionMineFilter,
         PlatformPicker,

@@ -1,6 +1,6 @@
-"""The admin index's headline figures as a signed-in administrator sees them in a real browser:
+"""The admin as a signed-in administrator sees it in a real browser: the index's headline figures
 a table of sentences whose row names stay readable, inside its box, with the contracts ending
-linked to the page listing them."""
+linked to the page listing them; the adoption list within the page, every column in view."""
 
 from __future__ import annotations
 
@@ -22,8 +22,16 @@ LINES = """e => {
 }"""
 
 
+def sign_in(page, username: str) -> None:
+    get_user_model().objects.create_superuser(username, f"{username}@example.org", PASSWORD)
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+
+
 def test_the_headline_figures_read_as_a_table_and_link_the_contracts(page, screenshot):
-    get_user_model().objects.create_superuser("head", "head@example.org", PASSWORD)
     # A contract ending soon on one published platform of the reference data (a fixture row,
     # written directly: the test is about the page, not the write).
     contracted = Platform.objects.filter(state="published").exclude(phase="retired").first()
@@ -31,11 +39,7 @@ def test_the_headline_figures_read_as_a_table_and_link_the_contracts(page, scree
         supplier="Example Supplier Ltd",
         contract_end_date=datetime.date.today() + datetime.timedelta(days=90),
     )
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("head")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
+    sign_in(page, "head")
     figures = page.locator("#catalogue-insights")
     screenshot(page, "admin-home")
 
@@ -53,3 +57,15 @@ def test_the_headline_figures_read_as_a_table_and_link_the_contracts(page, scree
     figures.get_by_role("link", name=moving).click()
     page.wait_for_url("**/insights/contracts/")
     assert contracted.name in page.locator("table").last.inner_text()
+
+
+def test_the_adoption_list_fits_the_page(page, screenshot):
+    sign_in(page, "lister")
+    page.goto("/admin/platforms/adoption/")
+    screenshot(page, "admin-adoptions")
+    results = page.locator("#changelist .results")
+    # No column pushed out of view (one long organisation name used to widen the whole table).
+    widths = results.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    header = page.locator("#result_list thead").inner_text().lower()
+    assert "organisation" in header and "evidence source" in header

@@ -447,7 +447,11 @@ def platform_docs() -> dict:
             description="The full record. The ETag header holds the version; send it back in "
             "If-None-Match for a 304, or in If-Match when you change the record.",
             parameters=[IF_NONE_MATCH],
-            responses={200: serializers.PlatformDetailSerializer, **NOT_MODIFIED, **errors(404)},
+            responses={
+                200: serializers.PlatformDetailSerializer,
+                **NOT_MODIFIED,
+                **errors(*READ_ERRORS),
+            },
             examples=[_ex("GOV.UK Notify", NOTIFY, response_only=True)],
         ),
         "create": extend_schema(

@@ -3,6 +3,8 @@ FilterSet per resource, and every write is a call to ``platforms.services`` with
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -431,7 +433,11 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         # ``by_slug`` picks one of the rows the reader may see (the published one first), or
         # the one of ``?owner=`` (a draft whose slug a published platform took since).
         queryset = self.get_queryset()
-        if owner := self.request.query_params.get("owner"):
+        if "owner" in self.request.query_params:
+            owner = self.request.query_params["owner"]
+            if not re.fullmatch(schema.SLUG_PATTERN, owner):
+                # As the schema says: a slug, not nothing (an empty ``?owner=`` was ignored).
+                raise ValidationError({"owner": ["Enter the owning organisation's slug."]})
             queryset = queryset.filter(owner__slug=owner)
         summaries = self._detail_summaries()
         if summaries:

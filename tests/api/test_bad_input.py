@@ -404,3 +404,28 @@ def test_blank_orderings_are_400_not_500(ordering):
 def test_an_empty_format_is_404_like_an_unknown_one():
     _refused(client_for(None).get(PLATFORMS, {"format": ""}), 404)
     _refused(client_for(None).get(PLATFORMS, {"format": "xml"}), 404)
+
+
+@pytest.mark.parametrize("owner", ["", "not a slug", "alpha-office/"])
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_an_owner_that_is_not_a_slug_is_400_and_changes_nothing(raw, org_a, method, owner):
+    """``?owner=`` picks among platforms sharing a slug; the schema says it is a slug. An empty
+    one was ignored (a change went through to the published platform: found by the fuzzer)."""
+    platform = PublishedPlatformFactory(slug="pay", owner=org_a, summary="Before.")
+    body = json.dumps(_platform(summary="After.", owner=org_a.slug))
+    url = f"{PLATFORMS}pay/?owner={quote(owner)}"
+    if method == "get":
+        response = raw.get(url)
+    else:
+        send = getattr(raw, method)
+        response = send(url, body, content_type="application/json", HTTP_IF_MATCH='"1"')
+    errors = _refused(response, 400)["errors"]
+    assert list(errors) == ["owner"]
+    platform.refresh_from_db()
+    assert (platform.summary, platform.version) == ("Before.", 1)
+
+
+def test_the_owner_slug_still_picks_the_platform(raw, org_a):
+    PublishedPlatformFactory(slug="pay", owner=org_a)
+    assert raw.get(f"{PLATFORMS}pay/?owner={org_a.slug}").status_code == 200
+    assert raw.get(f"{PLATFORMS}pay/?owner=someone-else").status_code == 404

@@ -26,22 +26,32 @@ def reuse_line(client, platform) -> str:
     return words[words.index("Who uses it") :][:200]
 
 
-def test_one_of_each_is_said_in_the_singular(client):
+@pytest.mark.parametrize(
+    ("count", "said"),
+    [
+        (
+            1,
+            [
+                "1 organisation other than the owner uses it.",
+                "See the 1 adoption ",
+                "1 platform depends on it",
+            ],
+        ),
+        (
+            2,
+            [
+                "2 organisations other than the owner use it.",
+                "See all 2 adoptions ",
+                "2 platforms depend on it",
+            ],
+        ),
+    ],
+)
+def test_one_is_said_in_the_singular_several_in_the_plural(client, count, said):
     platform = PublishedPlatformFactory()
-    AdoptionFactory(platform=platform, organisation=OrganisationFactory(), status="in_use")
-    DependencyFactory(depends_on=platform)
-    line = reuse_line(client, platform)
-    assert "1 organisation other than the owner uses it." in line
-    assert "See the 1 adoption " in line
-    assert "1 platform depends on it" in line
-
-
-def test_several_are_said_in_the_plural(client):
-    platform = PublishedPlatformFactory()
-    for _ in range(2):
+    for _ in range(count):
         AdoptionFactory(platform=platform, organisation=OrganisationFactory(), status="in_use")
         DependencyFactory(depends_on=platform)
     line = reuse_line(client, platform)
-    assert "2 organisations other than the owner use it." in line
-    assert "See all 2 adoptions " in line
-    assert "2 platforms depend on it" in line
+    for words in said:
+        assert words in line

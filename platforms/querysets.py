@@ -93,13 +93,8 @@ class PlatformQuerySet(models.QuerySet):
     # A slug is unique among published platforms and within an owner, not across the catalogue
     # (see ``Platform.Meta.constraints``): another organisation's draft must neither block a
     # name nor show through a lookup. So every lookup by slug goes through ``by_slug`` on the
-    # rows the reader may see, and every slug check through ``slug_holders``.
-
-    def slug_holders(self, owner: Any) -> PlatformQuerySet:
-        """The platforms whose slugs a new or renamed platform of ``owner`` (an organisation or
-        its id) cannot take: every published one and the owner's own. Everyone who may act for
-        the owner can see all of them, so a refusal on their account tells nothing hidden."""
-        return self.filter(Q(state="published") | Q(owner=owner))
+    # rows the reader may see, and every slug check through
+    # ``platforms.services.platform_slug_holders``.
 
     def in_slug_precedence(self) -> PlatformQuerySet:
         """The order in which rows sharing a slug answer to it: the published one (at most one),

@@ -16,6 +16,7 @@ import never matches it, never links to it and never names it.
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections.abc import Iterable
 from functools import reduce
@@ -112,19 +113,24 @@ class _Catalogue:
         self._uris: dict[str, Organisation] | None = None
         owner_slugs = {r.owner_slug for r in records if r.owner_slug}
         self.organisations = {o.slug: o for o in Organisation.objects.filter(slug__in=owner_slugs)}
-        # The slugs a new platform cannot take are those ``Platform.objects.slug_holders`` of
-        # its owner holds (published ones and the owner's own: another organisation's draft
-        # takes none, not even as a "-2"). Read for the owners the records name (or the
-        # import's owner) in one query per few hundred owners; an owner met only later (named
-        # by its web address) when first met, once.
+        # The slugs a new platform cannot take are those a platform holds against its owner
+        # (``services.platform_slug_holders``: published ones and the owner's own; another
+        # organisation's draft takes none, not even as a "-2"). Read for the owners the records
+        # name (or the import's owner) in one query per 2,000 slugs; for an owner met only
+        # later (named by its web address) when first met, once.
         self.wanted = {_base_slug(r) for r in records}
-        by_owner: dict[Any, set[str]] = {}
+        self.read: dict[Any, set[str]] = {}  # owner id: the slugs read for it
         for record in records:
             named = self.organisations.get(record.owner_slug) if record.owner_slug else owner
             if named is not None:
-                by_owner.setdefault(named.pk, set()).add(_base_slug(record))
-        self.taken: set[tuple[str, Any]] = _slugs_held(by_owner)  # (slug, owner id)
-        self.read_for: set[Any] = set(by_owner)
+                self.read.setdefault(named.pk, set()).add(_base_slug(record))
+        self.taken: set[tuple[str, Any]] = set(services.platform_slug_holders(self.read))
+        # The slugs with "-2", "-3"... that the taken ones will try, read now in one query per
+        # 2,000 too, so that a file whose names are taken costs no query per row.
+        suffixed: dict[Any, set[str]] = {}
+        for slug, owner_id in self.taken:
+            suffixed.setdefault(owner_id, set()).update(_suffixed(slug))
+        self._read_slugs(suffixed)
         self.published_here: set[str] = set()  # slugs this import publishes
 
     def owner_for_uri(self, uri: str) -> Organisation | None:
@@ -166,48 +172,52 @@ class _Catalogue:
             if p.source_code_url in _url_variants(url) and record.key not in p.sources.splitlines()
         ]
 
+    def _read_slugs(self, wanted: dict[Any, set[str]]) -> None:
+        """Read which of ``wanted`` (owner id: slugs) platforms hold, unless read already."""
+        unread = {}
+        for owner_id, slugs in wanted.items():
+            read = self.read.setdefault(owner_id, set())
+            if not slugs <= read:
+                unread[owner_id] = slugs - read
+                read |= slugs
+        if unread:
+            self.taken |= set(services.platform_slug_holders(unread))
+
     def new_slug(self, record: PlatformRecord, owner: Organisation) -> str:
+        """The first of ``services.slug_candidates`` that no platform holds against ``owner``
+        and that this import has not given to the same owner or published: what
+        ``services.platform_free_slug`` gives one platform."""
         base = _base_slug(record)
-        if owner.pk not in self.read_for:  # None: an organisation this import creates
-            self.taken |= _slugs_held({owner.pk: self.wanted})
-            self.read_for.add(owner.pk)
+        if base not in self.read.get(owner.pk, ()):  # None: an organisation this import creates
+            self._read_slugs({owner.pk: self.wanted})
         key = owner.pk or id(owner)  # an organisation this import creates has no id yet
-        slug, n = base, 2
-        while (
-            slug in self.published_here
-            or (slug, owner.pk) in self.taken
-            or (slug, key) in self.taken
-        ):
-            suffix = f"-{n}"
-            slug, n = base[: 120 - len(suffix)] + suffix, n + 1
+
+        def taken(slug: str) -> bool:
+            return (
+                slug in self.published_here
+                or (slug, owner.pk) in self.taken
+                or (slug, key) in self.taken
+            )
+
+        slug = base
+        if taken(slug):
+            candidates = services.slug_candidates(base, max_length=services.PLATFORM_SLUG_LENGTH)
+            while taken(slug):
+                some = list(itertools.islice(candidates, services.SLUG_CANDIDATES_PER_QUERY))
+                self._read_slugs({owner.pk: set(some)})  # read already, unless far down
+                slug = next((s for s in some if not taken(s)), slug)
         self.taken.add((slug, key))
         return slug
 
 
+def _suffixed(slug: str) -> set[str]:
+    """The candidates ``new_slug`` tries after ``slug`` in its first read of them."""
+    candidates = services.slug_candidates(slug, max_length=services.PLATFORM_SLUG_LENGTH)
+    return set(itertools.islice(candidates, 1, services.SLUG_CANDIDATES_PER_QUERY))
+
+
 def _base_slug(record: PlatformRecord) -> str:
     return (record.slug or slugify(record.name)[:120]).strip("-") or "platform"
-
-
-def _slugs_held(wanted: dict[Any, set[str]]) -> set[tuple[str, Any]]:
-    """``(slug, owner id)`` for each slug of ``wanted[owner id]`` that
-    ``Platform.objects.slug_holders(owner id)`` holds: a published platform, or one of that
-    owner's own (another organisation's draft holds nothing). The rows with the wanted slugs
-    are read in one query per ``SLUGS_PER_QUERY`` slugs whatever the number of owners (a
-    national file names 2,000: a ``slug_holders`` branch each cost seconds to build and plan),
-    and the rule applied to each row here."""
-    owners_of: dict[str, list[Any]] = {}
-    for owner_id, slugs in wanted.items():
-        for slug in slugs:
-            owners_of.setdefault(slug, []).append(owner_id)
-    published = Platform.State.PUBLISHED
-    held: set[tuple[str, Any]] = set()
-    for chunk in _chunks(sorted(owners_of), SLUGS_PER_QUERY):
-        rows = Platform.objects.filter(slug__in=chunk).order_by()
-        for slug, owner_id, state in rows.values_list("slug", "owner_id", "state"):
-            for owner in owners_of[slug]:
-                if state == published or owner_id == owner:
-                    held.add((slug, owner))
-    return held
 
 
 class _OrganisationLookup:

@@ -120,6 +120,7 @@ class _Catalogue:
         # later (named by its web address) when first met, once.
         self.wanted = {_base_slug(r) for r in records}
         self.read: dict[Any, set[str]] = {}  # owner id: the slugs read for it
+        self.read_wanted: set[Any] = set()  # owners for whom every slug of ``wanted`` was read
         for record in records:
             named = self.organisations.get(record.owner_slug) if record.owner_slug else owner
             if named is not None:
@@ -177,8 +178,10 @@ class _Catalogue:
         unread = {}
         for owner_id, slugs in wanted.items():
             read = self.read.setdefault(owner_id, set())
-            if not slugs <= read:
-                unread[owner_id] = slugs - read
+            every = owner_id in self.read_wanted
+            slugs = {s for s in slugs if s not in read and not (every and s in self.wanted)}
+            if slugs:
+                unread[owner_id] = slugs
                 read |= slugs
         if unread:
             self.taken |= set(services.platform_slug_holders(unread))
@@ -188,26 +191,28 @@ class _Catalogue:
         and that this import has not given to the same owner or published: what
         ``services.platform_free_slug`` gives one platform."""
         base = _base_slug(record)
-        if base not in self.read.get(owner.pk, ()):  # None: an organisation this import creates
-            self._read_slugs({owner.pk: self.wanted})
+        if base not in self.read.get(owner.pk, ()) and owner.pk not in self.read_wanted:
+            # An owner met only now (None: an organisation this import creates): every slug
+            # of the file read for it at once, not kept as a copy per owner.
+            self.taken |= set(services.platform_slug_holders({owner.pk: self.wanted}))
+            self.read_wanted.add(owner.pk)
         key = owner.pk or id(owner)  # an organisation this import creates has no id yet
-
-        def taken(slug: str) -> bool:
-            return (
-                slug in self.published_here
-                or (slug, owner.pk) in self.taken
-                or (slug, key) in self.taken
-            )
-
         slug = base
-        if taken(slug):
+        if self._taken(slug, owner.pk, key):
             candidates = services.slug_candidates(base, max_length=services.PLATFORM_SLUG_LENGTH)
-            while taken(slug):
+            while self._taken(slug, owner.pk, key):
                 some = list(itertools.islice(candidates, services.SLUG_CANDIDATES_PER_QUERY))
                 self._read_slugs({owner.pk: set(some)})  # read already, unless far down
-                slug = next((s for s in some if not taken(s)), slug)
+                slug = next((s for s in some if not self._taken(s, owner.pk, key)), slug)
         self.taken.add((slug, key))
         return slug
+
+    def _taken(self, slug: str, owner_id: Any, key: Any) -> bool:
+        return (
+            slug in self.published_here
+            or (slug, owner_id) in self.taken
+            or (slug, key) in self.taken
+        )
 
 
 def _suffixed(slug: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""The slugs an import plans for its new platforms follow ``Platform.objects.slug_holders``
+"""The slugs an import plans for its new platforms follow ``services.platform_slug_holders``
 (published slugs and the owner's own; another organisation's draft holds none), read for all
 the owners of a file in a constant number of queries, not one per row or per owner."""
 
@@ -51,6 +51,22 @@ def test_the_slug_checks_of_a_plan_take_the_same_queries_for_two_owners_or_twent
         with CaptureQueriesContext(connection) as queries:
             result = run_import([("file.csv", body)], "csv", None, None, dry_run=True)
         assert len(result.created) == count and not result.errors
+        return len(queries.captured_queries)
+
+    assert plan(20) == plan(2)
+
+
+def test_a_file_whose_names_are_taken_costs_the_same_queries_for_two_rows_or_twenty():
+    """The "-2", "-3"... a taken slug tries are read with the file's slugs, not per row."""
+    body = OrganisationFactory(slug="body")
+    for n in range(20):
+        PublishedPlatformFactory(slug=f"tracker-{n}")
+        DraftPlatformFactory(slug=f"tracker-{n}-2", owner=body)
+
+    def plan(count: int) -> int:
+        names = [f"tracker-{n}" for n in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            assert _planned_slugs("body", *names) == [f"{name}-3" for name in names]
         return len(queries.captured_queries)
 
     assert plan(20) == plan(2)

@@ -229,11 +229,10 @@ SLUG_CANDIDATES_PER_QUERY = 10  # "x", "x-2" ... "x-10" read at once
 
 
 class SlugHolder(typing.NamedTuple):
-    """The platform that holds a slug against an owner: what a refusal may name."""
+    """The platform that holds a slug against an owner."""
 
     pk: int
-    name: str
-    owner_name: str
+    owner_id: int
     published: bool
 
 
@@ -262,15 +261,15 @@ def platform_slug_holders(
         rows = Platform.objects.filter(slug__in=slugs[start : start + SLUGS_PER_QUERY])
         if exclude:
             rows = rows.exclude(pk__in=exclude)
-        for pk, slug, owner_id, state, name, owner_name in rows.order_by().values_list(
-            "pk", "slug", "owner_id", "state", "name", "owner__name"
+        for pk, slug, owner_id, state in rows.order_by().values_list(
+            "pk", "slug", "owner_id", "state"
         ):
             if state == published:  # named before the owner's own (``in_slug_precedence``)
-                holder = SlugHolder(pk, name, owner_name, True)
+                holder = SlugHolder(pk, owner_id, True)
                 for owner in owners_of[slug]:
                     held[(slug, owner)] = holder
             elif owner_id in owners_of[slug]:
-                held.setdefault((slug, owner_id), SlugHolder(pk, name, owner_name, False))
+                held.setdefault((slug, owner_id), SlugHolder(pk, owner_id, False))
     return held
 
 
@@ -303,10 +302,11 @@ def platform_slug_refusal(*, slug: str, owner: Organisation | int, exclude: Any 
     holders = platform_slug_holders(
         {owner_id: [slug]}, exclude=() if exclude is None else [exclude]
     )
-    other = holders.get((slug, owner_id))
-    if other is None:
+    holder = holders.get((slug, owner_id))
+    if holder is None:
         return ""
-    return f"The slug '{slug}' is taken by {other.name} ({other.owner_name}): choose another slug."
+    name, owner_name = Platform.objects.values_list("name", "owner__name").get(pk=holder.pk)
+    return f"The slug '{slug}' is taken by {name} ({owner_name}): choose another slug."
 
 
 def _require_slug_free(platform: Platform) -> None:

@@ -207,3 +207,25 @@ def test_every_path_agrees_on_who_holds_a_slug_and_names_no_other_organisations_
         actor=editor, owner=beta, name=NAME, summary="Pay for ferries."
     )
     assert registered.slug == case.generated
+
+
+def test_an_import_write_moves_a_wished_slug_taken_meanwhile_by_the_same_rule():
+    """Between an import's plan and its write the catalogue may change: a slug that is only a
+    wish (not the row's identity) then moves to the next free one, past the slugs the same
+    batch gives out, and never because of another organisation's draft."""
+    alpha = OrganisationFactory(name=SECRET_OWNER, slug="alpha-office")
+    beta = OrganisationFactory(name="Beta Board", slug="beta-board")
+    gamma = OrganisationFactory(name="Gamma Group", slug="gamma-group")
+    first = Platform(owner=beta, name=NAME, slug="ferry-pay", summary="Pay for ferries.")
+    second = Platform(owner=beta, name="Ferry Pay 2", slug="ferry-pay-2", summary="Again.")
+    third = Platform(owner=beta, name="Quay", slug="quay", summary="Quays.")
+    batch = services.ImportBatch(new_platforms=[(p, [], []) for p in (first, second, third)])
+    batch.flexible_slugs = {id(first), id(second), id(third)}
+    # Meanwhile: "ferry-pay" published elsewhere, "quay" a draft of another organisation.
+    PublishedPlatformFactory(owner=gamma, slug="ferry-pay")
+    DraftPlatformFactory(owner=alpha, name=SECRET, slug="quay")
+
+    services.catalogue_import(actor=None, batch=batch)
+
+    slugs = dict(Platform.objects.filter(owner=beta).values_list("name", "slug"))
+    assert slugs == {NAME: "ferry-pay-3", "Ferry Pay 2": "ferry-pay-2", "Quay": "quay"}

@@ -758,8 +758,11 @@ RANKING = (
     "standards and tags; then its description and owner. Misspelt names still match (notfy "
     "finds GOV.UK Notify), and synonyms maintained by the catalogue's administrators widen the "
     "query (sms also finds text message). Platforms holding every word come first; if fewer "
-    "than three do, platforms holding any of them are included. score is the relevance: higher "
-    "is better, comparable only within one search. Ties are broken by name."
+    "than three do, platforms holding any of them are included. The text's score is multiplied "
+    "by the platform's standing: retired x0.4 and retiring x0.7 (unless every word of q is a "
+    "word of its name), and reuse lifts it by n / (n + 20) for n other organisations using it "
+    "(at most double). score is the relevance: higher is better, comparable only within one "
+    "search. Ties are broken by name."
 )
 FACETS = (
     "facets counts every platform that matches the query and the filters (not only this page) "

@@ -31,6 +31,58 @@ CANDIDATES = 1100
 # read of its (wide) platform row: at 100k platforms, 10,000 cost about 3x 2,000 (EXPLAIN in
 # BENCHMARKS.md), and "more than 2,000 found: add words or filters" helps as much.
 COUNT_CAP = 2_000
+# A search is for something to reuse: of two platforms the words match alike, the one in
+# service and used by more organisations comes first. Each backend multiplies its text score by
+# this standing: a retired platform's by 0.4 and a retiring one's by 0.7 (the platform that
+# replaces it, if the query finds it, comes first), unless every word of the query is a word of
+# its name (whoever types "GOV.UK Verify", "verify" or "paas" is looking for that platform);
+# reuse lifts a score by n / (n + REUSE_HALF) for n other organisations using it, so it at most
+# doubles: no number of adopters turns a weak match into a strong one. Plain SQL arithmetic and
+# LIKE, the same on PostgreSQL and SQLite.
+PHASE_WEIGHTS = {Platform.Phase.RETIRED: 0.4, Platform.Phase.RETIRING: 0.7}
+REUSE_LIFT = 1.0
+REUSE_HALF = 20
+# A name's words between spaces, in two spellings ("GOV.UK Platform as a Service (PaaS)" holds
+# " gov uk platform as a service  paas  " and " govuk platform ... "), as text.words finds them
+# in a query ("GOV.UK" gives gov, uk and govuk).
+_SEPARATORS = ".()-,/:;&'\"+!?[]"
+
+
+def _name_words(column: str) -> str:
+    spaced = f"LOWER({column})"
+    for separator in _SEPARATORS:
+        spaced = f"REPLACE({spaced}, '{separator.replace(chr(39), chr(39) * 2)}', ' ')"
+    joined = f"REPLACE(REPLACE(LOWER({column}), '.', ''), '-', '')"
+    return f"(' ' || {spaced} || ' ' || {joined} || ' ')"
+
+
+def standing_sql(table: str, query: str) -> tuple[str, list[str]]:
+    """The standing of the platforms in ``table`` (a table or CTE holding ``name``, ``phase``
+    and ``reuse_count``) for ``query``, as SQL and its parameters."""
+    words = list(dict.fromkeys(text.words(query)))
+    haystack = _name_words(f'{table}."name"')
+    named = " AND ".join(f"{haystack} LIKE %s" for _ in words) or "FALSE"
+    phases = " ".join(f"WHEN '{phase.value}' THEN {w}" for phase, w in PHASE_WEIGHTS.items())
+    count = f'{table}."reuse_count"'
+    sql = (
+        f'(CASE WHEN {named} THEN 1.0 ELSE CASE {table}."phase" {phases} ELSE 1.0 END END'
+        f" * (1.0 + {REUSE_LIFT} * {count} / ({count} + {REUSE_HALF}.0)))"
+    )
+    return sql, [f"% {word} %" for word in words]
+
+
+def named_by(query: str, name: str) -> bool:
+    """Whether every word of ``query`` is a word of ``name`` (what ``standing_sql`` tests)."""
+    return set(text.words(query)) <= set(text.words(name))
+
+
+def standing(phase: str, reuse_count: int, *, named: bool = False) -> float:
+    """``standing_sql`` for one platform, in Python (what the tests and the documentation
+    state); ``named``: every word of the query is a word of its name."""
+    weight = 1.0 if named else PHASE_WEIGHTS.get(phase, 1.0)
+    return weight * (1.0 + REUSE_LIFT * reuse_count / (reuse_count + REUSE_HALF))
+
+
 # Similarity weighs the capability overlap of at most this many platforms beyond its text
 # matches: the most reused of those meeting the draft's capabilities.
 SIMILAR_BY_CAPABILITY = 200

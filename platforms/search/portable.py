@@ -297,7 +297,9 @@ class SQLiteSearchBackend(BaseSearchBackend):
         broad = " OR ".join([*alternatives, *synonyms]) or None
         return strict, broad
 
-    def _best(self, queryset: QuerySet, expression: str) -> tuple[dict[int, float], int, dict]:
+    def _best(
+        self, queryset: QuerySet, expression: str, query: str
+    ) -> tuple[dict[int, float], int, dict]:
         """({id: score} of the best candidates, number of matches, facets) in ONE query.
 
         The full-text match runs once, with bm25 (``f``: rowid and rank only); the platforms of
@@ -308,8 +310,9 @@ class SQLiteSearchBackend(BaseSearchBackend):
 
         The score is bm25 plus a bonus for a match in the name (3) and in the body (1): bm25's
         inverse document frequency is clamped to almost nothing for a word most rows hold, which
-        in a small catalogue would leave a name match level with a description match."""
-        narrow = ("pk", "owner_id", "phase", "is_open_source", "name", "rank")
+        in a small catalogue would leave a name match level with a description match. All of
+        it is multiplied by the match's standing (``base.standing_sql``: phase and reuse)."""
+        narrow = ("pk", "owner_id", "phase", "is_open_source", "reuse_count", "name", "rank")
         try:
             inner_sql, params = (
                 queryset.order_by().extra(select={"rank": "f.rank"}).values(*narrow)  # noqa: S610
@@ -327,13 +330,16 @@ class SQLiteSearchBackend(BaseSearchBackend):
                 .extra(select={"rank": RANK_OF_ROW}, where=[IN_MATCHES])  # noqa: S610
                 .values(*narrow)
             ).query.sql_with_params()
+        standing, standing_params = base.standing_sql("m", query)
         sql = (
             f"WITH f(id, rank) AS MATERIALIZED (SELECT rowid, bm25({INDEX}, {WEIGHTS}) "  # noqa: S608
             f"FROM {INDEX} WHERE {INDEX} MATCH %s), "
-            f"m(id, owner_id, phase, is_open_source, name, rank) AS MATERIALIZED ({inner_sql}), "
-            "s(id, name, score) AS MATERIALIZED (SELECT id, name, -rank "
+            "m(id, owner_id, phase, is_open_source, reuse_count, name, rank) "
+            f"AS MATERIALIZED ({inner_sql}), "
+            "s(id, name, score) AS MATERIALIZED (SELECT id, name, (-rank "
             f"+ 3.0 * (id IN (SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH %s)) "
-            f"+ 1.0 * (id IN (SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH %s)) FROM m) "
+            f"+ 1.0 * (id IN (SELECT rowid FROM {INDEX} WHERE {INDEX} MATCH %s))) "
+            f"* {standing} FROM m) "
             "SELECT 'best', id, name, score FROM "
             f"(SELECT id, name, score FROM s ORDER BY score DESC, name, id LIMIT {CANDIDATES}) "
             "UNION ALL SELECT 'total', '', '', COUNT(*) FROM m "
@@ -347,6 +353,7 @@ class SQLiteSearchBackend(BaseSearchBackend):
                     *params,
                     f"{{name variants}} : ({expression})",
                     f"{{body}} : ({expression})",
+                    *standing_params,
                 ],
             )
             rows = cursor.fetchall()
@@ -367,11 +374,11 @@ class SQLiteSearchBackend(BaseSearchBackend):
         strict, broad = self._match_expressions(query)
         if strict is None:
             return queryset.none().annotate(score=Value(0.0, output_field=FloatField()))
-        scores, total, facets = self._best(queryset, strict)
+        scores, total, facets = self._best(queryset, strict, query)
         expression = strict
         several_words = len({w for w in text.words(query) if w not in text.STOPWORDS}) > 1
         if total < self.fallback_below and several_words:
-            scores, total, facets = self._best(queryset, broad)
+            scores, total, facets = self._best(queryset, broad, query)
             expression = broad
         if not scores:
             return queryset.none().annotate(score=Value(0.0, output_field=FloatField()))

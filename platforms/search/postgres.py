@@ -155,14 +155,15 @@ OWNERS_ALIKE = f'SELECT "id" FROM {ORGANISATION_TABLE} WHERE "abbreviation" %% %
 # The score of a candidate (the CTE ``c`` of ``_best``): its text rank for all the words (or a
 # synonym) twice and for any of them once (one word without synonyms is the same query both
 # ways: ranked once, 3 times, the planner folding the comparison of the two constant queries),
-# the word similarity of its name to the query, and the similarity of its owner's abbreviation.
+# the word similarity of its name to the query, and the similarity of its owner's abbreviation;
+# all of it times the platform's standing (``base.standing_sql``: its phase and reuse).
 SCORE_SQL = (
-    'SELECT {t}."id", {t}."name", ((CASE WHEN ({strict} = {broad}) '
+    'SELECT {t}."id", {t}."name", (((CASE WHEN ({strict} = {broad}) '
     'THEN (3 * ts_rank({t}."search_vector", {strict}, 32)) '
     'ELSE ((2 * ts_rank({t}."search_vector", {strict}, 32)) '
     '+ ts_rank({t}."search_vector", {broad}, 32)) END '
     '+ (0.8 * WORD_SIMILARITY(%s, {t}."name"))) '
-    '+ (0.3 * COALESCE(SIMILARITY({o}."abbreviation", %s), 0.0))) '
+    '+ (0.3 * COALESCE(SIMILARITY({o}."abbreviation", %s), 0.0))) * {standing}) '
     'FROM {table} INNER JOIN {o} ON ({t}."owner_id" = {o}."id") '
     'WHERE {t}."id" IN (SELECT id FROM c)'
 )
@@ -191,12 +192,14 @@ class Score:
         """The score of each candidate read from ``table`` (the search rows) or, with None,
         the platform table, under the platform table's name."""
         (strict, strict_params), (broad, broad_params) = self.strict, self.broad
+        standing, standing_params = base.standing_sql(PLATFORM_TABLE, self.query)
         sql = SCORE_SQL.format(
             t=PLATFORM_TABLE,
             o=ORGANISATION_TABLE,
             table=f'"{table}" {PLATFORM_TABLE}' if table else PLATFORM_TABLE,
             strict=strict,
             broad=broad,
+            standing=standing,
         )
         params = (
             *strict_params,
@@ -206,6 +209,7 @@ class Score:
             *broad_params,
             self.query,
             self.query,
+            *standing_params,
         )
         return sql, params
 

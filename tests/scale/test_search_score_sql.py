@@ -2,7 +2,9 @@
 not with ORM expressions resolved and compiled at every request (3-5 ms of Python for a query of
 several words at 100,000 platforms). These tests hold that SQL to the ranking formula written
 with Django's own search expressions: text rank for all the words (or a synonym) twice and for
-any of them once, 0.8 of the name's word similarity, 0.3 of the owner's abbreviation similarity.
+any of them once, 0.8 of the name's word similarity, 0.3 of the owner's abbreviation similarity,
+all times the platform's standing (its phase, unless every word of the query is in its name,
+and its reuse).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from django.db.models.functions import Coalesce
 from platforms import search
 from platforms.models import Platform, Synonym
 from platforms.search import get_backend
-from tests.factories import OrganisationFactory, PublishedPlatformFactory
+from platforms.search.base import named_by, standing
+from tests.factories import AdoptionFactory, OrganisationFactory, PublishedPlatformFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -59,14 +62,31 @@ def catalogue():
         ("Booking service", "Book appointments; reminders by text message.", notices),
         ("Message board", "Publish messages to staff.", payments),
     ]
-    for name, summary, owner in rows:
-        PublishedPlatformFactory(name=name, summary=summary, owner=owner)
+    made = {
+        name: PublishedPlatformFactory(name=name, summary=summary, owner=owner)
+        for name, summary, owner in rows
+    }
+    # Standing: one retired, one retiring, two reused by a few organisations.
+    Platform.objects.filter(name="Message board").update(phase=Platform.Phase.RETIRED)
+    Platform.objects.filter(name="Notifications hub").update(phase=Platform.Phase.RETIRING)
+    for name, adopters in (("Card payments", 3), ("GOV.UK Notify", 7)):
+        for _ in range(adopters):
+            AdoptionFactory(platform=made[name])
     search.reindex_all()
 
 
 @pytest.mark.parametrize(
     "query",
-    ["send text messages", "text message", "payments", "card payments", "notfy", "pay"],
+    [
+        "send text messages",
+        "text message",
+        "message board",
+        "board",
+        "payments",
+        "card payments",
+        "notfy",
+        "pay",
+    ],
 )
 def test_each_result_scores_what_the_formula_gives(catalogue, query):
     results = list(search.search(Platform.objects.published(), query))
@@ -77,6 +97,8 @@ def test_each_result_scores_what_the_formula_gives(catalogue, query):
         .values_list("pk", "expected")
     )
     for platform in results:
+        named = named_by(query, platform.name)
+        expected[platform.pk] *= standing(platform.phase, platform.reuse_count, named=named)
         assert platform.score == pytest.approx(expected[platform.pk], abs=1e-9), platform.name
     # Best first, ties by name, as the ranking says.
     assert [p.pk for p in results] == [

@@ -375,7 +375,8 @@ class RankedIdsQuery(Query):
     ranked_ids: list[int]
     ranked_order: tuple[str, ...] = ()
 
-    def _intact(self) -> bool:
+    def intact(self) -> bool:
+        """Whether the query still selects the ranked ids alone, in their order."""
         return (
             tuple(self.order_by) == self.ranked_order
             and len(self.where.children) == 1
@@ -385,7 +386,7 @@ class RankedIdsQuery(Query):
         )
 
     def set_limits(self, low=None, high=None):
-        if not self._intact():
+        if not self.intact():
             return super().set_limits(low, high)
         ids = self.ranked_ids[low:high]
         self.ranked_ids = ids
@@ -394,6 +395,6 @@ class RankedIdsQuery(Query):
         return super().set_limits(0, len(ids))
 
     def get_count(self, using):
-        if self._intact() and not self.is_sliced:
+        if self.intact() and not self.is_sliced:
             return len(self.ranked_ids)
         return super().get_count(using)

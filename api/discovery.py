@@ -36,6 +36,11 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
         # Annotated before the filters run: ordering=reuse_count orders by it.
         return Platform.objects.visible_to(self.request.user).with_reuse_counts()
 
+    def filter_queryset(self, queryset):
+        # Only q named (the usual search): searched without building the FilterSet.
+        found = self.filterset_class.searched_only(queryset, self.request.query_params)
+        return super().filter_queryset(queryset) if found is None else found
+
     def get_renderers(self):
         # JSON only: facets and HTML highlights have no place in a CSV row.
         return [renderer() for renderer in self.renderer_classes]

@@ -238,7 +238,13 @@ class BaseSearchBackend:
 
     def expansions(self, query: str) -> list[str]:
         """The synonyms' expansions that apply to ``query``."""
-        return text.expansions_for(query, self.synonyms())
+        synonyms = self.synonyms()
+        # Their terms stemmed once per reading of the synonyms, not at every query (a search
+        # request asks twice: to match and to mark the words).
+        stemmed = self.__dict__.get("_stemmed")
+        if stemmed is None or stemmed[0] is not synonyms:
+            stemmed = self.__dict__["_stemmed"] = (synonyms, text.stemmed_synonyms(synonyms))
+        return text.expansions_for(query, synonyms, stemmed=stemmed[1])
 
     def reindex_all(self) -> None:
         self.reindex(Platform.objects.all())

@@ -190,3 +190,39 @@ def test_a_page_of_results_is_one_statement(catalogue, who, django_assert_max_nu
     reads = [q["sql"] for q in queries.captured_queries]
     assert not any('platforms_platform_capabilities"."platform_id' in sql for sql in reads)
     assert sum("ts_headline" in sql for sql in reads) == 1
+
+
+# --- only q named: searched without building the FilterSet -------------------------------------
+
+ONLY_Q = [
+    {"q": "payments"},
+    {"q": "  send   text messages  ", "page_size": 5},
+    {"q": ""},  # blank: everything, unranked
+    {"q": "   "},
+    {"q": "pay\x00ments"},  # refused by the form's field: the FilterSet's 400
+    {"q": "x" * 500},
+]
+
+
+@pytest.mark.parametrize("path", [SEARCH, "/api/v1/platforms/"])
+def test_only_q_answers_what_the_filterset_answers(catalogue, path, monkeypatch):
+    from api.filters import PlatformFilter
+
+    client = client_for(None)
+    for params in [*ONLY_Q, "q=notfy&q=payments"]:  # repeated: the last one, as the form reads
+        query = params if isinstance(params, str) else urlencode(params)
+        answered = client.get(f"{path}?{query}")
+        with monkeypatch.context() as patched:
+            patched.setattr(PlatformFilter, "searched_only", classmethod(lambda *args: None))
+            reference = client.get(f"{path}?{query}")
+        assert _answer(answered) == _answer(reference), query
+    assert client.get(f"{path}?q=pay%00ments").status_code == 400
+    built = []
+    original = PlatformFilter.__init__
+    monkeypatch.setattr(
+        PlatformFilter, "__init__", lambda self, *a, **k: built.append(1) or original(self, *a, **k)
+    )
+    assert client.get(path, {"q": "payments"}).status_code == 200
+    assert not built  # no FilterSet built for q alone
+    assert client.get(path, {"q": "payments", "phase": "live"}).status_code == 200
+    assert built

@@ -24,6 +24,9 @@ and the filters ``owner``, ``capability``, ``standard``, ``phase``, ``kind``, ``
 ``platforms/{slug}/adoptions/`` and ``organisations/{slug}/adoptions/``, in JSON (no ``Accept``,
 ``*/*`` or ``application/json``), for anonymous readers, knox tokens and sessions.
 
+A page of ranked search results (``search/?q=``) is DRF's request, its page read here in one
+statement (``RankedRows``: the rows, their relations, scores and highlights).
+
 Everything else goes to DRF unchanged: other methods and formats (the browsable API, CSV,
 ``?format=``, any other ``Accept``), any other query parameter (search ``q``, ``adopted_by``...),
 every refusal (404, 400, 401, 429: DRF answers them in the one error shape; a request counted by
@@ -59,7 +62,9 @@ from api.pagination import CataloguePagination, _link_header
 from api.renderers import JSONRenderer
 from api.representation import compiled_representations
 from api.serializers import PLATFORM_LIST_FIELDS, AdoptionSerializer
+from platforms import search
 from platforms.models import Platform
+from platforms.search.base import RankedIdsQuery
 from platforms.selectors._sql import visible_platforms
 
 # ``Accept`` headers answered here: DRF picks its JSON renderer, with no parameters, for these.
@@ -239,17 +244,25 @@ def _position(ordering: tuple[str, ...], reverse: bool | None, expressions) -> s
     return f" AND {expressions[order.lstrip('-')]} {operator} %s"
 
 
+# A row of the list (``_list_row``), and the tables it is read from.
+_LIST_SELECT = (
+    f"p.id, {', '.join(f'p.{name}' for name in LIST_COLUMNS)}, LOWER(p.name), o.id, o.slug, "
+    f"o.name, r.id, r.slug, r.name, r.state, r.owner_id, {_CAPABILITIES}, {_STANDARDS}"
+)
+_LIST_WIDTH = _SORT_NAME + 11
+_LIST_FROM = (
+    "platforms_platform p JOIN platforms_organisation o ON o.id = p.owner_id "
+    "LEFT JOIN platforms_platform r ON r.id = p.replaced_by_id"
+)
+
+
 @functools.cache
 def _list_sql(
     visibility: str, ordering: tuple[str, ...], reverse: bool | None, filters: tuple = ()
 ) -> str:
-    columns = ", ".join(f"p.{name}" for name in LIST_COLUMNS)
     condition = visibility
     return (
-        f"SELECT p.id, {columns}, LOWER(p.name), o.id, o.slug, o.name, "  # noqa: S608 - constant text
-        f"r.id, r.slug, r.name, r.state, r.owner_id, {_CAPABILITIES}, {_STANDARDS} "
-        "FROM platforms_platform p JOIN platforms_organisation o ON o.id = p.owner_id "
-        "LEFT JOIN platforms_platform r ON r.id = p.replaced_by_id "
+        f"SELECT {_LIST_SELECT} FROM {_LIST_FROM} "  # noqa: S608 - constant text
         f"WHERE {condition}{''.join(f' AND {f}' for f in filters)}"
         f"{_position(ordering, reverse, _PLATFORM_ORDER)} "
         f"ORDER BY {_order_by(ordering, _PLATFORM_ORDER)} LIMIT %s OFFSET %s"
@@ -376,6 +389,75 @@ def _list_row(row: tuple) -> dict[str, Any]:
     item["capabilities"] = _summaries(row[at + 9])
     item["standards"] = _summaries(row[at + 10])
     return item
+
+
+class RankedRows:
+    """The results of a PostgreSQL search as its paginator slices them: each page read in ONE
+    statement, its rows as the list's (``_list_row``), each with its score (the search's own
+    expression over its ranked arrays) and its name and summary marked (``ts_headline``, as
+    ``platforms.search.highlights`` marks them), for the serializer's compiled plan to represent
+    as DRF would. DRF's path read the page, then its capabilities and its standards (three
+    queries, a model instance per row and per relation), then the highlights (a fourth).
+
+    ``query`` is the search result's: the paginator counts from it
+    (``platforms.search.total_matches``)."""
+
+    def __init__(self, matches, query: str):
+        self.query = matches.query
+        self.headline = search.get_backend().headline(query)
+
+    def __len__(self) -> int:
+        return len(self.query.ranked_ids)
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        ids = self.query.ranked_ids[page]
+        if not ids:
+            return []
+        ranked, headline = self.query.search_ranked, self.headline
+        marks, marks_params = "", ()
+        if headline.tsquery:
+            (name, name_params), (summary, summary_params) = (
+                headline.sql("p.name"),
+                headline.sql("p.summary"),
+            )
+            marks, marks_params = f", {name}, {summary}", (*name_params, *summary_params)
+        sql = (
+            f"SELECT {_LIST_SELECT}, (%s::float8[])[array_position(%s::bigint[], p.id)]"  # noqa: S608 - constant text and placeholders
+            f"{marks} FROM {_LIST_FROM} WHERE p.id = ANY(%s::bigint[]) "
+            "ORDER BY array_position(%s::bigint[], p.id)"
+        )
+        params = [ranked.score_array, ranked.id_array, *marks_params, ids, ids]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = cursor.fetchall()
+        rows = []
+        for row in found:
+            item = _list_row(row[:_LIST_WIDTH])
+            item["score"] = row[_LIST_WIDTH]
+            name, summary = row[_LIST_WIDTH + 1 :] or (item["name"], item["summary"])
+            marked = headline.marked
+            item["highlights"] = {"name": marked(name), "summary": marked(summary)}
+            rows.append(item)
+        return rows
+
+
+def ranked_rows(matches, query: str, serializer_class) -> RankedRows | None:
+    """The results of the search ``matches`` for ``query`` to be read a page at a time by
+    :class:`RankedRows`, or None where the page is read as model instances: another database
+    than PostgreSQL, DRF's own representations (``drf_only``), a serializer without a compiled
+    plan, a search result ordered or filtered since (then not read by its ranked ids alone)."""
+    found = matches.query
+    if (
+        connection.vendor != "postgresql"
+        or getattr(found, "search_ranked", None) is None
+        or not isinstance(found, RankedIdsQuery)
+        or not found.intact()
+        or found.is_sliced
+        or not compiled_representations()
+        or serializer_class.compiled_plan() is None
+    ):
+        return None
+    return RankedRows(matches, query)
 
 
 def _adoption_row(row: tuple) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EMPTY_VALUES
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 from django_filters import fields as filters_fields
@@ -302,9 +304,27 @@ class PlatformFilter(CatalogueFilterSet):
         reused = reused.exclude(organisation=OuterRef("owner"))
         return queryset.filter(Exists(reused) if value else ~Exists(reused))
 
-    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    @staticmethod
+    def filter_q(queryset: QuerySet, name: str, value: str) -> QuerySet:
         """Ranked search (``platforms.search``): annotates ``score``, orders best first."""
         return search.search(queryset, search_text(value))
+
+    @classmethod
+    def searched_only(cls, queryset: QuerySet, data) -> QuerySet | None:
+        """``queryset`` as this FilterSet filters it when ``q`` is the only filter ``data``
+        names, without building the FilterSet and its form (copies of every filter and field,
+        a search request's slowest Python after the search itself); None otherwise, or when the
+        form would refuse the value (the FilterSet then says why, in its 400)."""
+        if "q" not in data or any(name in cls.base_filters for name in data if name != "q"):
+            return None
+        try:
+            # The form's own field, its cleaning and validators (e.g. no NUL character).
+            value = cls.base_filters["q"].field.clean(data.get("q"))
+        except DjangoValidationError:
+            return None
+        if value in EMPTY_VALUES:  # as django-filter skips a method filter's empty value
+            return queryset
+        return cls.filter_q(queryset, "q", value)
 
 
 class AdoptionFilter(CatalogueFilterSet):

@@ -290,7 +290,9 @@ class PlatformViewSet(CatalogueViewSetMixin, VersionedRetrieveMixin, viewsets.Mo
         # its form per request was a quarter of an unfiltered page's time).
         if not any(name in self.request.query_params for name in self.filterset_class.base_filters):
             return queryset
-        return super().filter_queryset(queryset)
+        # Only q named: searched without building the FilterSet.
+        found = self.filterset_class.searched_only(queryset, self.request.query_params)
+        return super().filter_queryset(queryset) if found is None else found
 
     def page_rows(self):
         # A searched list is ranked (its own pages and annotations): read as instances.

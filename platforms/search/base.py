@@ -290,7 +290,13 @@ class BaseSearchBackend:
 
     def expansions(self, query: str) -> list[str]:
         """The synonyms' expansions that apply to ``query``."""
-        return text.expansions_for(query, self.synonyms())
+        synonyms = self.synonyms()
+        # Their terms stemmed once per reading of the synonyms, not at every query (a search
+        # request asks twice: to match and to mark the words).
+        stemmed = self.__dict__.get("_stemmed")
+        if stemmed is None or stemmed[0] is not synonyms:
+            stemmed = self.__dict__["_stemmed"] = (synonyms, text.stemmed_synonyms(synonyms))
+        return text.expansions_for(query, synonyms, stemmed=stemmed[1])
 
     def reindex_all(self) -> None:
         self.reindex(Platform.objects.all())
@@ -427,7 +433,8 @@ class RankedIdsQuery(Query):
     ranked_ids: list[int]
     ranked_order: tuple[str, ...] = ()
 
-    def _intact(self) -> bool:
+    def intact(self) -> bool:
+        """Whether the query still selects the ranked ids alone, in their order."""
         return (
             tuple(self.order_by) == self.ranked_order
             and len(self.where.children) == 1
@@ -437,7 +444,7 @@ class RankedIdsQuery(Query):
         )
 
     def set_limits(self, low=None, high=None):
-        if not self._intact():
+        if not self.intact():
             return super().set_limits(low, high)
         ids = self.ranked_ids[low:high]
         self.ranked_ids = ids
@@ -446,6 +453,6 @@ class RankedIdsQuery(Query):
         return super().set_limits(0, len(ids))
 
     def get_count(self, using):
-        if self._intact() and not self.is_sliced:
+        if self.intact() and not self.is_sliced:
             return len(self.ranked_ids)
         return super().get_count(using)

@@ -214,6 +214,34 @@ class Score:
         return sql, params
 
 
+@dataclass(frozen=True)
+class Headline:
+    """The words of a query marked in a text: ``ts_headline`` over the text without our own
+    marks (START and STOP), then HTML-escaped, the marks becoming ``<mark>``. Written once, for
+    the texts of instances (``highlights``) and for a page's columns read in its own statement
+    (the API's search, api/fast.py): the same marks either way."""
+
+    tsquery: str  # "" when the query has no word to mark
+    params: tuple
+
+    def sql(self, text_sql: str) -> tuple[str, tuple]:
+        """The headline of the SQL text ``text_sql``, to be passed to :meth:`marked`."""
+        stripped = f"replace(replace(COALESCE({text_sql}, ''), chr(2), ''), chr(3), '')"
+        options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+        return (
+            f"ts_headline(%s, {stripped}, ({self.tsquery}), %s)",
+            (CONFIG, *self.params, options),
+        )
+
+    def marked(self, value: str | None) -> SafeString:
+        """The HTML of a headline from :meth:`sql`; with no word to mark, of the text itself."""
+        if not self.tsquery:
+            return escape((value or "").replace(START, "").replace(STOP, ""))
+        return mark_safe(  # noqa: S308 - escaped first, then only our own marks become tags
+            escape(value or "").replace(START, "<mark>").replace(STOP, "</mark>")
+        )
+
+
 ID = f'"{Platform._meta.db_table}"."id"'
 RANKED_ORDER = ("search_position",)
 
@@ -415,6 +443,9 @@ class PostgresSearchBackend(BaseSearchBackend):
             .order_by(*RANKED_ORDER)
         )
         result.query.search_facets = facets
+        # The arrays themselves, for a caller that reads a page in its own statement (the API's
+        # search: api/fast.py), with the same score expression.
+        result.query.search_ranked = best
         return bounded(result, matches, min(total, base.COUNT_CAP), capped=total > base.COUNT_CAP)
 
     def _best(
@@ -602,36 +633,33 @@ class PostgresSearchBackend(BaseSearchBackend):
             self.memo(key(other), lambda other=other: marked[other])
         return marked[field]
 
-    def _headlines(
-        self, platforms: list[Platform], query: str, fields: list[str]
-    ) -> dict[str, dict[int, SafeString]]:
-        texts = [
-            (getattr(p, f) or "").replace(START, "").replace(STOP, "")
-            for f in fields
-            for p in platforms
-        ]
+    def headline(self, query: str) -> Headline:
+        """How the words of ``query`` are marked in a text (see :class:`Headline`)."""
         words = [w for w in text.words(query) if w not in text.STOPWORDS]
         phrases = [*words, *self.expansions(query)]
         if not phrases:
-            marked = [escape(t) for t in texts]
+            return Headline("", ())
+        params: list = []
+        for phrase in phrases:
+            params += [CONFIG, phrase]
+        return Headline(" || ".join(["plainto_tsquery(%s, %s)"] * len(phrases)), tuple(params))
+
+    def _headlines(
+        self, platforms: list[Platform], query: str, fields: list[str]
+    ) -> dict[str, dict[int, SafeString]]:
+        texts = [getattr(p, f) or "" for f in fields for p in platforms]
+        headline = self.headline(query)
+        if not headline.tsquery:
+            marked = [headline.marked(t) for t in texts]
         else:
-            tsquery = " || ".join(["plainto_tsquery(%s, %s)"] * len(phrases))
-            params: list = []
-            for phrase in phrases:
-                params += [CONFIG, phrase]
-            options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+            sql, params = headline.sql("t")
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT ts_headline(%s, t, ({tsquery}), %s) "  # noqa: S608 - placeholders
+                    f"SELECT {sql} "  # noqa: S608 - placeholders
                     "FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
-                    [CONFIG, *params, options, texts],
+                    [*params, texts],
                 )
-                marked = [
-                    mark_safe(  # noqa: S308 - escaped first, then only our own marks become tags
-                        escape(row[0]).replace(START, "<mark>").replace(STOP, "</mark>")
-                    )
-                    for row in cursor.fetchall()
-                ]
+                marked = [headline.marked(row[0]) for row in cursor.fetchall()]
         n = len(platforms)
         return {
             f: {p.pk: marked[i * n + j] for j, p in enumerate(platforms)}

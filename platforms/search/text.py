@@ -114,13 +114,26 @@ def contains_phrase(haystack: list[str], needle: list[str]) -> bool:
     return n > 0 and any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
 
 
-def expansions_for(query: str, synonyms: Iterable[tuple[str, list[str]]]) -> list[str]:
+def stemmed_synonyms(
+    synonyms: Iterable[tuple[str, list[str]]],
+) -> list[tuple[list[str], list[str]]]:
+    """Each synonym as (its term's stemmed words, its expansions), for :func:`expansions_for`."""
+    return [([stem(w) for w in words(term)], expansions) for term, expansions in synonyms]
+
+
+def expansions_for(
+    query: str,
+    synonyms: Iterable[tuple[str, list[str]]],
+    *,
+    stemmed: list[tuple[list[str], list[str]]] | None = None,
+) -> list[str]:
     """The synonym expansions that apply to ``query``: a synonym's term applies when its stemmed
-    words appear in the query in order ("card payment" applies to "take card payments")."""
+    words appear in the query in order ("card payment" applies to "take card payments").
+    ``stemmed``: the synonyms' terms stemmed already (:func:`stemmed_synonyms`)."""
     query_terms = [stem(w) for w in words(query)]
     found: list[str] = []
-    for term, expansions in synonyms:
-        if contains_phrase(query_terms, [stem(w) for w in words(term)]):
+    for term, expansions in stemmed if stemmed is not None else stemmed_synonyms(synonyms):
+        if contains_phrase(query_terms, term):
             found.extend(e for e in expansions if e not in found)
     return found
 

@@ -5,6 +5,7 @@ say so. The bounds are lowered here so that a few platforms cross them."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from platforms import search
@@ -120,9 +121,14 @@ def test_similar_counts_capability_overlap_of_a_bounded_set(monkeypatch):
 
 def test_search_queries_do_not_grow_with_the_matches(client, django_assert_max_num_queries):
     widgets(2)
-    with django_assert_max_num_queries(8) as few:
+    # On PostgreSQL: the synonyms (every few seconds), the owners alike, the ranking with its
+    # count and facets, the page in one statement (api/fast.py), and one to spare (was 8: the
+    # page, its capabilities, its standards and its highlights were four). SQLite reads the
+    # page as instances.
+    bound = 5 if connection.vendor == "postgresql" else 8
+    with django_assert_max_num_queries(bound) as few:
         assert client.get(SEARCH, {"q": "widgets"}).json()["count"] == 2
     widgets(40)
-    with django_assert_max_num_queries(8) as many:
+    with django_assert_max_num_queries(bound) as many:
         assert client.get(SEARCH, {"q": "widgets"}).json()["count"] == 42
     assert len(many.captured_queries) == len(few.captured_queries)

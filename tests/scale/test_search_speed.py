@@ -200,8 +200,16 @@ def test_a_page_reads_its_own_rows_only(client):
     with CaptureQueriesContext(connection) as queries:
         body = client.get(SEARCH, {"q": "payments", "page_size": 5}).json()
     assert len(body["results"]) == 5
-    (page,) = [q["sql"] for q in queries.captured_queries if "search_position" in q["sql"]]
-    # The page's query selects the five rows shown by their ids, not the 30 candidates.
-    (ids,) = re.findall(r"WHERE .*?\bIN \(([\d, ]+)\)", page)
+    # The API reads its page in one statement (api/fast.py: RankedRows), by the ids shown, not
+    # the 30 candidates.
+    (page,) = [q["sql"] for q in queries.captured_queries if "ts_headline" in q["sql"]]
+    (ids,) = re.findall(r"WHERE p\.id = ANY\(ARRAY\[([\d, ]+)\]", page)
     shown = {Platform.objects.get(slug=row["slug"]).pk for row in body["results"]}
     assert {int(pk) for pk in ids.split(",")} == shown
+    # A page read as instances (the search page's) selects its own rows too.
+    result = search.search(Platform.objects.published(), "payments").for_listing()
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(result[5:10])
+    (page,) = [q["sql"] for q in queries.captured_queries if "search_position" in q["sql"]]
+    (ids,) = re.findall(r"WHERE .*?\bIN \(([\d, ]+)\)", page)
+    assert {int(pk) for pk in ids.split(",")} == {row.pk for row in rows}

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
     SearchQuery,
+    SearchQueryCombinable,
     SearchRank,
     SearchVector,
     TrigramSimilarity,
 )
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     F,
@@ -110,6 +111,30 @@ NAME_COLUMNS = ROW_COLUMNS - {"search_vector"}
 NAME_WORDS = r"regexp_split_to_array(lower({name}), '[^[:alnum:]]+')"
 NAME_WORDS_ALIKE = NAME_WORDS.format(name=f'{PLATFORM_TABLE}."name"') + (  # noqa: S608
     " && ARRAY(SELECT word FROM platforms_search_name_word WHERE word %%> %s)"
+)
+# The typo correction (migration 0014_search_vocabulary): a query word whose lexeme no document
+# holds is searched as itself or the nearest lexemes of the catalogue's documents, those at
+# least TYPO_SIMILARITY alike (pg_trgm's similarity of the stems: "paymnt" and "payment" 0.5,
+# "notfi" and "notifi" 0.44) and within TYPO_MARGIN of the nearest (so "identty" is "ident",
+# identity, 0.56, not also "identif", identifier, 0.45), at most TYPO_CANDIDATES. A held word
+# costs one primary-key lookup, no trigram comparison.
+VOCABULARY = "platforms_search_vocabulary"
+TYPO_SIMILARITY = 0.4
+TYPO_MARGIN = 0.05
+TYPO_CANDIDATES = 3
+NEAREST_LEXEMES = (
+    "SELECT q.word, q.lexeme, n.word, n.s FROM (SELECT w AS word, (SELECT l.lexeme "  # noqa: S608
+    "FROM unnest(to_tsvector(%s::regconfig, w)) l LIMIT 1) AS lexeme "
+    "FROM unnest(%s::text[]) w) q "
+    f"CROSS JOIN LATERAL (SELECT v.word, similarity(v.word, q.lexeme) AS s FROM {VOCABULARY} v "
+    f"WHERE v.word %% q.lexeme ORDER BY s DESC, v.word LIMIT {TYPO_CANDIDATES}) n "
+    f"WHERE NOT EXISTS (SELECT 1 FROM {VOCABULARY} h WHERE h.word = q.lexeme)"
+)
+# The vocabulary filled from every document (as the migration fills it).
+VOCABULARY_FILL = (
+    f"INSERT INTO {VOCABULARY} SELECT l FROM ts_stat("  # noqa: S608 - a constant
+    "'SELECT search_vector FROM platforms_platform') s(l, ndoc, nentry) "
+    "WHERE l ~ '^[[:alnum:]]+$' AND l !~ '^[0-9]+$' ON CONFLICT (word) DO NOTHING"
 )
 MATCH_COLUMNS = ("id", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
 LINK_COLUMNS = ("capability_ids", "standard_ids")
@@ -295,6 +320,32 @@ def _any_of(phrases: Iterable[str]) -> SearchQuery | None:
     return combined
 
 
+def _lexeme(lexeme: str) -> str:
+    """A lexeme as a ``tsquery`` literal, matched as it is (not stemmed again)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class Corrected(SearchQuery):
+    """``query`` with each misspelt word's lexeme replaced by itself or its nearest lexemes
+    (``ts_rewrite``, immutable: folded once when the statement is planned), so that the rest
+    of the query keeps its meaning (every word, a phrase, a negation)."""
+
+    def __init__(self, query: SearchQueryCombinable, corrections: tuple[tuple[str, str], ...]):
+        super().__init__(query)
+        self.corrections = corrections
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        for target, substitute in self.corrections:
+            sql = f"ts_rewrite({sql}, %s::tsquery, %s::tsquery)"
+            params = [*params, target, substitute]
+        return sql, params
+
+
+def _corrected(query: SearchQueryCombinable, corrections: tuple[tuple[str, str], ...]):
+    return Corrected(query, corrections) if corrections else query
+
+
 def _all_of(words: Iterable[str]) -> SearchQuery:
     """A query matching the platforms that hold every one of ``words``."""
     return SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
@@ -313,6 +364,8 @@ class PostgresSearchBackend(BaseSearchBackend):
         if isinstance(platforms, Platform):
             # So that a later save() of this instance does not write the old document back.
             platforms.refresh_from_db(fields=["search_vector"])
+        # The new words are in the vocabulary (a trigger): no correction remembered from before.
+        self.forget()
 
     def reindex_all(self) -> None:
         """Every document rewritten, then the search rows put back in the order the search
@@ -322,16 +375,51 @@ class PostgresSearchBackend(BaseSearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(f"CLUSTER {SEARCH_ROWS}")  # noqa: S608 - a constant
             cursor.execute(f"ANALYZE {SEARCH_ROWS}")
+            # The words no document holds any more dropped (the triggers only add).
+            with transaction.atomic():
+                cursor.execute(f"DELETE FROM {VOCABULARY}")  # noqa: S608 - a constant
+                cursor.execute(VOCABULARY_FILL)
+            cursor.execute(f"ANALYZE {VOCABULARY}")
 
     def _queries(self, query: str) -> tuple[SearchQuery, SearchQuery]:
-        """(all the words or a synonym, any of the words or a synonym)."""
+        """(all the words or a synonym, any of the words or a synonym), a misspelt word
+        standing for itself or its nearest words (:meth:`_corrections`)."""
         expansions = self.expansions(query)
         strict = SearchQuery(query, search_type="websearch", config=CONFIG)
         if extra := _any_of(expansions):
             strict |= extra
         words = [w for w in text.words(query) if w not in text.STOPWORDS]
         broad = _any_of([*words, *expansions]) or strict
-        return strict, broad
+        corrections = self._corrections(words)
+        return _corrected(strict, corrections), _corrected(broad, corrections)
+
+    def _corrections(self, words: list[str]) -> tuple[tuple[str, str], ...]:
+        """((lexeme, that lexeme or its nearest as a tsquery), ...) for the words (4 letters
+        or more) whose lexeme no document holds and that have near ones, as SQLite's
+        ``_nearest_words``. Remembered for a few seconds: the search and its highlights ask
+        the same."""
+        return self.memo(("corrections", tuple(words)), lambda: self._lookup_corrections(words))
+
+    @staticmethod
+    def _lookup_corrections(words: list[str]) -> tuple[tuple[str, str], ...]:
+        """ONE query for every word: its lexeme looked up in the vocabulary (the primary key),
+        and only when it is not there, its nearest lexemes (the trigram index)."""
+        long_words = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
+        if not long_words:
+            return ()
+        with connection.cursor() as cursor:
+            cursor.execute(NEAREST_LEXEMES, [CONFIG, long_words])
+            rows = cursor.fetchall()
+        nearest: dict[str, list[str]] = {}
+        best: dict[str, float] = {}
+        for _word, lexeme, candidate, similarity in rows:  # best first for each word
+            best.setdefault(lexeme, similarity)
+            if similarity >= max(TYPO_SIMILARITY, best[lexeme] - TYPO_MARGIN):
+                nearest.setdefault(lexeme, []).append(candidate)
+        return tuple(
+            (_lexeme(lexeme), " | ".join(_lexeme(w) for w in [lexeme, *close]))
+            for lexeme, close in nearest.items()
+        )
 
     @staticmethod
     def _set_trigram_threshold() -> None:
@@ -611,10 +699,15 @@ class PostgresSearchBackend(BaseSearchBackend):
         if not phrases:
             marked = [escape(t) for t in texts]
         else:
-            tsquery = " || ".join(["plainto_tsquery(%s, %s)"] * len(phrases))
+            # A misspelt word's nearest words marked too (as tsqueries of lexemes).
+            corrected = [substitute for _target, substitute in self._corrections(words)]
+            tsquery = " || ".join(
+                ["plainto_tsquery(%s, %s)"] * len(phrases) + ["%s::tsquery"] * len(corrected)
+            )
             params: list = []
             for phrase in phrases:
                 params += [CONFIG, phrase]
+            params += corrected
             options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
             with connection.cursor() as cursor:
                 cursor.execute(

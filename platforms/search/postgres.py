@@ -113,17 +113,17 @@ NAME_WORDS_ALIKE = NAME_WORDS.format(name=f'{PLATFORM_TABLE}."name"') + (  # noq
     " && ARRAY(SELECT word FROM platforms_search_name_word WHERE word %%> %s)"
 )
 # The typo correction (migration 0014_search_vocabulary): a query word whose lexeme no document
-# holds is searched as itself or the nearest lexemes of the catalogue's documents, those at
-# least TYPO_SIMILARITY alike (pg_trgm's similarity of the stems: "paymnt" and "payment" 0.5,
-# "notfi" and "notifi" 0.44) and within TYPO_MARGIN of the nearest (so "identty" is "ident",
-# identity, 0.56, not also "identif", identifier, 0.45), at most TYPO_CANDIDATES. A held word
-# costs one primary-key lookup, no trigram comparison.
+# holds is searched as itself or the nearest lexeme of the catalogue's documents (those as near,
+# if several, at most TYPO_CANDIDATES), if at least TYPO_SIMILARITY alike (pg_trgm's similarity
+# of the stems: "paymnt" and "payment" 0.5, "notfi" and "notifi" 0.44). Only the nearest: a
+# stem stands for a family of words already, and the next ones were rarely meant ("identty" is
+# "ident", identity, 0.56, not also "identif", identifier, 0.45; "lettr" is "letter", 0.44,
+# not also "let", 0.43). A held word costs one primary-key lookup, no trigram comparison.
 VOCABULARY = "platforms_search_vocabulary"
 TYPO_SIMILARITY = 0.4
-TYPO_MARGIN = 0.05
 TYPO_CANDIDATES = 3
 NEAREST_LEXEMES = (
-    "SELECT q.word, q.lexeme, n.word, n.s FROM (SELECT w AS word, (SELECT l.lexeme "  # noqa: S608
+    "SELECT q.lexeme, n.word, n.s FROM (SELECT DISTINCT (SELECT l.lexeme "  # noqa: S608
     "FROM unnest(to_tsvector(%s::regconfig, w)) l LIMIT 1) AS lexeme "
     "FROM unnest(%s::text[]) w) q "
     f"CROSS JOIN LATERAL (SELECT v.word, similarity(v.word, q.lexeme) AS s FROM {VOCABULARY} v "
@@ -412,9 +412,9 @@ class PostgresSearchBackend(BaseSearchBackend):
             rows = cursor.fetchall()
         nearest: dict[str, list[str]] = {}
         best: dict[str, float] = {}
-        for _word, lexeme, candidate, similarity in rows:  # best first for each word
+        for lexeme, candidate, similarity in sorted(rows, key=lambda r: (r[0], -r[2], r[1])):
             best.setdefault(lexeme, similarity)
-            if similarity >= max(TYPO_SIMILARITY, best[lexeme] - TYPO_MARGIN):
+            if similarity >= max(TYPO_SIMILARITY, best[lexeme]):
                 nearest.setdefault(lexeme, []).append(candidate)
         return tuple(
             (_lexeme(lexeme), " | ".join(_lexeme(w) for w in [lexeme, *close]))

@@ -123,7 +123,7 @@ VOCABULARY = "platforms_search_vocabulary"
 TYPO_SIMILARITY = 0.4
 TYPO_CANDIDATES = 3
 NEAREST_LEXEMES = (
-    "SELECT q.lexeme, n.word, n.s FROM (SELECT DISTINCT (SELECT l.lexeme "  # noqa: S608
+    "SELECT 'word', q.lexeme, n.word, n.s FROM (SELECT DISTINCT (SELECT l.lexeme "  # noqa: S608
     "FROM unnest(to_tsvector(%s::regconfig, w)) l LIMIT 1) AS lexeme "
     "FROM unnest(%s::text[]) w) q "
     f"CROSS JOIN LATERAL (SELECT v.word, similarity(v.word, q.lexeme) AS s FROM {VOCABULARY} v "
@@ -177,6 +177,13 @@ FEW_HOLDING = "(SELECT COUNT(*) FROM f) < %s"
 # lookup; index organisation_abbreviation_trgm).
 ORGANISATION_TABLE = f'"{Organisation._meta.db_table}"'
 OWNERS_ALIKE = f'SELECT "id" FROM {ORGANISATION_TABLE} WHERE "abbreviation" %% %s'  # noqa: S608
+# What a query is alike, in the one statement that looked up the owners alike: those owners'
+# ids, and the nearest lexemes of its misspelt words (so that the correction costs a search no
+# query of its own, and a word the catalogue holds only a key lookup in it).
+ALIKE = (
+    OWNERS_ALIKE.replace('SELECT "id"', "SELECT 'owner', \"id\"::text, NULL::text, NULL::real")
+    + f" UNION ALL {NEAREST_LEXEMES}"
+)
 # The score of a candidate (the CTE ``c`` of ``_best``): its text rank for all the words (or a
 # synonym) twice and for any of them once (one word without synonyms is the same query both
 # ways: ranked once, 3 times, the planner folding the comparison of the two constant queries),
@@ -383,43 +390,47 @@ class PostgresSearchBackend(BaseSearchBackend):
 
     def _queries(self, query: str) -> tuple[SearchQuery, SearchQuery]:
         """(all the words or a synonym, any of the words or a synonym), a misspelt word
-        standing for itself or its nearest words (:meth:`_corrections`)."""
+        standing for itself or its nearest words (:meth:`_alike`)."""
         expansions = self.expansions(query)
         strict = SearchQuery(query, search_type="websearch", config=CONFIG)
         if extra := _any_of(expansions):
             strict |= extra
         words = [w for w in text.words(query) if w not in text.STOPWORDS]
         broad = _any_of([*words, *expansions]) or strict
-        corrections = self._corrections(words)
+        _owners, corrections = self._alike(query)
         return _corrected(strict, corrections), _corrected(broad, corrections)
 
-    def _corrections(self, words: list[str]) -> tuple[tuple[str, str], ...]:
-        """((lexeme, that lexeme or its nearest as a tsquery), ...) for the words (4 letters
-        or more) whose lexeme no document holds and that have near ones, as SQLite's
-        ``_nearest_words``. Remembered for a few seconds: the search and its highlights ask
-        the same."""
-        return self.memo(("corrections", tuple(words)), lambda: self._lookup_corrections(words))
+    def _alike(self, query: str) -> tuple[list[int], tuple[tuple[str, str], ...]]:
+        """(the ids of the owners whose abbreviation is like ``query``, ((lexeme, that lexeme
+        or its nearest as a tsquery), ...) for the words of 4 letters or more whose lexeme no
+        document holds and that have near ones, as SQLite's ``_nearest_words``). Remembered
+        for the request: the search and its highlights ask the same."""
+        query = " ".join((query or "").split())
+        return self.memo(("alike", query), lambda: self._lookup_alike(query))
 
     @staticmethod
-    def _lookup_corrections(words: list[str]) -> tuple[tuple[str, str], ...]:
-        """ONE query for every word: its lexeme looked up in the vocabulary (the primary key),
-        and only when it is not there, its nearest lexemes (the trigram index)."""
+    def _lookup_alike(query: str) -> tuple[list[int], tuple[tuple[str, str], ...]]:
+        """ONE query (:data:`ALIKE`): the owners alike, and for every word its lexeme looked up
+        in the vocabulary (the primary key), and only when it is not there, its nearest
+        lexemes (the trigram index)."""
+        words = [w for w in text.words(query) if w not in text.STOPWORDS]
         long_words = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
-        if not long_words:
-            return ()
         with connection.cursor() as cursor:
-            cursor.execute(NEAREST_LEXEMES, [CONFIG, long_words])
+            cursor.execute(ALIKE, [query, CONFIG, long_words])
             rows = cursor.fetchall()
+        owners = [int(pk) for kind, pk, _word, _s in rows if kind == "owner"]
         nearest: dict[str, list[str]] = {}
         best: dict[str, float] = {}
-        for lexeme, candidate, similarity in sorted(rows, key=lambda r: (r[0], -r[2], r[1])):
+        near = sorted((r[1:] for r in rows if r[0] == "word"), key=lambda r: (r[0], -r[2], r[1]))
+        for lexeme, candidate, similarity in near:
             best.setdefault(lexeme, similarity)
             if similarity >= max(TYPO_SIMILARITY, best[lexeme]):
                 nearest.setdefault(lexeme, []).append(candidate)
-        return tuple(
+        corrections = tuple(
             (_lexeme(lexeme), " | ".join(_lexeme(w) for w in [lexeme, *close]))
             for lexeme, close in nearest.items()
         )
+        return owners, corrections
 
     @staticmethod
     def _set_trigram_threshold() -> None:
@@ -449,11 +460,9 @@ class PostgresSearchBackend(BaseSearchBackend):
         self._set_trigram_threshold()
         strict, broad = self._queries(query)
         # The trigram operators (not the functions) so that the GIN trigram index is used, and
-        # the owners looked up first, so that every branch of the OR is on an indexed column of
-        # the platform table (a bitmap OR, not a scan).
-        with connection.cursor() as cursor:
-            cursor.execute(OWNERS_ALIKE, [query])
-            owners = [pk for (pk,) in cursor.fetchall()]
+        # the owners looked up first (with the corrections, ALIKE), so that every branch of the
+        # OR is on an indexed column of the platform table (a bitmap OR, not a scan).
+        owners, _corrections = self._alike(query)
         similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
         # One word: its names alike found by word on the search rows (NAME_WORDS_ALIKE): a
         # name alike holds a word alike (word similarity is that of the best-matching part of
@@ -700,7 +709,7 @@ class PostgresSearchBackend(BaseSearchBackend):
             marked = [escape(t) for t in texts]
         else:
             # A misspelt word's nearest words marked too (as tsqueries of lexemes).
-            corrected = [substitute for _target, substitute in self._corrections(words)]
+            corrected = [substitute for _target, substitute in self._alike(query)[1]]
             tsquery = " || ".join(
                 ["plainto_tsquery(%s, %s)"] * len(phrases) + ["%s::tsquery"] * len(corrected)
             )

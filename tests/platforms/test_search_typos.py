@@ -65,9 +65,23 @@ def test_a_new_platforms_words_are_corrected_to_once_registered_or_changed():
     assert found("heliogrph") == {signals.slug}
 
     services.platform_update(
-        actor=None, platform=signals, data={"description": "Watched by a kestrel."}
+        actor=None, platform=signals, data={"summary": "Sends messages watched by a kestrel."}
     )
     assert found("kestral") == {signals.slug}
+
+
+@pytest.mark.postgres(reason="SQLite's typo words are those of the names and summaries")
+def test_a_word_only_a_description_holds_corrects_a_typo():
+    owner = OrganisationFactory(name="Harbour Office")
+    signals = services.platform_register(
+        actor=None,
+        owner=owner,
+        name="Harbour signals",
+        summary="Sends messages to ships.",
+        description="Flashes them by heliograph.",
+        state=Platform.State.PUBLISHED,
+    )
+    assert found("heliogrph") == {signals.slug}
 
 
 def test_a_platform_imported_in_bulk_is_found_by_a_misspelling_of_its_words():
@@ -75,9 +89,8 @@ def test_a_platform_imported_in_bulk_is_found_by_a_misspelling_of_its_words():
     PublishedPlatformFactory(name="Tide tables", summary="Publishes the tides.")
     search.reindex(Platform.objects.all())
     body = (
-        b"slug,name,summary,owner,phase,description\n"
-        b"ferry-signals,Ferry signals,Signals to ferries.,harbour-office,live,"
-        b"Uses a heliograph.\n"
+        b"slug,name,summary,owner,phase\n"
+        b"ferry-signals,Ferry signals,Signals to ferries by heliograph.,harbour-office,live\n"
     )
     plan = run_import([("file.csv", body)], "csv", None, None, dry_run=False)
     assert plan.applied, [str(p) for p in plan.errors]

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
     SearchQuery,
+    SearchQueryCombinable,
     SearchRank,
     SearchVector,
     TrigramSimilarity,
 )
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     F,
@@ -111,6 +112,30 @@ NAME_WORDS = r"regexp_split_to_array(lower({name}), '[^[:alnum:]]+')"
 NAME_WORDS_ALIKE = NAME_WORDS.format(name=f'{PLATFORM_TABLE}."name"') + (  # noqa: S608
     " && ARRAY(SELECT word FROM platforms_search_name_word WHERE word %%> %s)"
 )
+# The typo correction (migration 0014_search_vocabulary): a query word whose lexeme no document
+# holds is searched as itself or the nearest lexeme of the catalogue's documents (those as near,
+# if several, at most TYPO_CANDIDATES), if at least TYPO_SIMILARITY alike (pg_trgm's similarity
+# of the stems: "paymnt" and "payment" 0.5, "notfi" and "notifi" 0.44). Only the nearest: a
+# stem stands for a family of words already, and the next ones were rarely meant ("identty" is
+# "ident", identity, 0.56, not also "identif", identifier, 0.45; "lettr" is "letter", 0.44,
+# not also "let", 0.43). A held word costs one primary-key lookup, no trigram comparison.
+VOCABULARY = "platforms_search_vocabulary"
+TYPO_SIMILARITY = 0.4
+TYPO_CANDIDATES = 3
+NEAREST_LEXEMES = (
+    "SELECT 'word', q.lexeme, n.word, n.s FROM (SELECT DISTINCT (SELECT l.lexeme "  # noqa: S608
+    "FROM unnest(to_tsvector(%s::regconfig, w)) l LIMIT 1) AS lexeme "
+    "FROM unnest(%s::text[]) w) q "
+    f"CROSS JOIN LATERAL (SELECT v.word, similarity(v.word, q.lexeme) AS s FROM {VOCABULARY} v "
+    f"WHERE v.word %% q.lexeme ORDER BY s DESC, v.word LIMIT {TYPO_CANDIDATES}) n "
+    f"WHERE NOT EXISTS (SELECT 1 FROM {VOCABULARY} h WHERE h.word = q.lexeme)"
+)
+# The vocabulary filled from every document (as the migration fills it).
+VOCABULARY_FILL = (
+    f"INSERT INTO {VOCABULARY} SELECT l FROM ts_stat("  # noqa: S608 - a constant
+    "'SELECT search_vector FROM platforms_platform') s(l, ndoc, nentry) "
+    "WHERE l ~ '^[[:alnum:]]+$' AND l !~ '^[0-9]+$' ON CONFLICT (word) DO NOTHING"
+)
 MATCH_COLUMNS = ("id", "owner_id", "phase", "is_open_source", "reuse_count", "slug")
 LINK_COLUMNS = ("capability_ids", "standard_ids")
 _COLUMN = re.compile(rf"{re.escape(PLATFORM_TABLE)}\.\"(\w+)\"")
@@ -152,6 +177,13 @@ FEW_HOLDING = "(SELECT COUNT(*) FROM f) < %s"
 # lookup; index organisation_abbreviation_trgm).
 ORGANISATION_TABLE = f'"{Organisation._meta.db_table}"'
 OWNERS_ALIKE = f'SELECT "id" FROM {ORGANISATION_TABLE} WHERE "abbreviation" %% %s'  # noqa: S608
+# What a query is alike, in the one statement that looked up the owners alike: those owners'
+# ids, and the nearest lexemes of its misspelt words (so that the correction costs a search no
+# query of its own, and a word the catalogue holds only a key lookup in it).
+ALIKE = (
+    OWNERS_ALIKE.replace('SELECT "id"', "SELECT 'owner', \"id\"::text, NULL::text, NULL::real")
+    + f" UNION ALL {NEAREST_LEXEMES}"
+)
 # The score of a candidate (the CTE ``c`` of ``_best``): its text rank for all the words (or a
 # synonym) twice and for any of them once (one word without synonyms is the same query both
 # ways: ranked once, 3 times, the planner folding the comparison of the two constant queries),
@@ -327,6 +359,32 @@ def _any_of(phrases: Iterable[str]) -> SearchQuery | None:
     return combined
 
 
+def _lexeme(lexeme: str) -> str:
+    """A lexeme as a ``tsquery`` literal, matched as it is (not stemmed again)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class Corrected(SearchQuery):
+    """``query`` with each misspelt word's lexeme replaced by itself or its nearest lexemes
+    (``ts_rewrite``, immutable: folded once when the statement is planned), so that the rest
+    of the query keeps its meaning (every word, a phrase, a negation)."""
+
+    def __init__(self, query: SearchQueryCombinable, corrections: tuple[tuple[str, str], ...]):
+        super().__init__(query)
+        self.corrections = corrections
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        for target, substitute in self.corrections:
+            sql = f"ts_rewrite({sql}, %s::tsquery, %s::tsquery)"
+            params = [*params, target, substitute]
+        return sql, params
+
+
+def _corrected(query: SearchQueryCombinable, corrections: tuple[tuple[str, str], ...]):
+    return Corrected(query, corrections) if corrections else query
+
+
 def _all_of(words: Iterable[str]) -> SearchQuery:
     """A query matching the platforms that hold every one of ``words``."""
     return SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
@@ -345,6 +403,8 @@ class PostgresSearchBackend(BaseSearchBackend):
         if isinstance(platforms, Platform):
             # So that a later save() of this instance does not write the old document back.
             platforms.refresh_from_db(fields=["search_vector"])
+        # The new words are in the vocabulary (a trigger): no correction remembered from before.
+        self.forget()
 
     def reindex_all(self) -> None:
         """Every document rewritten, then the search rows put back in the order the search
@@ -354,16 +414,55 @@ class PostgresSearchBackend(BaseSearchBackend):
         with connection.cursor() as cursor:
             cursor.execute(f"CLUSTER {SEARCH_ROWS}")  # noqa: S608 - a constant
             cursor.execute(f"ANALYZE {SEARCH_ROWS}")
+            # The words no document holds any more dropped (the triggers only add).
+            with transaction.atomic():
+                cursor.execute(f"DELETE FROM {VOCABULARY}")  # noqa: S608 - a constant
+                cursor.execute(VOCABULARY_FILL)
+            cursor.execute(f"ANALYZE {VOCABULARY}")
 
     def _queries(self, query: str) -> tuple[SearchQuery, SearchQuery]:
-        """(all the words or a synonym, any of the words or a synonym)."""
+        """(all the words or a synonym, any of the words or a synonym), a misspelt word
+        standing for itself or its nearest words (:meth:`_alike`)."""
         expansions = self.expansions(query)
         strict = SearchQuery(query, search_type="websearch", config=CONFIG)
         if extra := _any_of(expansions):
             strict |= extra
         words = [w for w in text.words(query) if w not in text.STOPWORDS]
         broad = _any_of([*words, *expansions]) or strict
-        return strict, broad
+        _owners, corrections = self._alike(query)
+        return _corrected(strict, corrections), _corrected(broad, corrections)
+
+    def _alike(self, query: str) -> tuple[list[int], tuple[tuple[str, str], ...]]:
+        """(the ids of the owners whose abbreviation is like ``query``, ((lexeme, that lexeme
+        or its nearest as a tsquery), ...) for the words of 4 letters or more whose lexeme no
+        document holds and that have near ones, as SQLite's ``_nearest_words``). Remembered
+        for the request: the search and its highlights ask the same."""
+        query = " ".join((query or "").split())
+        return self.memo(("alike", query), lambda: self._lookup_alike(query))
+
+    @staticmethod
+    def _lookup_alike(query: str) -> tuple[list[int], tuple[tuple[str, str], ...]]:
+        """ONE query (:data:`ALIKE`): the owners alike, and for every word its lexeme looked up
+        in the vocabulary (the primary key), and only when it is not there, its nearest
+        lexemes (the trigram index)."""
+        words = [w for w in text.words(query) if w not in text.STOPWORDS]
+        long_words = [w for w in dict.fromkeys(words) if len(w) >= 4 and not w.isdigit()]
+        with connection.cursor() as cursor:
+            cursor.execute(ALIKE, [query, CONFIG, long_words])
+            rows = cursor.fetchall()
+        owners = [int(pk) for kind, pk, _word, _s in rows if kind == "owner"]
+        nearest: dict[str, list[str]] = {}
+        best: dict[str, float] = {}
+        near = sorted((r[1:] for r in rows if r[0] == "word"), key=lambda r: (r[0], -r[2], r[1]))
+        for lexeme, candidate, similarity in near:
+            best.setdefault(lexeme, similarity)
+            if similarity >= max(TYPO_SIMILARITY, best[lexeme]):
+                nearest.setdefault(lexeme, []).append(candidate)
+        corrections = tuple(
+            (_lexeme(lexeme), " | ".join(_lexeme(w) for w in [lexeme, *close]))
+            for lexeme, close in nearest.items()
+        )
+        return owners, corrections
 
     @staticmethod
     def _set_trigram_threshold() -> None:
@@ -393,11 +492,9 @@ class PostgresSearchBackend(BaseSearchBackend):
         self._set_trigram_threshold()
         strict, broad = self._queries(query)
         # The trigram operators (not the functions) so that the GIN trigram index is used, and
-        # the owners looked up first, so that every branch of the OR is on an indexed column of
-        # the platform table (a bitmap OR, not a scan).
-        with connection.cursor() as cursor:
-            cursor.execute(OWNERS_ALIKE, [query])
-            owners = [pk for (pk,) in cursor.fetchall()]
+        # the owners looked up first (with the corrections, ALIKE), so that every branch of the
+        # OR is on an indexed column of the platform table (a bitmap OR, not a scan).
+        owners, _corrections = self._alike(query)
         similar_name = Q(name__trigram_word_similar=query) | Q(owner_id__in=owners)
         # One word: its names alike found by word on the search rows (NAME_WORDS_ALIKE): a
         # name alike holds a word alike (word similarity is that of the best-matching part of
@@ -637,12 +734,18 @@ class PostgresSearchBackend(BaseSearchBackend):
         """How the words of ``query`` are marked in a text (see :class:`Headline`)."""
         words = [w for w in text.words(query) if w not in text.STOPWORDS]
         phrases = [*words, *self.expansions(query)]
-        if not phrases:
+        # A misspelt word's nearest words marked too (as tsqueries of lexemes).
+        corrected = [substitute for _target, substitute in self._alike(query)[1]]
+        if not phrases and not corrected:
             return Headline("", ())
         params: list = []
         for phrase in phrases:
             params += [CONFIG, phrase]
-        return Headline(" || ".join(["plainto_tsquery(%s, %s)"] * len(phrases)), tuple(params))
+        params += corrected
+        tsquery = " || ".join(
+            ["plainto_tsquery(%s, %s)"] * len(phrases) + ["%s::tsquery"] * len(corrected)
+        )
+        return Headline(tsquery, tuple(params))
 
     def _headlines(
         self, platforms: list[Platform], query: str, fields: list[str]

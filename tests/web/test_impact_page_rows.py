@@ -114,3 +114,16 @@ def test_every_row_links_where_reverse_does_and_says_what_the_analysis_found(
     # Names are escaped once: the markup shows them as text, never as tags or entities twice.
     assert b"&amp; &lt;Sons&gt; &quot;Ltd&quot; &#x27;UK&#x27;" in first.content
     assert b"&amp;amp;" not in first.content and b"<Sons>" not in first.content
+
+
+def test_the_graphs_coordinates_are_numbers_with_a_thousands_separator_on(client, root, settings):
+    settings.USE_THOUSAND_SEPARATOR = True
+    page = BeautifulSoup(client.get("/platforms/the-root/impact/").content, "html.parser")
+    graph = page.find("svg", class_="app-chart")
+    # "1,010" would not be a number: the tallest column holds more than 20 platforms.
+    width, height = int(graph["width"]), int(graph["height"])
+    assert height >= 1000
+    assert graph["viewbox"] == f"0 0 {width} {height}"
+    rects = graph.find_all("rect")
+    assert len(rects) == 41  # the root and its 40 nearest dependents
+    assert all(rect[name].isdigit() for rect in rects for name in ("x", "y", "width", "height"))

@@ -9,8 +9,11 @@ import string
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import AnonymousUser
+from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 
+from catalogue.web.insights_views import shown_count
 from platforms.selectors.impact import platform_impact
 from tests.factories import (
     AdoptionFactory,
@@ -127,3 +130,15 @@ def test_the_graphs_coordinates_are_numbers_with_a_thousands_separator_on(client
     rects = graph.find_all("rect")
     assert len(rects) == 41  # the root and its 40 nearest dependents
     assert all(rect[name].isdigit() for rect in rects for name in ("x", "y", "width", "height"))
+
+
+@pytest.mark.parametrize("separator", [False, True])
+@pytest.mark.parametrize("language", ["en-gb", "de", "fr", "hi"])
+def test_a_count_made_in_the_view_reads_as_the_template_shows_it(settings, separator, language):
+    settings.USE_THOUSAND_SEPARATOR = separator
+    numbers = [0, 1, 9, 25, 999, 1000, 1490, 12345, 1234567]
+    template = Template("{% for n in numbers %}{{ n }};{% endfor %}")
+    with translation.override(language):
+        assert ";".join(shown_count(n) for n in numbers) + ";" == template.render(
+            Context({"numbers": numbers})
+        )

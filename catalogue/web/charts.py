@@ -21,6 +21,7 @@ PURPLE = "#4c2c92"
 GREY = "#b1b4b6"
 RED = "#d4351c"
 BLACK = "#0b0c0c"
+WHITE = "#ffffff"
 
 # Most advanced first, as ``platforms.selectors.profiles.STATUS_ORDER``.
 STATUS_FILLS = {
@@ -177,14 +178,21 @@ def graph(root: dict[str, str], nodes: list[dict[str, Any]], edges: list[tuple])
         per_depth[node["depth"]] = index + 1
         x = margin + node["depth"] * column_width
         y = margin + index * row_height
+        root_node = node["depth"] == 0
         place[node["slug"]] = {
             **node,
             "short": short(node["name"], 24),
+            # Worded and coloured here, not by three tests per node in the template.
+            "title": f"{node['name']} (the platform asked about)"
+            if root_node
+            else f"{node['name']}, {node['depth']} step{'' if node['depth'] == 1 else 's'} away",
+            "fill": DARK_BLUE if root_node else WHITE,
+            "text_fill": WHITE if root_node else BLACK,
             "x": x,
             "y": y,
             "text_x": x + 10,
             "text_y": y + 22,
-            "root": node["depth"] == 0,
+            "root": root_node,
         }
     lines = []
     for source, target, in_cycle in edges:
@@ -202,11 +210,14 @@ def graph(root: dict[str, str], nodes: list[dict[str, Any]], edges: list[tuple])
         else:
             middle = (x1 + x2) // 2
             path = f"M{x1},{y1} C{middle},{y1} {middle},{y2} {x2 - 6},{y2}"
+        cycle = in_cycle or backwards
+        label = f"{b['name']} depends on {a['name']}"
         lines.append(
             {
                 "path": path,
-                "cycle": in_cycle or backwards,
-                "label": f"{b['name']} depends on {a['name']}",
+                "cycle": cycle,
+                "label": label,
+                "title": f"{label} (closes a cycle)" if cycle else label,
             }
         )
     depth = max(per_depth)

@@ -13,13 +13,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.formats import localize
 from django.views.decorators.http import require_GET
 
 from catalogue.web import charts
+from catalogue.web.links import slug_urls
 from catalogue.web.views import PageError, _error_context, _page, _pagination
 from platforms.models import Capability, Organisation, Platform
 from platforms.selectors.contracts import (
@@ -415,6 +418,13 @@ def trend(request: HttpRequest, slug: str) -> HttpResponse:
 # --- /platforms/{slug}/impact/ ---------------------------------------------------------------
 
 
+def shown_count(number: int) -> str:
+    """A whole number as ``{{ number }}`` shows it in a template. Without a thousands separator
+    (``USE_THOUSAND_SEPARATOR``, off here) that is its digits in every language, made without
+    the look-ups of the locale's formats that ``localize()`` does for each number (150 a page)."""
+    return localize(number) if settings.USE_THOUSAND_SEPARATOR else str(number)
+
+
 @require_GET
 def impact(request: HttpRequest, slug: str) -> HttpResponse:
     """What depends on a platform, directly or through others, and the organisations that own or
@@ -445,17 +455,34 @@ def impact(request: HttpRequest, slug: str) -> HttpResponse:
     def named(slugs: list[str]) -> list[str]:
         return [names.get(slug, slug) for slug in slugs]
 
+    def listed(slugs: list[str], count: int) -> str:
+        shown = ", ".join(named(slugs)) or "–"
+        more = count - len(slugs)
+        return f"{shown} and {shown_count(more)} more" if more > 0 else shown
+
+    # Each cell's text and link made here, not per row in the template: 151 ``{% url %}``, 250
+    # ``join`` and 100 ``{% if %}`` were half of the HTML's time. The links come from one
+    # reversed pattern each (the same URLs as ``reverse()``).
+    platform_url = slug_urls("web:platform")
+    organisation_url = slug_urls("web:organisation")
     dependent_rows = [
-        {"dependent": d, "path": named(d.path), "depends_on": named(d.depends_on)}
+        {
+            "name": d.platform.name,
+            "href": platform_url(d.platform.slug),
+            "owner": d.platform.owner.name,
+            "owner_href": organisation_url(d.platform.owner.slug),
+            "depth": shown_count(d.depth),
+            "path": " → ".join(named(d.path)),
+            "depends_on": ", ".join(named(d.depends_on)),
+        }
         for d in dependents
     ]
     organisation_rows = [
         {
-            "affected": a,
-            "owns": named(a.owns),
-            "uses": named(a.uses),
-            "owns_more": a.owns_count - len(a.owns),
-            "uses_more": a.uses_count - len(a.uses),
+            "name": a.organisation.name,
+            "href": organisation_url(a.organisation.slug),
+            "owns": listed(a.owns, a.owns_count),
+            "uses": listed(a.uses, a.uses_count),
         }
         for a in organisations
     ]

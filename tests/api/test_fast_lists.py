@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from api import renderers
 from api.representation import drf_only
 from platforms.models import Adoption, Platform
-from tests.api.conftest import client_for
+from tests.api.conftest import NoOrjson, client_for
 from tests.factories import (
     AdminUserFactory,
     AdoptionFactory,
@@ -97,16 +97,6 @@ PATHS = [
 ]
 
 
-class _NoOrjson:
-    """In place of orjson: every body is written by DRF's own renderer."""
-
-    JSONEncodeError = TypeError
-
-    @staticmethod
-    def dumps(*args, **kwargs):
-        raise TypeError("DRF's renderer, for the reference")
-
-
 def _pages(client, path: str, **headers) -> list:
     """The response to ``path`` and to each next link after it."""
     responses = []
@@ -136,7 +126,7 @@ def test_lists_read_as_rows_answer_what_drf_answers(catalogue, who, monkeypatch)
     for path in PATHS:
         fast = [_answer(response) for response in _pages(client, path)]
         with drf_only(), monkeypatch.context() as patched:
-            patched.setattr(renderers, "orjson", _NoOrjson)
+            patched.setattr(renderers, "orjson", NoOrjson)
             reference = [_answer(response) for response in _pages(client, path)]
         assert fast == reference, path
         hidden = who == "anonymous" and "new-letters" in path  # another body's draft: a 404

@@ -17,7 +17,7 @@ from api import renderers
 from api.representation import drf_only
 from api.security import AnonRateThrottle, SignedInRateThrottle
 from platforms.models import Adoption, Platform
-from tests.api.conftest import client_for
+from tests.api.conftest import NoOrjson, client_for
 from tests.factories import (
     AdminUserFactory,
     AdoptionFactory,
@@ -36,19 +36,9 @@ POSTGRES = connection.vendor == "postgresql"
 TRICKY = 'Quote " back\\slash \x01\x1f\t\n tab «ü» – 中文 \u2028 \u2029 1e-07 0.0000 </script>'
 
 
-class _NoOrjson:
-    JSONEncodeError = TypeError
-
-    @staticmethod
-    def dumps(*args, **kwargs):
-        raise TypeError("DRF's renderer, for the reference")
-
-
 @pytest.fixture(autouse=True)
-def _many_requests(monkeypatch):
-    # Each test walks many pages twice (fast and DRF): not throttled (but see the throttle test).
-    for throttle in (AnonRateThrottle, SignedInRateThrottle):
-        monkeypatch.setattr(throttle, "rate", "100000/minute", raising=False)
+def _many_requests(unthrottled):
+    """Each test walks many pages twice (fast and DRF): not throttled."""
 
 
 @pytest.fixture
@@ -118,7 +108,7 @@ def _answer(response) -> tuple:
 def _both(client, method, path, monkeypatch, **headers) -> tuple:
     fast = getattr(client, method)(path, **headers)
     with drf_only(), monkeypatch.context() as patched:
-        patched.setattr(renderers, "orjson", _NoOrjson)
+        patched.setattr(renderers, "orjson", NoOrjson)
         reference = getattr(client, method)(path, **headers)
     return fast, reference
 

@@ -18,10 +18,9 @@ from django.db import connection
 
 from api import renderers
 from api.representation import drf_only
-from api.security import AnonRateThrottle, SignedInRateThrottle
 from platforms import search
 from platforms.models import Platform, Synonym
-from tests.api.conftest import client_for
+from tests.api.conftest import NoOrjson, client_for
 from tests.factories import (
     AdminUserFactory,
     CapabilityFactory,
@@ -41,18 +40,9 @@ TRICKY = 'Tags <b>&amp; "quotes" \x02marks\x03 «ü» 中文 1e-07'
 pytestmark = pytest.mark.django_db
 
 
-class _NoOrjson:
-    JSONEncodeError = TypeError
-
-    @staticmethod
-    def dumps(*args, **kwargs):
-        raise TypeError("DRF's renderer, for the reference")
-
-
 @pytest.fixture(autouse=True)
-def _many_requests(monkeypatch):
-    for throttle in (AnonRateThrottle, SignedInRateThrottle):
-        monkeypatch.setattr(throttle, "rate", "100000/minute", raising=False)
+def _many_requests(unthrottled):
+    """Each test walks many pages twice (fast and DRF): not throttled."""
 
 
 @pytest.fixture
@@ -109,7 +99,7 @@ def _answer(response) -> tuple:
 def _both(client, path, monkeypatch):
     fast = client.get(path)
     with drf_only(), monkeypatch.context() as patched:
-        patched.setattr(renderers, "orjson", _NoOrjson)
+        patched.setattr(renderers, "orjson", NoOrjson)
         reference = client.get(path)
     return fast, reference
 

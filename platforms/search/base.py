@@ -385,7 +385,8 @@ class BaseSearchBackend:
             score = 0.4 * overlap + 0.35 * name_similarity + 0.6 * text_similarity
             if score >= self.similar_min_score:
                 scores[pk] = (score, name_similarity, text_similarity)
-        best = sorted(scores, key=lambda pk: -scores[pk][0])[:limit]
+        # Equal scores: the first registered first.
+        best = sorted(scores, key=lambda pk: (-scores[pk][0], pk))[:limit]
         platforms = Platform.objects.filter(pk__in=best).select_related("owner", "replaced_by")
         if known is not None:
             capability_names = {c.pk: c.name for c in known}

@@ -293,6 +293,11 @@ class Ranked:
         inner = self.id_array.strip("{}")
         return [int(pk) for pk in inner.split(",")] if inner else []
 
+    def scores(self) -> list[str]:
+        """The scores as their text in the array literal, in the order of :meth:`ids`."""
+        inner = self.score_array.strip("{}")
+        return inner.split(",") if inner else []
+
 
 class RankedQuery(base.RankedIdsQuery):
     """A search result selected by its ranked ids (``base.RankedIdsQuery``): a page of 20 reads

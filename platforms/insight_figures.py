@@ -14,8 +14,8 @@ They are a cache of aggregates, kept in the same transaction as each write:
 
 A platform ``p`` contributes, for each capability ``c`` it meets:
 
-- to ``CapabilityCount(c, scope(p))``: 1 to ``in_service`` (beta, live, retiring), ``live`` or
-  ``retired`` by its phase;
+- to ``CapabilityCount(c, scope(p))``: 1 to ``platforms`` (whatever its phase: the home page's
+  tiles), and 1 to ``in_service`` (beta, live, retiring), ``live`` or ``retired`` by its phase;
 - when in service, to ``CapabilityUse(c, o, scope(p))`` for each organisation ``o`` using it (its
   owner, and every organisation with an adoption in use): 1 to ``platforms``, and to
   ``live_platforms`` when live.
@@ -156,11 +156,12 @@ GROUP BY pc.capability_id, u.organisation_id, CASE WHEN p.state = %s THEN 0 ELSE
 """
 
 _REBUILD_COUNT = """
-INSERT INTO {count} (capability_id, scope, in_service, live, retired)
+INSERT INTO {count} (capability_id, scope, in_service, live, retired, platforms)
 SELECT pc.capability_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END,
        SUM(CASE WHEN p.phase IN ({in_service}) THEN 1 ELSE 0 END),
        SUM(CASE WHEN p.phase = %s THEN 1 ELSE 0 END),
-       SUM(CASE WHEN p.phase = %s THEN 1 ELSE 0 END)
+       SUM(CASE WHEN p.phase = %s THEN 1 ELSE 0 END),
+       COUNT(*)
 FROM {platform} p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
 WHERE {capabilities}
 GROUP BY pc.capability_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
@@ -181,7 +182,7 @@ _UPSERT_USE = _upsert_adding(
     _T["use"], ("capability_id", "organisation_id", "scope"), ("platforms", "live_platforms")
 )
 _UPSERT_COUNT = _upsert_adding(
-    _T["count"], ("capability_id", "scope"), ("in_service", "live", "retired")
+    _T["count"], ("capability_id", "scope"), ("in_service", "live", "retired", "platforms")
 )
 _UPSERT_ORGANISATION = _upsert_adding(
     _T["organisation_use"],
@@ -285,6 +286,7 @@ class Selection:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for capability, scope, in_service, live, retired in cursor.fetchall():
+                rows[(capability, scope, "platforms")] += 1  # a row per (platform, capability)
                 rows[(capability, scope, "in_service")] += in_service
                 rows[(capability, scope, "live")] += live
                 rows[(capability, scope, "retired")] += retired
@@ -386,10 +388,10 @@ def _apply(use: Counter, count: Counter, organisations: Counter) -> None:
             entry = use_values.setdefault((capability, organisation, scope), [0, 0])
             entry[0 if part == "platforms" else 1] += delta
     count_values: dict[tuple[int, int], list[int]] = {}
-    parts = {"in_service": 0, "live": 1, "retired": 2}
+    parts = {"in_service": 0, "live": 1, "retired": 2, "platforms": 3}
     for (capability, scope, part), delta in count.items():
         if delta:
-            count_values.setdefault((capability, scope), [0, 0, 0])[parts[part]] += delta
+            count_values.setdefault((capability, scope), [0, 0, 0, 0])[parts[part]] += delta
     organisation_values: dict[tuple[int, int], list[int]] = {}
     columns = {"owns": 0, "adoptions": 1, "reuses": 2, "in_use": 3}
     for (organisation_id, scope, part), delta in organisations.items():
@@ -414,7 +416,7 @@ def _apply(use: Counter, count: Counter, organisations: Counter) -> None:
         if count_values:
             cursor.execute(
                 f"DELETE FROM {_T['count']} "  # noqa: S608
-                "WHERE in_service = 0 AND live = 0 AND retired = 0"
+                "WHERE platforms = 0 AND in_service = 0 AND live = 0 AND retired = 0"
             )
         if organisation_values:
             cursor.execute(
@@ -548,14 +550,14 @@ def bulk_write() -> Iterator[Touched]:
 
 def stored() -> tuple[dict, dict, dict]:
     """The three tables as they are: ``({(capability, organisation, scope): (platforms, live)},
-    {(capability, scope): (in_service, live, retired)},
+    {(capability, scope): (in_service, live, retired, platforms)},
     {(organisation, scope): (owns, adoptions, reuses, in_use)})``."""
     use = {
         (u.capability_id, u.organisation_id, u.scope): (u.platforms, u.live_platforms)
         for u in CapabilityUse.objects.all()
     }
     count = {
-        (k.capability_id, k.scope): (k.in_service, k.live, k.retired)
+        (k.capability_id, k.scope): (k.in_service, k.live, k.retired, k.platforms)
         for k in CapabilityCount.objects.all()
     }
     organisation = {
@@ -605,6 +607,7 @@ def fresh() -> tuple[dict, dict, dict]:
             count[(capability, scope, 0)] += phase in IN_SERVICE
             count[(capability, scope, 1)] += phase == Platform.Phase.LIVE
             count[(capability, scope, 2)] += phase == Platform.Phase.RETIRED
+            count[(capability, scope, 3)] += 1
             if phase in IN_SERVICE:
                 for organisation in in_use.get(pk, set()) | {owner_id}:
                     use[(capability, organisation, scope, 0)] += 1
@@ -614,7 +617,7 @@ def fresh() -> tuple[dict, dict, dict]:
         use_rows.setdefault((capability, organisation, scope), [0, 0])[part] = n
     count_rows: dict = {}
     for (capability, scope, part), n in count.items():
-        count_rows.setdefault((capability, scope), [0, 0, 0])[part] = n
+        count_rows.setdefault((capability, scope), [0, 0, 0, 0])[part] = n
     organisation_rows: dict = {}
     for (organisation_id, scope, part), n in organisations.items():
         organisation_rows.setdefault((organisation_id, scope), [0, 0, 0, 0])[part] = n

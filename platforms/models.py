@@ -569,6 +569,7 @@ class CapabilityCount(models.Model):
     in_service = models.IntegerField(default=0, help_text="Beta, live or retiring.")
     live = models.IntegerField(default=0)
     retired = models.IntegerField(default=0)
+    platforms = models.IntegerField(default=0, help_text="Of every phase (the home page's tiles).")
 
     class Meta:
         constraints = [
@@ -576,7 +577,7 @@ class CapabilityCount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.capability_id}: {self.in_service} in service"
+        return f"{self.capability_id}: {self.platforms}, {self.in_service} in service"
 
 
 class OrganisationUse(models.Model):

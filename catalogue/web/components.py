@@ -10,7 +10,7 @@ parameters are the macros' (``text`` is escaped, ``html`` is not: build ``html``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import import_module
 from typing import Any
 
@@ -81,12 +81,19 @@ STATUS_COLOURS = {
 }
 
 
+@lru_cache(maxsize=256)
+def _tag(text: str, classes: str) -> SafeString:
+    """A tag's HTML, made once per text and colour: a page of 500 platforms asked the macro
+    for the same six phase tags 500 times (about a fifth of the duplication page's time)."""
+    return render("tag", text=text, classes=classes)
+
+
 def phase_tag(phase: str, label: str) -> SafeString:
-    return render("tag", text=label, classes=PHASE_COLOURS.get(phase, "govuk-tag--grey"))
+    return _tag(str(label), PHASE_COLOURS.get(phase, "govuk-tag--grey"))
 
 
 def status_tag(status: str, label: str) -> SafeString:
-    return render("tag", text=label, classes=STATUS_COLOURS.get(status, "govuk-tag--grey"))
+    return _tag(str(label), STATUS_COLOURS.get(status, "govuk-tag--grey"))
 
 
 def error_summary(errors: list[dict[str, str]]) -> SafeString:

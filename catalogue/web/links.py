@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import quote
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
 # What the ``slug`` path converter accepts (``django.urls.converters.SlugConverter``).
@@ -40,3 +41,15 @@ def slug_urls(viewname: str) -> Callable[[str], str]:
         return f"{before}{quote(slug, safe=SAFE)}{after}"
 
     return url
+
+
+@lru_cache(maxsize=64)
+def _slug_urls(viewname: str, _prefix: str, _urlconf: object) -> Callable[[str], str]:
+    return slug_urls(viewname)
+
+
+def slug_url(viewname: str, slug: str) -> str:
+    """``reverse(viewname, args=[slug])``, from one reverse of the pattern per view, script
+    prefix and URL configuration (what ``reverse()`` itself depends on) in this process:
+    ``{% slug_url %}`` in the rows of a page's tables."""
+    return _slug_urls(viewname, get_script_prefix(), get_urlconf())(slug)

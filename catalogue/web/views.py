@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import Count, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +22,8 @@ from catalogue.web.suggestions import suggest
 from platforms import rules, search
 from platforms.models import Adoption, Capability, Organisation, Platform
 from platforms.search.base import total_matches
+from platforms.selectors.capabilities import capability_platform_counts
+from platforms.selectors.dashboard import reuse_figures
 
 PAGE_SIZE = 20
 ADOPTERS_PAGE_SIZE = 25
@@ -156,28 +158,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """The front door: a search box, capabilities with their counts, headline reuse figures and
     the most reused platforms (those with reuse, never a retiring or retired one)."""
     visible = Platform.objects.visible_to(request.user)
-    visible_ids = visible.order_by().values("pk")
-    capabilities = Capability.objects.annotate(
-        platform_count=Count("platforms", filter=Q(platforms__in=visible_ids))
-    ).order_by("name")
-    # Both figures stay cheap at a million adoptions: the reuses are the stored reuse counts
-    # summed, and each organisation is asked for one adoption of a platform it does not own (a
-    # scalar subquery that stops at the first; an EXISTS would be planned as a join of them all).
-    one_reuse = (
-        Adoption.objects.in_use()
-        .filter(organisation=OuterRef("pk"), platform__in=visible_ids)
-        .exclude(platform__owner=OuterRef("pk"))
-        .order_by()
-        .values("pk")[:1]
-    )
-    # COUNT(*), not COUNT(id): both read from the (state, reuse_count) index alone.
-    platforms = visible.order_by().aggregate(count=Count("*"), reuses=Sum("reuse_count"))
-    reuse = {
-        "reuses": platforms["reuses"] or 0,
-        "organisations": Organisation.objects.annotate(reusing=Subquery(one_reuse))
-        .filter(reusing__isnull=False)
-        .count(),
-    }
+    # Both from the figures kept on write (``platforms.insight_figures``), summed over what the
+    # reader may see, not counted over every visible platform and adoption.
+    capabilities = capability_platform_counts(user=request.user)
+    figures = reuse_figures(user=request.user)
     most_reused = (
         visible.exclude(phase__in=Platform.RETIREMENT_PHASES)
         .for_listing()
@@ -186,8 +170,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-reuse_count", "name")[:MOST_REUSED]
     )
     context = {
-        "platform_count": platforms["count"],
-        "reuse": reuse,
+        "platform_count": figures["platforms"],
+        "reuse": {"reuses": figures["reuses"], "organisations": figures["organisations"]},
         "capabilities": capabilities,
         "most_reused": most_reused,
     }

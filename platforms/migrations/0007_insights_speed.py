@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Nothing now: ``0012_admin_home`` counts the figures of the catalogue already there, once
+    """Nothing now: ``0015_home_counts`` counts the figures of the catalogue already there, once
     the tables have every column the current ``insight_figures.rebuild`` writes."""
 
 

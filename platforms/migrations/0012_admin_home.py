@@ -2,12 +2,9 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Count the kept figures of the catalogue already there again, set-based (a few seconds at
-    100,000 platforms), the new column with them. (``0007_insights_speed`` counted them first;
-    it leaves that to this migration, so that the current code's rebuild finds every column.)"""
-    from platforms import insight_figures
-
-    insight_figures.rebuild()
+    """Nothing now: ``0015_home_counts`` counts the figures of the catalogue already there (the
+    new column with them), once the tables have every column the current
+    ``insight_figures.rebuild`` writes."""
 
 
 class Migration(migrations.Migration):

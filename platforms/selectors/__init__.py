@@ -9,7 +9,8 @@ One module per concern, shared by the API, the admin dashboard and (later) the p
 - ``matrix``: the organisation x platform adoption matrix;
 - ``trend``: a platform's adopters per quarter;
 - ``history``: who changed a platform or an adoption, when and what;
-- ``dashboard``: the headline figures of the admin index.
+- ``dashboard``: the headline figures of the admin index;
+- ``capabilities``: every capability with how many platforms meet it (the home page's tiles).
 
 Every selector takes the requesting ``user`` and sees only what that user may see: another
 organisation's draft never appears, not even in a count. Figures are computed in the database

@@ -1,4 +1,5 @@
-"""The headline figures of the admin index, for staff and reviewers."""
+"""The headline figures of the admin index, for staff and reviewers, and of the public home
+page."""
 
 from __future__ import annotations
 
@@ -91,3 +92,35 @@ def headline_figures(*, user: User) -> dict[str, Any]:
         # (five queries more for a page of them, over the home's eight).
         "contracts": contracts_summary(user=user, within=DEFAULT_MONTHS),
     }
+
+
+# The home page's three figures, read from ``OrganisationUse`` summed over the visible scopes
+# (about 5,000 rows at 100,000 platforms): the platforms the reader may see (``owns``: every
+# platform is owned once), the reuses of them (``reuses``: per organisation, the others'
+# platforms it has an adoption in use of; summed, the platforms' reuse counts), and the
+# organisations reusing one. Counted over the platforms instead, a member's "published or owned
+# by one of mine" is a sequential scan of every platform (170 ms at 100,000), and the
+# organisations reusing one a probe of the adoptions per organisation (50-80 ms).
+_REUSE = """
+SELECT COALESCE(SUM(u.owns), 0) AS platforms, COALESCE(SUM(u.reuses), 0) AS reuses,
+       COUNT(DISTINCT CASE WHEN u.reuses > 0 THEN u.organisation_id END) AS organisations
+FROM {organisation_use} u WHERE {scopes}
+"""
+
+
+def reuse_figures(*, user: User) -> dict[str, int]:
+    """The catalogue's reuse at a glance, as ``user`` may see it (the public home page). One
+    query whatever the data.
+
+    Returns::
+
+        {"platforms": 18,       # the platforms the reader may see, of every phase and state
+         "reuses": 710,         # their reuse counts summed: (platform, organisation other than
+                                # its owner with an adoption in use of it) pairs
+         "organisations": 690}  # organisations with an adoption in use of one they do not own
+    """
+    scopes, params = visible_scopes(user, "u.scope")
+    sql = _REUSE.format(scopes=scopes, organisation_use=OrganisationUse._meta.db_table)
+    (row,) = fetch(sql, params)
+    # Plain ints whatever type the database gives SUM().
+    return {name: int(value) for name, value in row.items()}

@@ -49,7 +49,7 @@ def test_the_figures_count_what_the_catalogue_holds(world):
     assert organisation[(world["two"].pk, 0)] == (0, 1, 0, 0)  # exploring: no reuse
     assert use[(pay, one, 0)] == (2, 1)  # owns the beta one, uses the live one
     assert (pay, world["two"].pk, 0) not in use  # only exploring
-    assert count[(pay, 0)] == (2, 1, 0)
+    assert count[(pay, 0)] == (2, 1, 0, 2)
 
 
 def test_every_service_write_keeps_the_figures(world):
@@ -95,7 +95,7 @@ def test_every_service_write_keeps_the_figures(world):
     services.platform_delete(actor=None, platform=lonely)
     _, count, _ = assert_kept()
     # The retired one counts as retired, the draft moved to everyone's scope when published.
-    assert count[(world["pay"].pk, 0)] == (1, 1, 1)
+    assert count[(world["pay"].pk, 0)] == (1, 1, 1, 2)
 
 
 def test_writes_through_the_api_keep_the_figures(world):
@@ -126,7 +126,7 @@ def test_writes_through_the_admin_keep_the_figures(client, world):
     assert response.status_code == 302
     assert Platform.objects.get(pk=world["other"].pk).phase == "retired"
     use, count, _ = assert_kept()
-    assert count[(world["pay"].pk, 0)] == (1, 1, 1)
+    assert count[(world["pay"].pk, 0)] == (1, 1, 1, 2)
     adoption = Adoption.objects.get(organisation=world["one"])
     response = client.post(
         "/admin/platforms/adoption/",

@@ -106,6 +106,47 @@ def test_similar_scores_a_bounded_sample_and_keeps_the_named_duplicate(monkeypat
     assert "similar name to Parcel tracker" in found[0].reasons
 
 
+@postgres_only
+def test_similar_weighs_the_same_sample_whatever_was_written_since(monkeypatch):
+    """When more platforms match a draft's words than are scored, the sample is the first
+    registered of them: not whichever rows a scan meets first, which moved with every write
+    (and with concurrent scans), so that the same draft met different platforms."""
+    from platforms.search import postgres
+
+    monkeypatch.setattr(postgres, "SIMILAR_CANDIDATES", 5)
+    monkeypatch.setattr(postgres, "SIMILAR_TIER", 2)
+    made = widgets(12)
+    draft = {"name": "", "summary": "A register of widgets kept for the department."}
+    before = [match.platform for match in search.similar(draft, limit=12)]
+    assert set(before) <= set(made[:3])
+    # Rewritten rows move to the end of the table: a plain scan would now meet them last.
+    for platform in made[:3]:
+        Platform.objects.filter(pk=platform.pk).update(reuse_count=1)
+    assert [match.platform for match in search.similar(draft, limit=12)] == before
+
+
+@postgres_only
+@pytest.mark.parametrize("draft_name", ["Parcels", "Parcells"])
+def test_a_one_word_draft_name_finds_the_name_among_many_mentions(monkeypatch, draft_name):
+    """A one-word name finds the platform named with it, even when more platforms mention
+    the word (and are more reused) than are weighed; misspelt, through the names alike it."""
+    from platforms.search import postgres
+
+    monkeypatch.setattr(postgres, "SIMILAR_CANDIDATES", 6)
+    monkeypatch.setattr(postgres, "SIMILAR_TIER", 2)
+    owner = OrganisationFactory()
+    for i in range(6):
+        mention = PublishedPlatformFactory(
+            name=f"Catalogue entry {i:03d}", summary="Counts parcels.", owner=owner
+        )
+        Platform.objects.filter(pk=mention.pk).update(reuse_count=50 + i)
+    named = PublishedPlatformFactory(name="GOV.UK Parcels", summary="Tracks deliveries.")
+    search.reindex_all()
+    found = search.similar({"name": draft_name, "summary": "Sends letters."})
+    assert found[0].platform == named
+    assert "similar name to GOV.UK Parcels" in found[0].reasons
+
+
 def test_similar_counts_capability_overlap_of_a_bounded_set(monkeypatch):
     """However many platforms meet the capability, the most reused of them are weighed."""
     monkeypatch.setattr(base, "SIMILAR_BY_CAPABILITY", 3)

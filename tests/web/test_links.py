@@ -7,6 +7,7 @@ from __future__ import annotations
 import string
 
 import pytest
+from django.template import Context, Template
 from django.urls import NoReverseMatch, clear_script_prefix, reverse, set_script_prefix
 
 from catalogue.web.links import slug_urls
@@ -64,3 +65,18 @@ def test_a_value_that_is_not_a_slug_fails_as_reverse_does(value):
 @pytest.mark.parametrize("value", [7, None])
 def test_a_value_that_is_not_text_is_left_to_reverse(value):
     assert slug_urls("web:platform")(value) == reverse("web:platform", args=[value])
+
+
+@pytest.mark.parametrize("viewname", VIEWS)
+def test_the_template_tag_follows_the_script_prefix_of_each_request(viewname):
+    """``{% slug_url %}`` keeps one reversed pattern per view and per script prefix: a request
+    under a prefix and one without each get the URL ``reverse()`` gives them."""
+    page = Template("{% load catalogue_web %}{% slug_url view slug %}")
+    for prefix in ("/", "/catalogue/", "/"):
+        set_script_prefix(prefix)
+        try:
+            for slug in SLUGS:
+                rendered = page.render(Context({"view": viewname, "slug": slug}))
+                assert rendered == reverse(viewname, args=[slug])
+        finally:
+            clear_script_prefix()

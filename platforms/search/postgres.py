@@ -416,6 +416,15 @@ def _all_of(words: Iterable[str]) -> SearchQuery:
     return SearchQuery(" ".join(words), search_type="plain", config=CONFIG)
 
 
+def _best_first(row: tuple[int, float, float | None]) -> tuple:
+    """The order of ``ORDER BY -(name score + text score), id`` in SQL: a row without a text
+    score (never indexed) has no sum, and comes after every row with one."""
+    pk, name_score, text_score = row
+    if text_score is None:
+        return (True, 0.0, pk)
+    return (False, -(name_score + text_score), pk)
+
+
 def _union_of_tiers(queryset: QuerySet, tiers: list[tuple[Q, int, str]]) -> tuple | None:
     """The SQL (and parameters) of the ids of ``queryset`` meeting any tier's condition, each
     tier capped at its number of rows, the first registered first: the same candidates on
@@ -757,15 +766,17 @@ class PostgresSearchBackend(BaseSearchBackend):
             if broad is not None
             else Value(0.0)
         )
-        rows = (
+        scored = (
             Platform.objects.filter(pk__in=RawSQL(*candidates))  # noqa: S611 - compiled SQL
             .annotate(
                 name_similarity=Cast(name_similarity, FloatField()),
                 text_similarity=Cast(text_similarity, FloatField()),
             )
-            .order_by(-(F("name_similarity") + F("text_similarity")), "pk")
-            .values_list("pk", "name_similarity", "text_similarity")[:limit]
+            .values_list("pk", "name_similarity", "text_similarity")
         )
+        # Best first, ties by id, sorted here: ordered in SQL, PostgreSQL computed both scores
+        # twice a row, once for the columns and once for the sort (at most 1,000 rows here).
+        rows = sorted(scored, key=_best_first)[:limit]
         # A row never indexed has no vector, so no text score: count it as zero.
         return {pk: (name, min((text_score or 0.0) * 2, 1.0)) for pk, name, text_score in rows}
 

@@ -126,6 +126,34 @@ def test_similar_weighs_the_same_sample_whatever_was_written_since(monkeypatch):
 
 
 @postgres_only
+def test_similar_candidates_are_sorted_as_postgresql_would_sort_them():
+    """The similar candidates' scores are sorted in Python (sorted in SQL, PostgreSQL computed
+    them twice a row): best first, equal sums by id, and a candidate never indexed (no text
+    score) after every other, as ``ORDER BY -(name + text), id`` puts them."""
+    from platforms.search.postgres import _best_first
+
+    rows = [
+        (7, 0.5, 0.25),
+        (3, 0.25, 0.5),
+        (9, 0.9, None),
+        (4, 0.0, 0.0),
+        (2, 0.75, 0.0),
+        (1, 0.1, None),
+        (8, 0.3, 0.6000000238418579),
+        (5, 0.0, 0.75),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pk FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS r(pk, n, t) "
+            "ORDER BY -(n + t), pk",
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+        )
+        in_sql = [pk for (pk,) in cursor.fetchall()]
+    assert [pk for pk, _n, _t in sorted(rows, key=_best_first)] == in_sql
+    assert in_sql[-2:] == [1, 9]
+
+
+@postgres_only
 @pytest.mark.parametrize("draft_name", ["Parcels", "Parcells"])
 def test_a_one_word_draft_name_finds_the_name_among_many_mentions(monkeypatch, draft_name):
     """A one-word name finds the platform named with it, even when more platforms mention

@@ -109,13 +109,14 @@ NAME_COLUMNS = ROW_COLUMNS - {"search_vector"}
 # same expression). Comparing the query with every name its trigrams pointed to read and
 # compared 5,675 names for "notfy" at 100,000 platforms (25-50 ms); the words find the same.
 NAME_WORDS = r"regexp_split_to_array(lower({name}), '[^[:alnum:]]+')"
-NAME_WORDS_ALIKE = NAME_WORDS.format(name=f'{PLATFORM_TABLE}."name"') + (  # noqa: S608
+PLATFORM_NAME_WORDS = NAME_WORDS.format(name=f'{PLATFORM_TABLE}."name"')
+NAME_WORDS_ALIKE = PLATFORM_NAME_WORDS + (  # noqa: S608
     " && ARRAY(SELECT word FROM platforms_search_name_word WHERE word %%> %s)"
 )
 # Whether some platform's name holds a word (the words of the names, as NAME_WORDS splits
 # them), and whether a platform's name holds it (index search_name_words).
 KNOWN_NAME_WORD = "EXISTS (SELECT 1 FROM platforms_search_name_word WHERE word = %s)"
-NAME_HOLDS_WORD = NAME_WORDS.format(name=f'{PLATFORM_TABLE}."name"') + " @> ARRAY[%s]::text[]"
+NAME_HOLDS_WORD = PLATFORM_NAME_WORDS + " @> ARRAY[%s]::text[]"
 # The typo correction (migration 0014_search_vocabulary): a query word whose lexeme no document
 # holds is searched as itself or the nearest lexeme of the catalogue's documents (those as near,
 # if several, at most TYPO_CANDIDATES), if at least TYPO_SIMILARITY alike (pg_trgm's similarity
@@ -752,8 +753,6 @@ class PostgresSearchBackend(BaseSearchBackend):
             tiers.append((Q(name__trigram_similar=name) & ~Q(known), SIMILAR_TIER, SEARCH_NAMES))
         if broad is not None:
             tiers.append((Q(search_vector=broad), room, SEARCH_ROWS))
-        if not tiers:
-            return {}
         candidates = _union_of_tiers(queryset, tiers)
         if candidates is None:
             return {}

@@ -771,6 +771,7 @@ class PostgresSearchBackend(BaseSearchBackend):
                 name_similarity=Cast(name_similarity, FloatField()),
                 text_similarity=Cast(text_similarity, FloatField()),
             )
+            .order_by()
             .values_list("pk", "name_similarity", "text_similarity")
         )
         # Best first, ties by id, sorted here: ordered in SQL, PostgreSQL computed both scores

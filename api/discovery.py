@@ -98,15 +98,14 @@ def similar_response(draft: Mapping[str, Any] | Platform, request, context: dict
     """The platforms the user may see that look like ``draft``, best first, as listing rows."""
     user = request.user
     found = search.similar(
-        draft, queryset=Platform.objects.visible_to(user), limit=similar_limit(request)
+        draft,
+        queryset=Platform.objects.visible_to(user),
+        limit=similar_limit(request),
+        rows=Platform.objects.for_listing(),
     )
-    rows = {
-        p.pk: p
-        for p in Platform.objects.filter(pk__in=[s.platform.pk for s in found]).for_listing()
-    }
     platforms = []
     for match in found:
-        platform = rows[match.platform.pk]
+        platform = match.platform
         platform.score = match.score
         platform.reasons = _reasons(platform, match.reasons, user)
         platforms.append(platform)

@@ -346,10 +346,13 @@ class BaseSearchBackend:
         queryset: QuerySet | None = None,
         exclude: Platform | int | None = None,
         limit: int = 10,
+        rows: QuerySet | None = None,
     ) -> list[SimilarPlatform]:
         """The platforms of ``queryset`` (default: published ones) that look like ``draft`` — a
         saved platform or the fields of an unsaved one (name, summary, description,
-        capabilities as objects, ids or slugs) — best first, each with its reasons."""
+        capabilities as objects, ids or slugs) — best first, each with its reasons. The
+        platforms found are read from ``rows`` (default: with their owner and replacement), so
+        that a caller showing them as listing rows reads them once."""
         if isinstance(draft, Platform) and draft.pk and exclude is None:
             exclude = draft
         # A platform read for its page has its capabilities prefetched: their names too.
@@ -392,7 +395,9 @@ class BaseSearchBackend:
                 scores[pk] = (score, name_similarity, text_similarity)
         # Equal scores: the first registered first.
         best = sorted(scores, key=lambda pk: (-scores[pk][0], pk))[:limit]
-        platforms = Platform.objects.filter(pk__in=best).select_related("owner", "replaced_by")
+        if rows is None:
+            rows = Platform.objects.select_related("owner", "replaced_by")
+        platforms = rows.filter(pk__in=best)
         if known is not None:
             capability_names = {c.pk: c.name for c in known}
         else:

@@ -3,6 +3,8 @@ that looks like a platform, or like one about to be registered. On the real refe
 then on factories for the rules."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from platforms import search
 from platforms.models import Platform
@@ -96,6 +98,16 @@ class TestOnTheReferenceData:
         with django_assert_max_num_queries(16) as many:
             api_client.get(similar("govuk-verify"), {"limit": 50})
         assert len(many.captured_queries) == len(few.captured_queries)
+
+    def test_the_platforms_found_are_read_once(self, api_client):
+        """The rows shown are the rows the comparison read: one statement selects the platforms
+        found with their owners, not one to compare and a second to list them."""
+        with CaptureQueriesContext(connection) as queries:
+            found = by_slug(api_client.post(DRAFT, {"name": "Text message sender"}, format="json"))
+        assert "govuk-notify" in found
+        whole_rows = 'SELECT "platforms_platform"."id", "platforms_platform"."created_at"'
+        rows_read = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(whole_rows)]
+        assert len(rows_read) == 1, rows_read
 
 
 # --- the rules -------------------------------------------------------------------------------

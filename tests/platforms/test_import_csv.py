@@ -102,3 +102,29 @@ def test_unknown_columns_are_refused(catalogue):
 def test_unknown_owner_is_refused(catalogue):
     plan = _run("slug,name,summary,owner\na,A,B,nobody\n")
     assert (plan.errors[0].line, plan.errors[0].field) == (2, "owner")
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_the_garbage_collector_is_left_as_it_was_even_when_the_import_fails(
+    catalogue, monkeypatch, running
+):
+    """An import pauses Python's cyclic garbage collector while it runs; a web worker that
+    imports a file (or fails to) must not be left without one, nor have it started."""
+    import gc
+
+    from platforms import importers
+
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(importers, "write_plan", broken)
+    body = b"slug,name,summary\nnew-thing,New Thing,Does things.\n"
+    was = gc.isenabled()
+    (gc.enable if running else gc.disable)()
+    try:
+        with pytest.raises(RuntimeError):
+            run_import([("f.csv", body)], "csv", "gds", None, dry_run=False)
+        assert gc.isenabled() is running
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -136,3 +136,35 @@ def test_after_generate_catalogue_the_search_rows_are_those_counted_from_scratch
     assert len(rows) == Platform.objects.count() == 300
     assert rows == fresh_rows()
     assert _setting() == "off"
+
+
+def test_a_platform_deleted_inside_a_bulk_write_loses_its_search_rows(catalogue):
+    gone = Platform.objects.get(slug="bystander")
+    kept = Platform.objects.get(slug="old-quay")
+    with bulk_search_rows() as written:
+        Platform.objects.filter(pk=gone.pk).delete()
+        written.update({gone.pk, kept.pk})
+    rows = stored_rows()
+    assert rows == fresh_rows()
+    assert [row[7] for row in rows] == ["old-quay"]
+
+
+def test_after_a_bulk_import_no_search_index_keeps_a_pending_list(catalogue):
+    """The GIN indexes of the search rows take a bulk write's entries in their pending lists;
+    every writer empties them before it commits, so a search never reads one."""
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        except Exception:  # noqa: BLE001 - a role that may not add it
+            pytest.skip("pgstattuple is not available")
+    _import(
+        *(
+            f"dock-{n},Dock Data {n} Tide Gauge,Tides {n}.,north-council,beta,,payments,wcag-22,,"
+            for n in range(300)
+        )
+    )
+    with connection.cursor() as cursor:
+        for index in ("search_row_document", "search_name_trgm", "search_name_words"):
+            cursor.execute("SELECT pending_pages, pending_tuples FROM pgstatginindex(%s)", [index])
+            assert cursor.fetchone() == (0, 0), index

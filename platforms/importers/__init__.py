@@ -18,12 +18,10 @@ Stable keys (how a second import finds what the first one created, so it changes
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from platforms.collector import collections_paused
 from platforms.importers.apply import write_plan
 from platforms.importers.base import (
     ERROR,
@@ -79,6 +77,7 @@ def get_importer(format_name: str) -> Importer:
         ) from None
 
 
+@collections_paused()
 def run_import(
     files: list[tuple[str, bytes]],
     format: str,  # noqa: A002 - the word the command line and the API use
@@ -100,53 +99,6 @@ def run_import(
     fetched over the network. A file larger than ``max_file_bytes`` is refused before it is
     read (the API's 1 MB by default; the management command allows a whole catalogue).
     """
-    with _collections_paused():
-        return _run_import(
-            files,
-            format,
-            owner,
-            actor,
-            dry_run=dry_run,
-            create_organisations=create_organisations,
-            base_dir=base_dir,
-            progress=progress,
-            max_file_bytes=max_file_bytes,
-        )
-
-
-@contextmanager
-def _collections_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for an import (reference counting still frees
-    what it drops), then resumed if it was running.
-
-    An import of a national catalogue holds its records, model instances and plan items (a
-    few million objects at 100,000 platforms) until it has written them: counted as
-    allocations, they set off a full collection of everything the process holds every few
-    tens of thousands of rows, each going over all of them again and finding almost nothing
-    to free (6 s of the 30 s of Python in an import of 100,000 platforms). The collector is
-    the process's: another thread may resume it before this import ends, which only lets
-    collections run as before (``platforms.selectors.impact`` pauses it the same way)."""
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            gc.enable()
-
-
-def _run_import(
-    files: list[tuple[str, bytes]],
-    format: str,  # noqa: A002 - the word the command line and the API use
-    owner: Organisation | str | None,
-    actor: Any,
-    *,
-    dry_run: bool,
-    create_organisations: bool,
-    base_dir: str | Path | None,
-    progress: Progress | None,
-    max_file_bytes: int,
-) -> ImportPlan:
     importer = get_importer(format)
     plan = ImportPlan(format=format, dry_run=dry_run)
 

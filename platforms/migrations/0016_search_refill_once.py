@@ -41,7 +41,7 @@ def _cleaner(indexes: tuple[str, ...]) -> str:
     END $$"""
 
 
-def _upsert(table: str, columns: str) -> str:
+def _upsert(columns: str) -> str:
     every = columns + ", capability_ids, standard_ids"
     return (
         f"ON CONFLICT (id) DO UPDATE SET ({every}) = "
@@ -67,12 +67,12 @@ REFILL = f"""CREATE OR REPLACE FUNCTION search_rows_refill(ids bigint[]) RETURNS
             INSERT INTO {ROWS} {search_speed._select(TABLES[ROWS])}
                 FROM platforms_platform p WHERE p.id IN (SELECT unnest(ids))
                 ORDER BY p.state, p.reuse_count DESC, p.slug
-                {_upsert(ROWS, TABLES[ROWS])}
+                {_upsert(TABLES[ROWS])}
                 RETURNING {TABLES[NAMES]}, capability_ids, standard_ids
         )
         INSERT INTO {NAMES} SELECT * FROM written p
             ORDER BY p.state, p.reuse_count DESC, p.slug
-            {_upsert(NAMES, TABLES[NAMES])};
+            {_upsert(TABLES[NAMES])};
         PERFORM search_rows_clean_pending();
     END $$"""
 

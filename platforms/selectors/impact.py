@@ -34,15 +34,13 @@ the walk alone, and the count only if the dependents or their owners changed
 the organisations listed are read (two queries, plus one for the catalogue's versions), each with
 the fields it is shown by.
 
-A walk runs with Python's garbage collector paused (``_collections_paused``): its 10,000 rows,
+A walk runs with Python's garbage collector paused (``platforms.collector``): its 10,000 rows,
 dropped once read, otherwise set off a full collection of the process every few walks.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import gc
 import hashlib
 import json
 import logging
@@ -50,15 +48,16 @@ import threading
 import uuid
 from array import array
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from cachetools import TTLCache
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from platforms.collector import collections_paused
 from platforms.models import Adoption, Dependency, Membership, Organisation, Platform
 from platforms.selectors._sql import EVERY_PLATFORM, TABLES, visible_platforms
 
@@ -85,7 +84,6 @@ KEPT_DEPENDENTS = 100_000
 KEPT_SECONDS = 600
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 @dataclass
@@ -609,33 +607,7 @@ def _analyse(
     return _Analysis(walk, counts), organisations
 
 
-def _collections_paused(func: Callable[..., T]) -> Callable[..., T]:
-    """``func`` run with Python's cyclic garbage collector paused (reference counting still
-    frees what it drops), then resumed if it was running.
-
-    A walk reads a row per edge (10,000 tuples for GOV.UK Notify at 100,000 platforms) and drops
-    them once made into dictionaries: counted as allocations, they set off a dozen collections
-    per walk, each going over the rows still alive and moving them to older generations, and so,
-    every few walks, a full collection of everything the process holds (tens of milliseconds, a
-    fifth of an analysis with nothing kept on average). Paused, the rows are freed before any
-    collection sees them, and what the walk keeps is looked at once, at the next collection.
-    The collector is the process's: another thread's walk may resume it before this one ends,
-    which only lets collections run as before."""
-
-    @functools.wraps(func)
-    def paused(*args: Any, **kwargs: Any) -> T:
-        running = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if running:
-                gc.enable()
-
-    return paused
-
-
-@_collections_paused
+@collections_paused()
 def _walk(
     platform: Platform, user: User, max_depth: int, *, count: bool
 ) -> tuple[_Walk, tuple[_Counts, dict[int, Organisation]] | None]:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from platforms import search
 from platforms.models import Platform
-from platforms.search import base
+from platforms.search import base, text
 from tests.factories import CapabilityFactory, OrganisationFactory, PublishedPlatformFactory
 
 SEARCH = "/api/v1/search/"
@@ -173,6 +173,42 @@ def test_a_one_word_draft_name_finds_the_name_among_many_mentions(monkeypatch, d
     found = search.similar({"name": draft_name, "summary": "Sends letters."})
     assert found[0].platform == named
     assert "similar name to GOV.UK Parcels" in found[0].reasons
+
+
+@postgres_only
+@pytest.mark.parametrize("analysed", [False, True])
+def test_a_long_draft_finds_the_platform_holding_all_its_words_beyond_the_sample(
+    monkeypatch, analysed
+):
+    """A draft of many words finds the one platform holding every one of them, even when more
+    platforms share some of its words than are weighed: the index is asked for its rarest
+    words (by PostgreSQL's statistics once the table is analysed, else any three), every word
+    checked on what it finds. A platform missing any one of the words is not that twin."""
+    from platforms.search import postgres
+
+    monkeypatch.setattr(postgres, "SIMILAR_CANDIDATES", 6)
+    monkeypatch.setattr(postgres, "SIMILAR_TIER", 2)
+    widgets(12)
+    summary = (
+        "Keeps a register of widgets for the department, with ledgers, audit trails, "
+        "parcel labels and zebra crossings."
+    )
+    words = text.distinctive_words(summary)
+    assert len(words) > postgres.RAREST_WORDS
+    near = [
+        PublishedPlatformFactory(name="", summary=" ".join(w for w in words if w != missing))
+        for missing in words
+    ]
+    twin = PublishedPlatformFactory(name="", summary=summary)
+    search.reindex_all()
+    if analysed:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {postgres.SEARCH_ROWS}")
+    holding = Platform.objects.filter(postgres._holding_every_word(words))
+    assert list(holding) == [twin]
+    found = [match.platform for match in search.similar({"name": "", "summary": summary})]
+    assert found[0] == twin
+    assert not set(near) & set(found)
 
 
 def test_similar_counts_capability_overlap_of_a_bounded_set(monkeypatch):

@@ -380,10 +380,20 @@ class BaseSearchBackend:
                 .order_by("-reuse_count", "pk")
                 .values("pk")[:SIMILAR_BY_CAPABILITY]
             )
-            links = through.filter(capability_id__in=draft.capability_ids).filter(
-                Q(platform_id__in=sharing) | Q(platform_id__in=list(matches))
+            # Each set of platforms looked up by its own (platform, capability) pairs, joined by
+            # UNION: under an OR, PostgreSQL read every link of the capability (9,184 of them
+            # for notifications at 100,000 platforms) to test each against both (13 ms, 9 now).
+            pairs = through.filter(capability_id__in=draft.capability_ids)
+            links = pairs.filter(platform_id__in=sharing).values_list(
+                "platform_id", "capability_id"
             )
-            for platform_id, capability_id in links.values_list("platform_id", "capability_id"):
+            if matches:
+                links = links.union(
+                    pairs.filter(platform_id__in=list(matches)).values_list(
+                        "platform_id", "capability_id"
+                    )
+                )
+            for platform_id, capability_id in links:
                 shared.setdefault(platform_id, set()).add(capability_id)
 
         scores: dict[int, tuple[float, float, float]] = {}

@@ -211,6 +211,26 @@ def test_a_long_draft_finds_the_platform_holding_all_its_words_beyond_the_sample
     assert not set(near) & set(found)
 
 
+def test_a_capability_given_since_is_shared_at_once_with_the_most_reused(monkeypatch):
+    """The most reused platforms meeting a draft's capability are found as soon as they are
+    given it (on PostgreSQL they are read from the search rows, which a trigger keeps), and
+    one that has lost it is no longer offered for it."""
+    monkeypatch.setattr(base, "SIMILAR_BY_CAPABILITY", 2)
+    capability = CapabilityFactory(name="Widget keeping", slug="widget-keeping")
+    made = widgets(6, capability=capability)
+    newcomer = PublishedPlatformFactory(name="Zebra crossing register", summary="Counts zebras.")
+    Platform.objects.filter(pk=newcomer.pk).update(reuse_count=90)
+    draft = {"name": "Yak", "capabilities": [capability.slug]}
+    assert newcomer not in [match.platform for match in search.similar(draft, limit=2)]
+    newcomer.capabilities.add(capability)
+    # Two are weighed: the newcomer (the most reused) and the first registered of the others.
+    assert [match.platform for match in search.similar(draft, limit=2)] == [made[0], newcomer]
+    newcomer.capabilities.remove(capability)
+    found = [match.platform for match in search.similar(draft, limit=2)]
+    assert newcomer not in found
+    assert set(found) <= set(made)
+
+
 def test_similar_counts_capability_overlap_of_a_bounded_set(monkeypatch):
     """However many platforms meet the capability, the most reused of them are weighed."""
     monkeypatch.setattr(base, "SIMILAR_BY_CAPABILITY", 3)

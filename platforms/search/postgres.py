@@ -83,6 +83,10 @@ SEARCH_ROWS = "platforms_search_row"
 # index finds thousands of candidates for a short word, each row read to compare the name).
 SEARCH_NAMES = "platforms_search_name"
 PLATFORM_TABLE = f'"{Platform._meta.db_table}"'
+# A platform's name as similarity compares it (``_compared_name``), kept on its search row
+# (migration 0017_search_compared_name, a stored generated column): ten to twelve ms of each
+# comparison's 770-odd candidates went to working it out.
+COMPARED_NAME = "compared_name"
 ROW_COLUMNS = frozenset(
     {
         "id",
@@ -100,9 +104,10 @@ ROW_COLUMNS = frozenset(
         "search_vector",
         "capability_ids",
         "standard_ids",
+        COMPARED_NAME,
     }
 )
-NAME_COLUMNS = ROW_COLUMNS - {"search_vector"}
+NAME_COLUMNS = ROW_COLUMNS - {"search_vector", COMPARED_NAME}
 # The typo rescue of a one-word query (migration 0009_search_words): the words of the names
 # alike the query's (a few hundred distinct words, trigram-indexed), then the names holding one
 # of them, found exactly by the GIN index on the words of each name (``search_name_words``, the
@@ -330,6 +335,12 @@ class RankedQuery(base.RankedIdsQuery):
     20 wide rows, not the 1,100 candidates (60 ms at 100k platforms, most of a search request)."""
 
     ranked_order = RANKED_ORDER
+
+
+def _compared_name(name) -> Func:
+    """A name without the brand and the generic words, as ``text.name_for_comparison`` drops
+    them (the expression of the search rows' COMPARED_NAME)."""
+    return _regexp_replace(_regexp_replace(name, text.BRANDS_PG, " "), text.GENERIC_PG, " ")
 
 
 def _regexp_replace(expression, pattern: str, replacement: str) -> Func:
@@ -813,27 +824,38 @@ class PostgresSearchBackend(BaseSearchBackend):
         candidates = _union_of_tiers(queryset, tiers)
         if candidates is None:
             return {}
-        own_name = _regexp_replace(
-            _regexp_replace(Lower("name"), text.BRANDS_PG, " "), text.GENERIC_PG, " "
-        )
-        name_similarity = TrigramSimilarity(own_name, name) if name else Value(0.0)
         text_similarity = (
             SearchRank(F("search_vector"), broad, normalization=RANK_NORMALISATION)
             if broad is not None
             else Value(0.0)
         )
-        scored = (
-            Platform.objects.filter(pk__in=RawSQL(*candidates))  # noqa: S611 - compiled SQL
-            .annotate(
-                name_similarity=Cast(name_similarity, FloatField()),
-                text_similarity=Cast(text_similarity, FloatField()),
+
+        def scored(own_name) -> QuerySet:
+            name_similarity = TrigramSimilarity(own_name, name) if name else Value(0.0)
+            return (
+                Platform.objects.filter(pk__in=RawSQL(*candidates))  # noqa: S611 - compiled SQL
+                .annotate(
+                    name_similarity=Cast(name_similarity, FloatField()),
+                    text_similarity=Cast(text_similarity, FloatField()),
+                )
+                .order_by()
+                .values_list("pk", "name_similarity", "text_similarity")
             )
-            .order_by()
-            .values_list("pk", "name_similarity", "text_similarity")
-        )
+
+        # The candidates' names as compared, from their search rows (COMPARED_NAME, computed
+        # when a row is written) when the tiers read the search rows; else worked out here.
+        stored = scored(RawSQL(f'{PLATFORM_TABLE}."{COMPARED_NAME}"', ()))  # noqa: S611
+        sql, params = stored.query.sql_with_params()
+        on_rows = _on_search_rows(sql)
+        if on_rows is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(on_rows, params)
+                found = cursor.fetchall()
+        else:
+            found = list(scored(_compared_name(Lower("name"))))
         # Best first, ties by id, sorted here: ordered in SQL, PostgreSQL computed both scores
         # twice a row, once for the columns and once for the sort (at most 1,000 rows here).
-        rows = sorted(scored, key=_best_first)[:limit]
+        rows = sorted(found, key=_best_first)[:limit]
         # A row never indexed has no vector, so no text score: count it as zero.
         return {pk: (name, min((text_score or 0.0) * 2, 1.0)) for pk, name, text_score in rows}
 

@@ -211,6 +211,60 @@ def test_a_long_draft_finds_the_platform_holding_all_its_words_beyond_the_sample
     assert not set(near) & set(found)
 
 
+@postgres_only
+def test_the_names_kept_for_comparison_are_those_the_generic_words_leave():
+    """Each search row keeps its platform's name as similarity compares it (without the brand
+    and the generic words), written with the row and rewritten with a rename: the same text
+    the patterns of ``platforms.search.text`` give today, for every generic word and brand."""
+    names = [
+        "GOV.UK Notify",
+        "NHS Login Service",
+        "The Platform for Digital Services",
+        "Widget_service booking (GOV UK)",
+        "Système d'information: the users' platform",
+        *(f"Zebra {word} crossing {word.upper()}" for word in sorted(text.COMMON_WORDS)),
+        *(f"{word} yak" for word in sorted(text.STOPWORDS)),
+    ]
+    made = [PublishedPlatformFactory(name=name) for name in names]
+    made[0].name = "GOV.UK Notify for the councils"
+    made[0].save(update_fields=["name"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.name, s.compared_name, regexp_replace(regexp_replace(lower(p.name), "
+            "%s, ' ', 'g'), %s, ' ', 'g') FROM platforms_platform p "
+            "JOIN platforms_search_row s ON s.id = p.id",
+            [text.BRANDS_PG, text.GENERIC_PG],
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == len(names)
+    assert [(name, kept) for name, kept, now in rows if kept != now] == []
+    kept = {name: compared for name, compared, _now in rows}
+    assert kept["GOV.UK Notify for the councils"].split() == ["notify"]
+    assert "widget_service booking" in kept["Widget_service booking (GOV UK)"]
+
+
+@postgres_only
+def test_similar_compares_the_same_names_whichever_table_it_reads():
+    """A queryset the search rows can answer is compared on the names they keep; one filtered
+    on a column they do not hold, on the names worked out from the platforms: the same."""
+    for name in ("GOV.UK Parcel Service", "Parcel tracker platform", "The parcels", "Yak"):
+        PublishedPlatformFactory(name=name, summary="Tracks parcels for the department.")
+    search.reindex_all()
+    draft = {"name": "Parcel service for the council", "summary": "Tracks parcels."}
+
+    def answers(queryset):
+        return [
+            (m.platform.name, round(m.score, 9), m.reasons)
+            for m in search.similar(draft, queryset=queryset)
+        ]
+
+    on_rows = answers(Platform.objects.published())
+    # ``description`` is not on the search rows: the platforms are read instead.
+    on_platforms = answers(Platform.objects.published().filter(description__isnull=False))
+    assert on_rows == on_platforms
+    assert on_rows[0][0] == "GOV.UK Parcel Service"
+
+
 def test_a_capability_given_since_is_shared_at_once_with_the_most_reused(monkeypatch):
     """The most reused platforms meeting a draft's capability are found as soon as they are
     given it (on PostgreSQL they are read from the search rows, which a trigger keeps), and

@@ -202,8 +202,6 @@ FACETS_OVER_ROWS = f"""
     SELECT 'open_source', CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END, '', COUNT(*)
         FROM m GROUP BY CASE WHEN m.is_open_source THEN 'y' ELSE 'n' END
 """  # noqa: S608 - table names from the models
-# Whether a search row meets one of some capabilities (its ids, as the facets read them).
-MEETS_A_CAPABILITY = f'{PLATFORM_TABLE}."capability_ids" && %s::bigint[]'
 # Whether the words alone found fewer than a number of platforms (the CTE ``f`` of ``_best``).
 FEW_HOLDING = "(SELECT COUNT(*) FROM f) < %s"
 
@@ -764,28 +762,6 @@ class PostgresSearchBackend(BaseSearchBackend):
         typos = next(n for facet, _v, _l, n in rows if facet == "typos") < self.fallback_below
         facets = facet_counts(r for r in rows if r[0] not in ("best", "total", "typos"))
         return best, total, facets, similar_name if typos else None
-
-    def _most_reused_sharing(
-        self, queryset: QuerySet, capability_ids: list[int]
-    ) -> QuerySet | RawSQL:
-        """As the base, from the search rows' capability ids when the queryset's filters only
-        name columns they hold: the walk in reuse order reads each row's ids where it is
-        (2.3 ms for notifications at 100,000 platforms), where the platforms' walk probed the
-        links' index once a platform (8.1 ms); the same platforms."""
-        meets = RawSQL(MEETS_A_CAPABILITY, (list(capability_ids),), output_field=BooleanField())  # noqa: S611
-        ids = (
-            queryset.filter(meets)
-            .order_by("-reuse_count", "pk")
-            .values("pk")[: base.SIMILAR_BY_CAPABILITY]
-        )
-        try:
-            sql, params = ids.query.sql_with_params()
-        except EmptyResultSet:
-            return super()._most_reused_sharing(queryset, capability_ids)
-        rewritten = _on_search_rows(sql)
-        if rewritten is None:
-            return super()._most_reused_sharing(queryset, capability_ids)
-        return RawSQL(rewritten, params)  # noqa: S611 - compiled SQL
 
     def _text_matches(self, draft: Draft, queryset: QuerySet, limit: int) -> dict[int, tuple]:
         """Scores a bounded set of candidates (at most :data:`SIMILAR_CANDIDATES`), not every

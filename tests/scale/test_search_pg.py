@@ -267,8 +267,7 @@ def test_similar_compares_the_same_names_whichever_table_it_reads():
 
 def test_a_capability_given_since_is_shared_at_once_with_the_most_reused(monkeypatch):
     """The most reused platforms meeting a draft's capability are found as soon as they are
-    given it (on PostgreSQL they are read from the search rows, which a trigger keeps), and
-    one that has lost it is no longer offered for it."""
+    given it, and one that has lost it is no longer offered for it."""
     monkeypatch.setattr(base, "SIMILAR_BY_CAPABILITY", 2)
     capability = CapabilityFactory(name="Widget keeping", slug="widget-keeping")
     made = widgets(6, capability=capability)

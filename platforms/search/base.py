@@ -332,6 +332,11 @@ class BaseSearchBackend:
             ids_sql, params = ids.query.sql_with_params()
         except EmptyResultSet:
             return facet_counts([])
+        return self._count_facets(ids_sql, params)
+
+    def _count_facets(self, ids_sql: str, params: Any) -> dict[str, list[dict[str, Any]]]:
+        """The facets of the platforms ``ids_sql`` selects (their id, owner id, phase and
+        openness), in one query."""
         sql = f"WITH m(id, owner_id, phase, is_open_source) AS MATERIALIZED ({ids_sql}) " + (
             FACETS_OVER_M
         )

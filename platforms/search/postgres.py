@@ -920,6 +920,8 @@ class PostgresSearchBackend(BaseSearchBackend):
 
     def headline(self, query: str) -> Headline:
         """How the words of ``query`` are marked in a text (see :class:`Headline`)."""
+        if not text.words(query):  # browsing: nothing to mark, no synonyms nor typos to look up
+            return Headline("", ())
         words = [w for w in text.words(query) if w not in text.STOPWORDS]
         phrases = [*words, *self.expansions(query)]
         # A misspelt word's nearest words marked too (as tsqueries of lexemes).

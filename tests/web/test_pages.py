@@ -143,6 +143,27 @@ def test_several_values_of_a_facet_match_any_of_them(client, catalogue):
     assert "GOV.UK Verify" not in page.split("found")[1]  # retired, not live
 
 
+def test_browsing_two_phases_lists_each_platform_once_and_counts_it_once(client, db):
+    """No words: the phases' platforms, each once (a platform has one phase, and the filter
+    needs no DISTINCT), counted in the facets as many times as it is listed."""
+    owner = OrganisationFactory()
+    live = [
+        PublishedPlatformFactory(name=f"Live service {n}", phase="live", owner=owner).slug
+        for n in range(3)
+    ]
+    beta = PublishedPlatformFactory(name="Beta service", phase="beta", owner=owner).slug
+    PublishedPlatformFactory(name="Alpha service", phase="alpha", owner=owner)
+
+    response = client.get("/search/", {"phase": ["live", "beta"]})
+    page, html = text_of(response), response.content.decode()
+
+    assert "4 platforms found" in page
+    links = re.findall(r'href="/platforms/([a-z0-9-]+)/"', html)
+    assert sorted(set(links)) == sorted([beta, *live])
+    assert len(links) == 4 * links.count(beta)  # each listed the same way, once
+    assert "Live (3)" in page and "Beta (1)" in page
+
+
 def test_highlights_are_escaped(client, db):
     PublishedPlatformFactory(name="<img src=x onerror=alert(1)> Notify", summary="<b>Notify</b>")
     from platforms import search

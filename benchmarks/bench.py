@@ -196,6 +196,10 @@ def page_endpoints(context: dict) -> list[dict]:
         ("insight trend (GOV.UK Pay)", "/api/v1/insights/platforms/govuk-pay/trend/"),
         ("page: home", "/"),
         ("page: search payments", "/search/?q=payments"),
+        # Browsing: no words, the facets of every published (or every live) platform.
+        ("page: search without words", "/search/"),
+        ("page: search, live platforms", "/search/?phase=live"),
+        ("search + facets, no words", "/api/v1/search/"),
         ("page: platform (GOV.UK Notify)", "/platforms/govuk-notify/"),
         ("page: compare", "/compare/?platforms=govuk-notify&platforms=govuk-pay"),
         ("page: insights", "/insights/"),

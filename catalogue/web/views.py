@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -87,26 +87,37 @@ def _counted_page(
     param: str = "page",
     **totals,
 ) -> Page:
-    """As ``_page``, but the rows and their total come from one query (a window count over the
-    list): no COUNT query, except to word the error for a page past the end. ``totals``: more
-    aggregates over the whole list (e.g. a count with a filter), read from the same rows into
-    ``page.totals`` (0 for an empty list)."""
+    """As ``_page``, but the rows and their total come from one query (the total a subquery
+    PostgreSQL or SQLite runs once, beside the page's rows): no COUNT query, except to word the
+    error for a page past the end. ``totals``: more aggregates over the whole list (e.g. a
+    count with a filter), read with the same rows into ``page.totals`` (0 for an empty list).
+
+    Not a window count over the list (``COUNT(*) OVER ()``): the window needs every row of the
+    list, at full width, before the first one (the busiest organisation's page at 100,000
+    platforms spent 0.9 s sorting its 20,000 platforms for 20 rows of each table)."""
     raw = request.GET.get(param, "1").strip() or "1"
     number = int(raw) if raw.isdigit() and int(raw) >= 1 else 1
-    windows = {f"listed_{name}": Window(aggregate) for name, aggregate in totals.items()}
+    counted = {
+        f"listed_{name}": _whole_list(items, aggregate)
+        for name, aggregate in {"total": Count("pk"), **totals}.items()
+    }
     start = (number - 1) * per_page
-    rows = list(
-        items.annotate(listed_total=Window(Count("pk")), **windows)[start : start + per_page]
-    )
+    rows = list(items.annotate(**counted)[start : start + per_page])
     if str(number) == raw and (rows or number == 1):
         paginator = Paginator(items, per_page)
         paginator.count = rows[0].listed_total if rows else 0
         page = Page(rows, number, paginator)
     else:  # not a page number, or past the end: _page words the error, shows the first page
-        page = _page(request, items.annotate(**windows), per_page, errors, param)
+        page = _page(request, items.annotate(**counted), per_page, errors, param)
         rows = list(page)
     page.totals = {name: getattr(rows[0], f"listed_{name}") if rows else 0 for name in totals}
     return page
+
+
+def _whole_list(items, aggregate) -> Coalesce:
+    """``aggregate`` over every row of ``items``, as an uncorrelated subquery (run once)."""
+    whole = items.order_by().annotate(_whole=Value(1)).values("_whole")
+    return Coalesce(Subquery(whole.annotate(figure=aggregate).values("figure")), 0)
 
 
 def _pagination(request: HttpRequest, page: Page, param: str = "page") -> dict | None:

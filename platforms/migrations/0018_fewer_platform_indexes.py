@@ -3,7 +3,7 @@ insert (a 100k import wrote 28 + 15 index entries a platform).
 
 - The platform's ``name`` and ``slug`` keep one plain index each (``Meta.indexes``), without the
   ``varchar_pattern_ops`` copy ``db_index`` adds on PostgreSQL for ``LIKE 'x%'`` (nothing asks it).
-- ``kind`` loses its index (four values; no reader filters by it alone), ``owner`` its own (the
+- ``kind`` loses its two (its plain index comes back in 0019, named), ``owner`` its own (the
   indexes (owner, state) and the unique (owner, slug) begin with it).
 - The historical platform keeps its id, date and changer indexes; nothing looks its other
   columns up.

@@ -186,15 +186,17 @@ def _on_search_rows(sql: str, table: str = SEARCH_ROWS) -> str | None:
     return _FROM.sub(f'FROM "{table}" {PLATFORM_TABLE}', sql, count=1)
 
 
-# The five facet counts over a CTE ``m`` of search rows: the capabilities and standards from
-# their id arrays (no join with the link tables), each organisation looked up once.
-FACETS_OVER_ROWS = f"""
+# The capability and standard facets of a CTE ``m`` of search rows, from their id arrays (no
+# join with the link tables).
+FACETS_OF_IDS = f"""
     SELECT 'capability', c.slug, c.name, x.n FROM (SELECT unnest(capability_ids) AS id,
         COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Capability._meta.db_table} c ON c.id = x.id
     UNION ALL
     SELECT 'standard', s.slug, s.name, x.n FROM (SELECT unnest(standard_ids) AS id,
         COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Standard._meta.db_table} s ON s.id = x.id
-    UNION ALL
+"""  # noqa: S608 - table names from the models
+# The five facet counts over a CTE ``m`` of search rows, each organisation looked up once.
+FACETS_OVER_ROWS = f"""{FACETS_OF_IDS}    UNION ALL
     SELECT 'owner', o.slug, o.name, x.n FROM (SELECT owner_id, COUNT(*) AS n FROM m
         GROUP BY owner_id) x JOIN {Organisation._meta.db_table} o ON o.id = x.owner_id
     UNION ALL
@@ -216,13 +218,7 @@ ROWS_FACETS = f"""
         SELECT owner_id, phase, is_open_source, COUNT(*) AS n,
             GROUPING(owner_id, phase, is_open_source) AS k
         FROM m GROUP BY GROUPING SETS ((owner_id), (phase), (is_open_source))
-    )
-    SELECT 'capability', c.slug, c.name, x.n FROM (SELECT unnest(capability_ids) AS id,
-        COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Capability._meta.db_table} c ON c.id = x.id
-    UNION ALL
-    SELECT 'standard', s.slug, s.name, x.n FROM (SELECT unnest(standard_ids) AS id,
-        COUNT(*) AS n FROM m GROUP BY 1) x JOIN {Standard._meta.db_table} s ON s.id = x.id
-    UNION ALL
+    ){FACETS_OF_IDS}    UNION ALL
     SELECT 'owner', o.slug, o.name, g.n FROM g
         JOIN {Organisation._meta.db_table} o ON o.id = g.owner_id WHERE g.k = 3
     UNION ALL

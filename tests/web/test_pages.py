@@ -12,6 +12,7 @@ from platforms.models import Adoption, Platform
 from tests.factories import (
     AdoptionFactory,
     CapabilityFactory,
+    DraftPlatformFactory,
     MembershipFactory,
     OrganisationFactory,
     PublishedPlatformFactory,
@@ -162,6 +163,24 @@ def test_browsing_two_phases_lists_each_platform_once_and_counts_it_once(client,
     assert sorted(set(links)) == sorted([beta, *live])
     assert len(links) == 4 * links.count(beta)  # each listed the same way, once
     assert "Live (3)" in page and "Beta (1)" in page
+
+
+def test_browsing_counts_the_filtered_platforms_and_pages_through_them(client, db):
+    owner = OrganisationFactory()
+    for n in range(23):
+        PublishedPlatformFactory(name=f"Open tool {n:02}", is_open_source=True, owner=owner)
+    for n in range(5):
+        PublishedPlatformFactory(name=f"Closed tool {n}", is_open_source=False, owner=owner)
+    DraftPlatformFactory(name="Open draft", is_open_source=True, owner=owner)
+
+    first = text_of(client.get("/search/", {"open_source": "true"}))
+    second = text_of(client.get("/search/", {"open_source": "true", "page": "2"}))
+    past = client.get("/search/", {"open_source": "true", "page": "3"})
+
+    assert "23 platforms found" in first and "Open source (23)" in first
+    assert "Showing 21 to 23 of 23" in second
+    assert "Closed tool" not in second.split("found")[1] and "Open draft" not in first
+    assert past.status_code == 400 and "There is no page 3" in text_of(past)
 
 
 def test_highlights_are_escaped(client, db):

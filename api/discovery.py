@@ -54,6 +54,11 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
         query = filters.search_text(request.query_params.get("q", ""))
         # A ranked page in one statement, highlights included, where it can be (api/fast.py).
         rows = fast.ranked_rows(matches, query, self.get_serializer_class())
+        facets = search.facets(matches, reader=request.user)
+        if not query:
+            # Browsing: every platform has one phase, so the phase facet counts the list (no
+            # COUNT of its own; for the whole catalogue, both come from the kept figures).
+            self.paginator.known_count = sum(entry["count"] for entry in facets["phase"])
         page = self.paginate_queryset(matches.for_listing() if rows is None else rows)
         if rows is None:
             names = search.highlights(page, query, field="name")
@@ -63,7 +68,7 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
                 platform.highlights = {"name": names[pk], "summary": summaries[pk]}
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         response.data["count_capped"] = search.count_is_capped(matches)
-        response.data["facets"] = search.facets(matches)
+        response.data["facets"] = facets
         return response
 
 

@@ -185,12 +185,16 @@ class RankedPagination(SmallCollectionPagination):
     are, down to ``MAX_RANKED_OFFSET``."""
 
     limit_query_param = "page_size"
+    # The number of results when the view already knows it (from the facets): no COUNT.
+    known_count: int | None = None
 
     def get_count(self, queryset) -> int:
         # A search result knows how many platforms matched (it ranked them): no second count.
         from platforms.search.base import total_matches
 
         total = total_matches(queryset)
+        if total is None:
+            total = self.known_count
         return super().get_count(queryset) if total is None else total
 
     def get_offset(self, request) -> int:

@@ -41,6 +41,7 @@ from platforms.models import (
     Adoption,
     CapabilityCount,
     CapabilityUse,
+    FacetCount,
     OrganisationUse,
     Platform,
 )
@@ -58,6 +59,8 @@ _T = {
     "use": CapabilityUse._meta.db_table,
     "count": CapabilityCount._meta.db_table,
     "organisation_use": OrganisationUse._meta.db_table,
+    "platform_standards": Platform.standards.through._meta.db_table,
+    "facet_count": FacetCount._meta.db_table,
 }
 _MARKS = ", ".join(["%s"] * len(IN_SERVICE))
 
@@ -86,6 +89,24 @@ SELECT pc.capability_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS sc
        CASE WHEN p.phase = %s THEN 1 ELSE 0 END AS retired
 FROM {platform} p JOIN {platform_capabilities} pc ON pc.platform_id = p.id
 WHERE {platforms} {capabilities}
+"""
+
+# The (platform, facet, value) triples of ``FacetCount`` for some platforms (``{platforms}``, a
+# filter on a column ``x.platform_id``): each platform as itself, its owner, and each capability
+# and standard it has, with its scope, phase and openness. ``{parts}``: which of the four.
+_FACET_PARTS = {
+    "platform": "SELECT id AS platform_id, 'platform' AS facet, 0 AS value FROM {platform}",
+    "owner": "SELECT id AS platform_id, 'owner' AS facet, owner_id AS value FROM {platform}",
+    "capability": "SELECT platform_id, 'capability' AS facet, capability_id AS value "
+    "FROM {platform_capabilities}",
+    "standard": "SELECT platform_id, 'standard' AS facet, standard_id AS value "
+    "FROM {platform_standards}",
+}
+_FACET_ROWS = """
+SELECT CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END AS scope, p.phase, p.is_open_source,
+       x.facet, x.value
+FROM ({parts}) x JOIN {platform} p ON p.id = x.platform_id
+WHERE {platforms}
 """
 
 # Per organisation and scope: the platforms it owns, then in one pass over the selection's
@@ -167,6 +188,12 @@ WHERE {capabilities}
 GROUP BY pc.capability_id, CASE WHEN p.state = %s THEN 0 ELSE p.owner_id END
 """
 
+_REBUILD_FACET_COUNT = f"""
+INSERT INTO {{facet_count}} (scope, phase, is_open_source, facet, value, platforms)
+SELECT scope, phase, is_open_source, facet, value, COUNT(*) FROM ({_FACET_ROWS}) f
+GROUP BY scope, phase, is_open_source, facet, value
+"""  # noqa: S608 - table names from the models
+
 
 def _upsert_adding(table: str, keys: tuple[str, ...], counts: tuple[str, ...]) -> str:
     """An upsert of rows ``(*keys, *counts)`` that adds ``counts`` to a row already there
@@ -189,14 +216,18 @@ _UPSERT_ORGANISATION = _upsert_adding(
     ("organisation_id", "scope"),
     ("owns", "adoptions", "reuses", "in_use"),
 )
+_UPSERT_FACET_COUNT = _upsert_adding(
+    _T["facet_count"], ("scope", "phase", "is_open_source", "facet", "value"), ("platforms",)
+)
 
 
 # --- the contribution of a selection ----------------------------------------------------------
 
 
 class Selection:
-    """What a write can change: whole platforms (their owner, phase, state, capabilities), or
-    (platform, organisation) pairs (an adoption), optionally only some capabilities."""
+    """What a write can change: whole platforms (their owner, phase, state, openness,
+    capabilities, standards), or (platform, organisation) pairs (an adoption), optionally only
+    some capabilities, or only the platforms' standards (``standards_only``)."""
 
     def __init__(
         self,
@@ -204,13 +235,19 @@ class Selection:
         platforms: Iterable[int] = (),
         pairs: Iterable[tuple[int, int]] = (),
         capabilities: Iterable[int] | None = None,
+        standards_only: bool = False,
     ) -> None:
         self.platforms = sorted({int(pk) for pk in platforms if pk is not None})
         self.pairs = sorted({(int(p), int(o)) for p, o in pairs if p is not None and o is not None})
+        self.standards_only = standards_only
+        if standards_only:
+            capabilities = ()
         self.capabilities = None if capabilities is None else sorted({int(c) for c in capabilities})
 
     def __bool__(self) -> bool:
-        return bool(self.platforms or self.pairs) and self.capabilities != []
+        return bool(self.platforms or self.pairs) and (
+            self.capabilities != [] or self.standards_only
+        )
 
     def locked_platforms(self) -> list[int]:
         return sorted(set(self.platforms) | {p for p, _ in self.pairs})
@@ -225,6 +262,8 @@ class Selection:
     def use_rows(self) -> Counter:
         """``{(capability, organisation, scope): (platforms, live_platforms)}`` as a Counter of
         each part: the selection's share of ``CapabilityUse`` now."""
+        if self.capabilities == []:
+            return Counter()
         if self.platforms:
             marks = ", ".join(["%s"] * len(self.platforms))
             owners, owner_params = f"o.id IN ({marks})", list(self.platforms)
@@ -266,7 +305,7 @@ class Selection:
         """The selection's share of ``CapabilityCount`` now (whole platforms only: an adoption
         changes no platform count)."""
         rows: Counter = Counter()
-        if not self.platforms:
+        if not self.platforms or self.capabilities == []:
             return rows
         capabilities, capability_params = self._capability_filter()
         sql = _COUNT_ROWS.format(
@@ -290,6 +329,32 @@ class Selection:
                 rows[(capability, scope, "in_service")] += in_service
                 rows[(capability, scope, "live")] += live
                 rows[(capability, scope, "retired")] += retired
+        return rows
+
+    def facet_rows(self) -> Counter:
+        """The selection's share of ``FacetCount`` now, keyed ``(scope, phase, is_open_source,
+        facet, value)``: of whole platforms, all of it; of a change of capabilities, those
+        capabilities' rows; of a change of standards, the standards' rows."""
+        rows: Counter = Counter()
+        if not self.platforms:
+            return rows
+        if self.standards_only:
+            parts, extra, extra_params = ["standard"], "", []
+        elif self.capabilities is not None:
+            marks = ", ".join(["%s"] * len(self.capabilities))
+            parts = ["capability"]
+            extra, extra_params = f" AND x.value IN ({marks})", list(self.capabilities)
+        else:
+            parts, extra, extra_params = list(_FACET_PARTS), "", []
+        sql = _FACET_ROWS.format(
+            parts=" UNION ALL ".join(_FACET_PARTS[part] for part in parts),
+            platforms=f"x.platform_id IN ({', '.join(['%s'] * len(self.platforms))}){extra}",
+            **_T,
+        ).format(**_T)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [PUBLISHED, *self.platforms, *extra_params])
+            for scope, phase, is_open_source, facet, value in cursor.fetchall():
+                rows[(scope, phase, bool(is_open_source), facet, value)] += 1
         return rows
 
 
@@ -344,11 +409,13 @@ class Snapshot:
         self.use: Counter = Counter()
         self.count: Counter = Counter()
         self.organisation: Counter = Counter()
+        self.facets: Counter = Counter()
         if selection and read:
             _lock(selection.locked_platforms())
             self.use = selection.use_rows()
             self.count = selection.count_rows()
             self.organisation = _organisation_rows(selection)
+            self.facets = selection.facet_rows()
 
     def keep(self) -> None:
         if not self.selection:
@@ -359,7 +426,9 @@ class Snapshot:
         count.subtract(self.count)
         organisation = _organisation_rows(self.selection)
         organisation.subtract(self.organisation)
-        _apply(use, count, organisation)
+        facets = self.selection.facet_rows()
+        facets.subtract(self.facets)
+        _apply(use, count, organisation, facets)
 
 
 def snapshot(**selection: Any) -> Snapshot:
@@ -380,8 +449,9 @@ def _lock(platform_ids: list[int]) -> None:
         )
 
 
-def _apply(use: Counter, count: Counter, organisations: Counter) -> None:
+def _apply(use: Counter, count: Counter, organisations: Counter, facets: Counter) -> None:
     """Add the differences, then drop the rows that no longer count anything."""
+    facet_values = [(*k, n) for k, n in facets.items() if n]
     use_values: dict[tuple[int, int, int], list[int]] = {}
     for (capability, organisation, scope, part), delta in use.items():
         if delta:
@@ -406,6 +476,9 @@ def _apply(use: Counter, count: Counter, organisations: Counter) -> None:
         )
         _upsert(cursor, _UPSERT_USE, [(*k, *v) for k, v in use_values.items() if any(v)])
         _upsert(cursor, _UPSERT_COUNT, [(*k, *v) for k, v in count_values.items() if any(v)])
+        _upsert(cursor, _UPSERT_FACET_COUNT, facet_values)
+        if facet_values:
+            cursor.execute(f"DELETE FROM {_T['facet_count']} WHERE platforms = 0")  # noqa: S608
         if use_values:
             capabilities = sorted({k[0] for k in use_values})
             cursor.execute(
@@ -436,9 +509,12 @@ def _upsert(cursor: Any, template: str, rows: list[tuple[int, ...]]) -> None:
 # --- bulk writes, and the fresh figures --------------------------------------------------------
 
 
-def rebuild() -> None:
-    """Count the three tables again from scratch, set-based (after a bulk write)."""
+def rebuild(*, facets: bool = True) -> None:
+    """Count the tables again from scratch, set-based (after a bulk write). ``facets=False``:
+    not ``FacetCount`` (for the migrations made before it)."""
     _count_again(capabilities=None, organisations=None)
+    if facets:
+        rebuild_facets()
 
 
 def refresh(*, capabilities: Iterable[int], organisations: Iterable[int]) -> None:
@@ -446,6 +522,20 @@ def refresh(*, capabilities: Iterable[int], organisations: Iterable[int]) -> Non
     ``CapabilityCount``) and of ``organisations`` (``OrganisationUse``): after a bulk write that
     changed only their figures."""
     _count_again(capabilities=sorted(set(capabilities)), organisations=sorted(set(organisations)))
+
+
+def rebuild_facets() -> None:
+    """Count ``FacetCount`` again from scratch, set-based."""
+    sql = _REBUILD_FACET_COUNT.format(
+        parts=" UNION ALL ".join(_FACET_PARTS.values()), platforms="1 = 1", **_T
+    ).format(**_T)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"LOCK TABLE {_T['facet_count']} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {_T['facet_count']}")  # noqa: S608 - a table name
+        cursor.execute(sql, [PUBLISHED])
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {_T['facet_count']}")
 
 
 def _in(ids: list[int]) -> str:
@@ -503,7 +593,9 @@ def _count_again(*, capabilities: list[int] | None, organisations: list[int] | N
 class Touched:
     """The capabilities and organisations whose figures a bulk write can change, from the
     platforms it wrote: read before the write (what they met, who owned and used them) and
-    after it. Beyond ``EVERYTHING_FROM`` platforms, every figure is counted again instead."""
+    after it; and those platforms' share of ``FacetCount`` before the write, so that only the
+    difference is added at its end (counting it all again takes a second at 100,000
+    platforms). Beyond ``EVERYTHING_FROM`` platforms, every figure is counted again instead."""
 
     EVERYTHING_FROM = 10_000
     CHUNK = 5_000
@@ -512,12 +604,20 @@ class Touched:
         self.capabilities: set[int] = set()
         self.organisations: set[int] = set()
         self.everything = False
+        self.platforms: set[int] = set()
+        self.facets_before: Counter = Counter()
 
-    def add_platforms(self, platform_ids: Iterable[int]) -> None:
+    def add_platforms(self, platform_ids: Iterable[int], *, created: bool = False) -> None:
+        """Platforms the write changes (before it), or changed (after it); ``created``: new
+        ones, written already, that had no share of anything before. Their share of
+        ``FacetCount`` is read the first time they are named; a platform first named after the
+        write must be new (``created``) or keep its share (one that only gained adopters)."""
         ids = sorted({int(pk) for pk in platform_ids if pk is not None})
         if self.everything or len(ids) > self.EVERYTHING_FROM:
             self.everything = True
             return
+        unseen = [pk for pk in ids if pk not in self.platforms]
+        self.platforms.update(unseen)
         links = Platform.capabilities.through.objects
         for start in range(0, len(ids), self.CHUNK):
             chunk = ids[start : start + self.CHUNK]
@@ -532,26 +632,43 @@ class Touched:
                     "organisation_id", flat=True
                 )
             )
+        if not created:
+            self.facets_before.update(self._facet_rows(unseen))
+
+    def _facet_rows(self, ids: list[int]) -> Counter:
+        rows: Counter = Counter()
+        for start in range(0, len(ids), self.CHUNK):
+            rows.update(Selection(platforms=ids[start : start + self.CHUNK]).facet_rows())
+        return rows
+
+    def keep_facets(self) -> None:
+        """Add the written platforms' share of ``FacetCount`` now less their share before."""
+        facets = self._facet_rows(sorted(self.platforms))
+        facets.subtract(self.facets_before)
+        _apply(Counter(), Counter(), Counter(), facets)
 
 
 @contextmanager
 def bulk_write() -> Iterator[Touched]:
     """A bulk write that says which platforms it writes (``touched.add_platforms``, before the
-    write for what they were, after it for what they are): at its end only the figures of the
-    capabilities and organisations touched are counted again (a full rebuild at 100,000
-    platforms takes about a second, for an import of one row)."""
+    write for what they were, after it for what they are): at its end only
+    the figures of the capabilities and organisations touched are counted again, and the
+    difference the platforms make to ``FacetCount`` is added (a full rebuild at 100,000
+    platforms takes about two seconds, for an import of one row)."""
     touched = Touched()
     yield touched
     if touched.everything:
         rebuild()
     else:
         refresh(capabilities=touched.capabilities, organisations=touched.organisations)
+        touched.keep_facets()
 
 
-def stored() -> tuple[dict, dict, dict]:
-    """The three tables as they are: ``({(capability, organisation, scope): (platforms, live)},
+def stored() -> tuple[dict, dict, dict, dict]:
+    """The tables as they are: ``({(capability, organisation, scope): (platforms, live)},
     {(capability, scope): (in_service, live, retired, platforms)},
-    {(organisation, scope): (owns, adoptions, reuses, in_use)})``."""
+    {(organisation, scope): (owns, adoptions, reuses, in_use)},
+    {(scope, phase, is_open_source, facet, value): platforms})``."""
     use = {
         (u.capability_id, u.organisation_id, u.scope): (u.platforms, u.live_platforms)
         for u in CapabilityUse.objects.all()
@@ -564,10 +681,14 @@ def stored() -> tuple[dict, dict, dict]:
         (u.organisation_id, u.scope): (u.owns, u.adoptions, u.reuses, u.in_use)
         for u in OrganisationUse.objects.all()
     }
-    return use, count, organisation
+    facets = {
+        (k.scope, k.phase, k.is_open_source, k.facet, k.value): k.platforms
+        for k in FacetCount.objects.all()
+    }
+    return use, count, organisation, facets
 
 
-def fresh() -> tuple[dict, dict, dict]:
+def fresh() -> tuple[dict, dict, dict, dict]:
     """The same figures counted now from the platforms and adoptions, in Python (for tests)."""
     in_use: dict[int, set[int]] = {}
     for platform_id, organisation_id in Adoption.objects.filter(status=IN_USE).values_list(
@@ -598,10 +719,23 @@ def fresh() -> tuple[dict, dict, dict]:
             if status == IN_USE and (platform_id, organisation_id) not in reused:
                 reused.add((platform_id, organisation_id))
                 organisations[(organisation_id, scope, 2)] += 1
-    for pk, owner_id, phase, state in Platform.objects.values_list(
-        "pk", "owner_id", "phase", "state"
+    facets: Counter = Counter()
+    standards: dict[int, list[int]] = {}
+    for platform_id, standard_id in Platform.standards.through.objects.values_list(
+        "platform_id", "standard_id"
+    ):
+        standards.setdefault(platform_id, []).append(standard_id)
+    for pk, owner_id, phase, state, is_open_source in Platform.objects.values_list(
+        "pk", "owner_id", "phase", "state", "is_open_source"
     ):
         scope = 0 if state == PUBLISHED else owner_id
+        key = (scope, phase, is_open_source)
+        facets[(*key, "platform", 0)] += 1
+        facets[(*key, "owner", owner_id)] += 1
+        for capability in capabilities.get(pk, []):
+            facets[(*key, "capability", capability)] += 1
+        for standard in standards.get(pk, []):
+            facets[(*key, "standard", standard)] += 1
         organisations[(owner_id, scope, 0)] += 1
         for capability in capabilities.get(pk, []):
             count[(capability, scope, 0)] += phase in IN_SERVICE
@@ -625,12 +759,13 @@ def fresh() -> tuple[dict, dict, dict]:
         {k: tuple(v) for k, v in use_rows.items() if v[0]},
         {k: tuple(v) for k, v in count_rows.items() if any(v)},
         {k: tuple(v) for k, v in organisation_rows.items() if any(v)},
+        dict(facets),
     )
 
 
 # --- signals: every single-row write ------------------------------------------------------------
 
-_KEY_FIELDS = ("owner_id", "phase", "state")
+_KEY_FIELDS = ("owner_id", "phase", "state", "is_open_source")
 
 
 def _platform_pre_save(sender, instance: Platform, raw: bool = False, update_fields=None, **kw):
@@ -639,9 +774,7 @@ def _platform_pre_save(sender, instance: Platform, raw: bool = False, update_fie
     if instance.pk is None or instance._state.adding:
         instance._insight_figures_new = True  # counted once saved (it has no id yet)
         return
-    if update_fields is not None and not {"owner", "owner_id", "phase", "state"} & set(
-        update_fields
-    ):
+    if update_fields is not None and not {*_KEY_FIELDS, "owner"} & set(update_fields):
         return
     before = Platform.objects.filter(pk=instance.pk).values_list(*_KEY_FIELDS).first()
     if before is None or before == tuple(getattr(instance, f) for f in _KEY_FIELDS):
@@ -707,6 +840,23 @@ def _capabilities_changed(sender, instance, action: str, reverse: bool, pk_set, 
         _keep(sender, instance)
 
 
+def _standards_changed(sender, instance, action: str, reverse: bool, pk_set, **kw) -> None:
+    if action.startswith("pre_"):
+        if reverse:  # standard.platforms.add(...): the platforms of pk_set
+            platforms = (
+                pk_set
+                if pk_set is not None
+                else Platform.standards.through.objects.filter(standard_id=instance.pk).values_list(
+                    "platform_id", flat=True
+                )
+            )
+        else:
+            platforms = [instance.pk]
+        instance._insight_figures = Snapshot(Selection(platforms=platforms, standards_only=True))
+    else:
+        _keep(sender, instance)
+
+
 def connect() -> None:
     """Keep the figures on every single-row write (called from ``PlatformsConfig.ready``)."""
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
@@ -724,4 +874,7 @@ def connect() -> None:
         _capabilities_changed,
         sender=Platform.capabilities.through,
         dispatch_uid=uid + "capabilities",
+    )
+    m2m_changed.connect(
+        _standards_changed, sender=Platform.standards.through, dispatch_uid=uid + "standards"
     )

@@ -630,3 +630,35 @@ class OrganisationUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} owns {self.owns}, reuses {self.reuses}"
+
+
+class FacetCount(models.Model):
+    """How many platforms of a phase and openness hold a facet's value: each platform counts
+    once as a platform (``value`` 0), once for its owner, and once for each capability and
+    standard it has. The search facets of every platform a reader may see, or of those of some
+    phases or openness (browsing without words, a phase ticked), are sums of a few thousand
+    of these rows instead of counts over every platform (issue 14)."""
+
+    class Facet(models.TextChoices):
+        PLATFORM = "platform", "Platform"
+        OWNER = "owner", "Owner"
+        CAPABILITY = "capability", "Capability"
+        STANDARD = "standard", "Standard"
+
+    scope = models.BigIntegerField(help_text="0: published platforms; else their owner's id.")
+    phase = models.CharField(max_length=20, choices=Platform.Phase.choices)
+    is_open_source = models.BooleanField()
+    facet = models.CharField(max_length=12, choices=Facet.choices)
+    value = models.BigIntegerField(help_text="The owner's, capability's or standard's id; 0.")
+    platforms = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "phase", "is_open_source", "facet", "value"],
+                name="facet_count_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet} {self.value} ({self.scope}, {self.phase}): {self.platforms}"

@@ -1259,6 +1259,7 @@ def catalogue_import(*, actor: Actor, batch: ImportBatch) -> None:
         with transaction.atomic(), insight_figures.bulk_write() as touched:
             touched.add_platforms(p.pk for p, _ in batch.updates)
             _import_writes(actor, batch, locked)
+            touched.add_platforms((p.pk for p, _, _ in batch.new_platforms), created=True)
             touched.add_platforms(batch.platforms_written())
     except IntegrityError as error:
         raise Conflict(IMPORT_CONFLICT) from error

@@ -258,7 +258,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     if not matches.query.order_by:
         matches = matches.order_by("name", "slug", "id")  # a slug can name several rows
 
-    counts = search.facets(matches)
+    counts = search.facets(matches, reader=request.user)
     # A result shows its capabilities, not its standards.
     rows = matches.for_listing().prefetch_related(None).prefetch_related("capabilities")
     # Browsing (no words): every platform has one phase, so the phase facet counts the list;

@@ -9,7 +9,7 @@ def fill(apps, schema_editor):
     finds every column.)"""
     from platforms import insight_figures
 
-    insight_figures.rebuild()
+    insight_figures.rebuild(facets=False)
 
 
 class Migration(migrations.Migration):

@@ -103,8 +103,8 @@ def search(queryset, query: str):
     return get_backend().search(queryset, query)
 
 
-def facets(queryset) -> dict[str, list[dict[str, Any]]]:
-    return get_backend().facets(queryset)
+def facets(queryset, *, reader=None) -> dict[str, list[dict[str, Any]]]:
+    return get_backend().facets(queryset, reader=reader)
 
 
 def similar(draft, **kwargs) -> list[SimilarPlatform]:

@@ -176,14 +176,26 @@ _COLUMN = re.compile(rf"{re.escape(PLATFORM_TABLE)}\.\"(\w+)\"")
 _FROM = re.compile(rf"FROM {re.escape(PLATFORM_TABLE)}(?=\s|\)|$)")
 
 
-def _on_search_rows(sql: str, table: str = SEARCH_ROWS) -> str | None:
+def _on_search_rows(
+    sql: str, table: str = SEARCH_ROWS, *, also: tuple[str, ...] = ()
+) -> str | None:
     """``sql``, a query of the platform table, reading ``table`` (the search rows, or the
-    search names) instead, under the same alias; or None when it names a column that table does
-    not hold or reads the platform table more than once."""
+    search names) instead, under the same alias, and selecting its columns ``also`` after the
+    others; or None when it names a column that table does not hold or reads the platform table
+    more than once."""
     held = ROW_COLUMNS if table == SEARCH_ROWS else NAME_COLUMNS
     if len(_FROM.findall(sql)) != 1 or not set(_COLUMN.findall(sql)) <= held:
         return None
-    return _FROM.sub(f'FROM "{table}" {PLATFORM_TABLE}', sql, count=1)
+    columns = "".join(f', {PLATFORM_TABLE}."{column}" ' for column in also)
+    return _FROM.sub(f'{columns}FROM "{table}" {PLATFORM_TABLE}', sql, count=1)
+
+
+def _estimated_rows(sql: str, params: Any) -> int:
+    """How many rows PostgreSQL's planner expects ``sql`` to give (one ``EXPLAIN``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    return (plan[0] if isinstance(plan, list) else plan)["Plan"]["Plan Rows"]
 
 
 # The capability and standard facets of a CTE ``m`` of search rows, from their id arrays (no
@@ -555,25 +567,16 @@ class PostgresSearchBackend(BaseSearchBackend):
         else, found through the platforms' own indexes: the search names have none for those
         conditions (scanning them thrice took 40-60 ms for an owner's 35 platforms, against
         3-4 ms; about the same for a capability's 9,000)."""
-        if "JOIN" in ids_sql or _on_search_rows(ids_sql, SEARCH_NAMES) is None:
+        # Each row is one platform (no join; a subquery only tests a row): a filter's DISTINCT
+        # would only sort the rows and their id arrays (400 ms for the live platforms).
+        rows_sql = None
+        if "JOIN" not in ids_sql:
+            rows_sql = _on_search_rows(
+                ids_sql.replace("SELECT DISTINCT ", "SELECT ", 1), SEARCH_NAMES, also=LINK_COLUMNS
+            )
+        if rows_sql is None or _estimated_rows(ids_sql, params) < ROWS_FACETS_FROM:
             return super()._count_facets(ids_sql, params)
         with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {ids_sql}", params)
-            plan = cursor.fetchone()[0]
-            estimate = (plan[0] if isinstance(plan, list) else plan)["Plan"]["Plan Rows"]
-            if estimate < ROWS_FACETS_FROM:
-                return super()._count_facets(ids_sql, params)
-            # Each row is one platform (no join; a subquery only tests a row): a filter's DISTINCT
-            # would only sort the rows and their id arrays (400 ms for the live platforms).
-            ids_sql = ids_sql.replace("SELECT DISTINCT ", "SELECT ", 1)
-            # The outer SELECT's one FROM (``_on_search_rows`` checked there is one), with the
-            # search names' id arrays beside the columns selected.
-            rows_sql = _FROM.sub(
-                f', {PLATFORM_TABLE}."capability_ids", {PLATFORM_TABLE}."standard_ids" '
-                f'FROM "{SEARCH_NAMES}" {PLATFORM_TABLE}',
-                ids_sql,
-                count=1,
-            )
             cursor.execute(
                 "WITH m(id, owner_id, phase, is_open_source, capability_ids, standard_ids) "
                 f"AS NOT MATERIALIZED ({rows_sql}), {ROWS_FACETS}",
@@ -916,9 +919,10 @@ class PostgresSearchBackend(BaseSearchBackend):
 
     def headline(self, query: str) -> Headline:
         """How the words of ``query`` are marked in a text (see :class:`Headline`)."""
-        if not text.words(query):  # browsing: nothing to mark, no synonyms nor typos to look up
+        all_words = text.words(query)
+        if not all_words:  # browsing: nothing to mark, no synonyms nor typos to look up
             return Headline("", ())
-        words = [w for w in text.words(query) if w not in text.STOPWORDS]
+        words = [w for w in all_words if w not in text.STOPWORDS]
         phrases = [*words, *self.expansions(query)]
         # A misspelt word's nearest words marked too (as tsqueries of lexemes).
         corrected = [substitute for _target, substitute in self._alike(query)[1]]

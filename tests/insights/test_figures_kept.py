@@ -43,7 +43,7 @@ def world():
 
 
 def test_the_figures_count_what_the_catalogue_holds(world):
-    use, count, organisation = assert_kept()
+    use, count, organisation, _facets = assert_kept()
     pay, one = world["pay"].pk, world["one"].pk
     assert organisation[(one, 0)] == (1, 1, 1, 1)  # owns one, adopts one, reuses it, 1 in use
     assert organisation[(world["two"].pk, 0)] == (0, 1, 0, 0)  # exploring: no reuse
@@ -62,7 +62,7 @@ def test_every_service_write_keeps_the_figures(world):
         capabilities=[world["pay"]],
         phase="live",
     )
-    use, _, _ = assert_kept()
+    use, *_ = assert_kept()
     assert use[(world["pay"].pk, two.pk, two.pk)] == (1, 1)  # a draft: its owner's scope
     services.platform_submit(actor=None, platform=draft)
     services.platform_publish(actor=None, platform=draft)
@@ -93,7 +93,7 @@ def test_every_service_write_keeps_the_figures(world):
     )
     assert_kept()
     services.platform_delete(actor=None, platform=lonely)
-    _, count, _ = assert_kept()
+    _, count, *_ = assert_kept()
     # The retired one counts as retired, the draft moved to everyone's scope when published.
     assert count[(world["pay"].pk, 0)] == (1, 1, 1, 2)
 
@@ -106,14 +106,14 @@ def test_writes_through_the_api_keep_the_figures(world):
         format="json",
     )
     assert response.status_code == 201, response.content
-    use, _, _ = assert_kept()
+    use, *_ = assert_kept()
     assert use[(world["pay"].pk, world["two"].pk, 0)] == (1, 1)
     owner_editor = reviewer_of(world["owner"])
     response = client_for(owner_editor).patch(
         "/api/v1/platforms/pay/", {"phase": "retiring"}, format="json"
     )
     assert response.status_code == 200, response.content
-    use, _, _ = assert_kept()
+    use, *_ = assert_kept()
     assert use[(world["pay"].pk, world["two"].pk, 0)] == (1, 0)  # no longer live
 
 
@@ -125,7 +125,7 @@ def test_writes_through_the_admin_keep_the_figures(client, world):
     )
     assert response.status_code == 302
     assert Platform.objects.get(pk=world["other"].pk).phase == "retired"
-    use, count, _ = assert_kept()
+    use, count, *_ = assert_kept()
     assert count[(world["pay"].pk, 0)] == (1, 1, 1, 2)
     adoption = Adoption.objects.get(organisation=world["one"])
     response = client.post(
@@ -133,7 +133,7 @@ def test_writes_through_the_admin_keep_the_figures(client, world):
         {"action": "end_adoptions", "_selected_action": [adoption.pk]},
     )
     assert response.status_code == 302
-    use, _, _ = assert_kept()
+    use, *_ = assert_kept()
     assert (world["pay"].pk, world["one"].pk, 0) not in use
 
 
@@ -144,7 +144,7 @@ def test_an_import_keeps_the_figures_and_the_reuse_counts(world):
     plan = run_import([("p.csv", rows.encode())], "csv", None, None, dry_run=False)
     assert plan.applied, [str(p) for p in plan.errors]
     assert Platform.objects.filter(slug__startswith="imported-").count() == 2
-    use, _, _ = assert_kept()
+    use, *_ = assert_kept()
     # Imported platforms are drafts: counted in their owner's scope, not everyone's.
     assert use[(world["pay"].pk, world["one"].pk, world["one"].pk)] == (1, 1)
     # The stored reuse count of every platform is a fresh count too.

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def kept_organisations():
-    _, _, organisations = insight_figures.stored()
+    _, _, organisations, *_ = insight_figures.stored()
     assert organisations == insight_figures.fresh()[2]
     return organisations
 

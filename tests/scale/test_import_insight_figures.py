@@ -90,8 +90,8 @@ def test_figures_the_import_did_not_touch_are_not_counted_again(catalogue):
             "owns", flat=True
         )
     ) == {999}
-    use, count, organisation = insight_figures.stored()
-    fresh_use, fresh_count, fresh_organisation = insight_figures.fresh()
+    use, count, organisation, *_facets = insight_figures.stored()
+    fresh_use, fresh_count, fresh_organisation, *_facets = insight_figures.fresh()
     touched = touched_capability.pk
     assert {k: v for k, v in count.items() if k[0] == touched} == {
         k: v for k, v in fresh_count.items() if k[0] == touched

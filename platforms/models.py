@@ -659,6 +659,11 @@ class FacetCount(models.Model):
                 name="facet_count_key",
             ),
         ]
+        # The rows a write brought down to 0, found without reading the other 40,000 (at
+        # 100,000 platforms) to delete them.
+        indexes = [
+            models.Index(fields=["platforms"], condition=Q(platforms=0), name="facet_count_empty")
+        ]
 
     def __str__(self) -> str:
         return f"{self.facet} {self.value} ({self.scope}, {self.phase}): {self.platforms}"

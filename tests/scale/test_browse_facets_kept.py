@@ -6,8 +6,6 @@ another organisation's draft, and follow every write at once, on both backends."
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -27,6 +25,7 @@ from tests.factories import (
     StandardFactory,
     editor_of,
 )
+from tests.scale.facets import expected, shown
 
 SEARCH = "/api/v1/search/"
 
@@ -68,28 +67,6 @@ def catalogue():
         "payments": payments,
         "accessibility": accessibility,
         "api": api,
-    }
-
-
-def expected(platforms) -> dict[str, Counter]:
-    """The facets counted from scratch, in Python: {facet: Counter(value: count)}."""
-    counts = {name: Counter() for name in ("capability", "standard", "owner", "phase")}
-    counts["open_source"] = Counter()
-    for platform in platforms:
-        counts["phase"][platform.phase] += 1
-        counts["owner"][platform.owner.slug] += 1
-        counts["open_source"][platform.is_open_source] += 1
-        for capability in platform.capabilities.all():
-            counts["capability"][capability.slug] += 1
-        for standard in platform.standards.all():
-            counts["standard"][standard.slug] += 1
-    return counts
-
-
-def shown(facets: dict) -> dict[str, Counter]:
-    return {
-        name: Counter({entry["value"]: entry["count"] for entry in entries})
-        for name, entries in facets.items()
     }
 
 

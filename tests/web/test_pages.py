@@ -502,7 +502,7 @@ QUERY_BOUNDS = {
     "/search/?q=notifications&capability=payments&page=1": 8,
     "/search/": 8,
     "/platforms/govuk-notify/": 8,
-    "/organisations/gds/": 8,  # 4, and the insights profile's 4 for "could reuse"
+    "/organisations/gds/": 6,  # 4, and the insights profile's 2 for its counts and "could reuse"
     "/capabilities/notifications/": 3,
     "/compare/?platforms=govuk-pay,case-tracker-0,govuk-notify": 3,
 }

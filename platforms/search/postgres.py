@@ -224,6 +224,11 @@ FACETS_OVER_ROWS = f"""{FACETS_OF_IDS}    UNION ALL
 # phases and openness counted in one of them (``GROUPING SETS``). At 100,000 platforms this is
 # 130-150 ms where the set materialised from the platforms and joined to the link tables took
 # 350-690 ms (issue 14: the search page without words).
+# A middling set (a capability's 9,000 platforms, a large owner's 5,000) is read from the search
+# names once, materialised: a scan of them (about 16 ms at 100,000 platforms, the floor that
+# keeps smaller sets on the platforms' indexes) and then its id arrays, 35-69 ms where the set
+# read from the platforms and joined to the link tables took 57-128 ms.
+ROWS_FACETS_MATERIALISED_FROM = 2_500
 ROWS_FACETS_FROM = 20_000
 ROWS_FACETS = f"""
     g AS MATERIALIZED (
@@ -563,10 +568,11 @@ class PostgresSearchBackend(BaseSearchBackend):
     def _count_facets(self, ids_sql: str, params: Any) -> dict[str, list[dict[str, Any]]]:
         """A large set (browsing, a phase: tens of thousands of platforms, by PostgreSQL's
         estimate) chosen by conditions on columns the search names hold is counted from them
-        (``ROWS_FACETS``). A smaller one (an owner's, a capability's) is counted as everywhere
-        else, found through the platforms' own indexes: the search names have none for those
-        conditions (scanning them thrice took 40-60 ms for an owner's 35 platforms, against
-        3-4 ms; about the same for a capability's 9,000)."""
+        (``ROWS_FACETS``). A middling one (a capability's, a large owner's) is read from them
+        once, materialised (``ROWS_FACETS_MATERIALISED_FROM``). A small one (most owners') is
+        counted as everywhere else, found through the platforms' own indexes: the search names
+        have none for those conditions (scanning them took about 16 ms for an owner's 35
+        platforms, against 1-4 ms)."""
         # Each row is one platform (no join; a subquery only tests a row): a filter's DISTINCT
         # would only sort the rows and their id arrays (400 ms for the live platforms).
         rows_sql = None
@@ -574,12 +580,14 @@ class PostgresSearchBackend(BaseSearchBackend):
             rows_sql = _on_search_rows(
                 ids_sql.replace("SELECT DISTINCT ", "SELECT ", 1), SEARCH_NAMES, also=LINK_COLUMNS
             )
-        if rows_sql is None or _estimated_rows(ids_sql, params) < ROWS_FACETS_FROM:
+        estimate = 0 if rows_sql is None else _estimated_rows(ids_sql, params)
+        if estimate < ROWS_FACETS_MATERIALISED_FROM:
             return super()._count_facets(ids_sql, params)
+        materialised = "NOT MATERIALIZED" if estimate >= ROWS_FACETS_FROM else "MATERIALIZED"
         with connection.cursor() as cursor:
             cursor.execute(
                 "WITH m(id, owner_id, phase, is_open_source, capability_ids, standard_ids) "
-                f"AS NOT MATERIALIZED ({rows_sql}), {ROWS_FACETS}",
+                f"AS {materialised} ({rows_sql}), {ROWS_FACETS}",
                 params,
             )
             return facet_counts(cursor.fetchall())

@@ -39,11 +39,13 @@ from django.db import connection, transaction
 
 from platforms.models import (
     Adoption,
+    Capability,
     CapabilityCount,
     CapabilityUse,
     FacetCount,
     OrganisationUse,
     Platform,
+    Standard,
 )
 
 IN_SERVICE = (Platform.Phase.BETA, Platform.Phase.LIVE, Platform.Phase.RETIRING)
@@ -857,6 +859,13 @@ def _standards_changed(sender, instance, action: str, reverse: bool, pk_set, **k
         _keep(sender, instance)
 
 
+def _reference_deleted(sender, instance, **kw) -> None:
+    """A capability or standard deleted takes its links with it (no signal for those): its
+    ``FacetCount`` rows go too (``CapabilityCount`` and ``CapabilityUse`` cascade)."""
+    facet = "capability" if sender is Capability else "standard"
+    FacetCount.objects.filter(facet=facet, value=instance.pk).delete()
+
+
 def connect() -> None:
     """Keep the figures on every single-row write (called from ``PlatformsConfig.ready``)."""
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
@@ -878,3 +887,7 @@ def connect() -> None:
     m2m_changed.connect(
         _standards_changed, sender=Platform.standards.through, dispatch_uid=uid + "standards"
     )
+    for model in (Capability, Standard):
+        post_delete.connect(
+            _reference_deleted, sender=model, dispatch_uid=uid + model.__name__ + "_deleted"
+        )

@@ -201,3 +201,13 @@ def test_the_rebuild_after_a_bulk_write_gives_the_same_counts(catalogue):
     insight_figures.rebuild()
     assert shown(browse(None)[0]["facets"]) == before
     assert insight_figures.stored() == insight_figures.fresh()
+
+
+def test_a_capability_or_standard_deleted_leaves_no_count_behind(catalogue):
+    catalogue["accessibility"].delete()
+    catalogue["payments"].delete()
+    assert insight_figures.stored() == insight_figures.fresh()
+    body, kept = browse(None)
+    assert kept
+    assert shown(body["facets"]) == expected(Platform.objects.published())
+    assert catalogue["payments"].slug not in shown(body["facets"])["capability"]

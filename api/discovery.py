@@ -55,10 +55,8 @@ class SearchViewSet(CatalogueViewSetMixin, viewsets.GenericViewSet):
         # A ranked page in one statement, highlights included, where it can be (api/fast.py).
         rows = fast.ranked_rows(matches, query, self.get_serializer_class())
         facets = search.facets(matches, reader=request.user)
-        if not query:
-            # Browsing: every platform has one phase, so the phase facet counts the list (no
-            # COUNT of its own; for the whole catalogue, both come from the kept figures).
-            self.paginator.known_count = sum(entry["count"] for entry in facets["phase"])
+        if not query:  # browsing: the facets count the list
+            self.paginator.known_count = search.counted(facets)
         page = self.paginate_queryset(matches.for_listing() if rows is None else rows)
         if rows is None:
             names = search.highlights(page, query, field="name")

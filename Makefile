@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 # Local runs and the test suite use development settings; production sets DEBUG=false itself.
 LOCAL_ENV := DEBUG=true
 PYTEST_ARGS ?=
+# `make test` runs the suite on one worker process per core (pytest-xdist), each on its own test
+# database, every test module on one worker (its module-wide fixtures are set up once);
+# `make test TEST_WORKERS=0` runs it in this one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install setup run superuser test fuzz lint format check-deploy clean assets bench bench-smoke
 
@@ -44,7 +48,7 @@ superuser: setup
 	$(BIN)/python manage.py createsuperuser
 
 test: install
-	$(LOCAL_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(LOCAL_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The long schemathesis run: every boundary case the schema defines and 100 generated cases per
 # API operation (over 8,000 requests), as an anonymous reader, an editor and an administrator in

@@ -134,10 +134,13 @@ def _require(allowed: bool, message: str) -> None:
         raise NotAllowed(message)
 
 
-def _validate(instance: Any, *, exclude: Iterable[str] = ()) -> None:
-    """Run the model's field, uniqueness and constraint checks, as a domain error."""
+def _validate(instance: Any, *, exclude: Iterable[str] = (), constraints: bool = True) -> None:
+    """Run the model's field, uniqueness and constraint checks, as a domain error;
+    ``constraints=False``: its fields and ``clean`` only (the caller checks the rest)."""
     try:
-        instance.full_clean(exclude=list(exclude))
+        instance.full_clean(
+            exclude=list(exclude), validate_unique=constraints, validate_constraints=constraints
+        )
     except ValidationError as error:
         if hasattr(error, "error_dict"):
             field_errors = {
@@ -635,6 +638,47 @@ def adoption_record(
     _save(adoption, actor)
     recount_reuse([adoption.platform_id])
     return adoption
+
+
+@transaction.atomic
+def adoptions_record(*, actor: Actor, adoptions: list[Adoption]) -> list[Adoption]:
+    """Record many adoptions at once, all or none (the reference data's 1,500 adopters of GOV.UK
+    Pay and Notify): each is checked as ``adoption_record`` checks one, then they are written
+    as an import writes them, one history record each, with the reuse counts and the insight
+    figures of the platforms and organisations concerned counted once at the end."""
+    if not adoptions:
+        return adoptions
+    if actor is not None:
+        for adoption in adoptions:
+            _require(
+                rules.can_act_for(actor, adoption.organisation),
+                f"You cannot record adoptions for {adoption.organisation.name}: "
+                "you are not a member of it.",
+            )
+            _require_visible(actor, adoption.platform, "platform")
+    # The fields and the dates one by one; the uniqueness of (platform, organisation, use) for
+    # them all in one query, not one query each.
+    for adoption in adoptions:
+        _validate(adoption, constraints=False)
+        start, end = adoption.start_date, adoption.end_date
+        if start and end and end < start:
+            message = "The end date cannot be before the start date."
+            raise InvalidData(message, field_errors={"end_date": [message]})
+    keys = [(a.platform_id, a.organisation_id, a.use_case) for a in adoptions]
+    taken = set(
+        Adoption.objects.filter(
+            platform_id__in={k[0] for k in keys}, organisation_id__in={k[1] for k in keys}
+        ).values_list("platform_id", "organisation_id", "use_case")
+    )
+    for adoption, key in zip(adoptions, keys, strict=True):
+        if key in taken:
+            raise Conflict(
+                f"{adoption.organisation.name} already has an adoption of "
+                f"{adoption.platform.name} for that use."
+            )
+        taken.add(key)
+    catalogue_import(actor=actor, batch=ImportBatch(adoptions=adoptions))
+    return adoptions
 
 
 @transaction.atomic

@@ -199,7 +199,8 @@ def record_adoptions(
     fields_for: Callable[[str, list[str]], dict[str, Any]],
     report: SourceReport,
 ) -> None:
-    """One adoption per organisation that has none of ``platform`` yet, through the service."""
+    """One adoption per organisation that has none of ``platform`` yet, through the service
+    (all at once)."""
     organisations = Organisation.objects.in_bulk(list(groups), field_name="slug")
     adopting = set(
         Adoption.objects.filter(platform=platform, organisation__slug__in=list(groups)).values_list(
@@ -207,17 +208,14 @@ def record_adoptions(
         )
     )
     report.organisations_adopting = len(groups)
-    for slug in sorted(groups):
-        if slug in adopting:
-            report.adoptions_unchanged += 1
-            continue
-        services.adoption_record(
-            actor=None,
-            platform=platform,
-            organisation=organisations[slug],
-            **fields_for(slug, groups[slug]),
-        )
-        report.adoptions_created += 1
+    new = [
+        Adoption(platform=platform, organisation=organisations[slug], **fields_for(slug, names))
+        for slug, names in sorted(groups.items())
+        if slug not in adopting
+    ]
+    services.adoptions_record(actor=None, adoptions=new)
+    report.adoptions_unchanged += len(groups) - len(new)
+    report.adoptions_created += len(new)
 
 
 def _spellings(names: list[str]) -> str:

@@ -1,12 +1,15 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from platforms.reference import catalogue, loader, organisations
@@ -31,6 +34,33 @@ def pytest_collection_modifyitems(items):
             if marker is not None and connection.vendor != vendor:
                 reason = marker.kwargs.get("reason", f"needs {vendor}")
                 item.add_marker(pytest.mark.skip(reason=f"{vendor} only: {reason}"))
+
+
+def _empties_the_database(item) -> bool:
+    """Whether ``item`` is a transactional test (pytest-django's own test of it), which Django
+    ends by emptying every table."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+    ):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """pytest-django runs the transactional tests, which end by emptying every table (the search
+    synonyms the migrations seed included), after all the others; pytest-xdist, sending whole
+    modules to its workers, does not keep that order, and a later test would search without
+    them ("send text messages" found other platforms). They are seeded again after each such
+    test, as a new database has them."""
+    result = yield
+    # The last test's teardown has dropped the test database too.
+    if nextitem is not None and _empties_the_database(item):
+        seed = import_module("platforms.migrations.0002_search")
+        with item.config.stash[blocking_manager_key].unblock():
+            seed.seed_synonyms(django_apps, None)
+    return result
 
 
 @pytest.fixture(autouse=True)
